@@ -1,0 +1,23 @@
+PY := .venv/bin/python
+
+.PHONY: setup demo test test-all bench clean
+
+setup: .venv/.installed
+
+.venv/.installed: pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh
+
+demo: setup
+	$(PY) run.py demo
+
+test: setup
+	$(PY) -m pytest -q
+
+test-all: setup
+	$(PY) -m pytest -q -m ""
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf .venv out

@@ -1,0 +1,1 @@
+"""Real-time ARKit facial animation for any rigged glTF/GLB/VRM avatar."""

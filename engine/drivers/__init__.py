@@ -1,0 +1,1 @@
+"""Sources of FaceFrames: speech, webcam, mocap streams, playback."""

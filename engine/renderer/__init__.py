@@ -1,0 +1,1 @@
+"""OpenGL rendering of a posed avatar, headless (EGL) or in a window, to PNG and MP4."""

@@ -1,0 +1,1 @@
+"""Avatars: loading glTF/GLB/VRM into arrays, resolving ARKit channels, posing."""

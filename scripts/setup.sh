@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Everything a fresh Debian machine lacks: system libraries for headless OpenGL, then .venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=(libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 xvfb xauth)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q -e ".[test]"
+
+# The Khronos glTF validator (Node): its test is skipped where Node is absent.
+if command -v npm >/dev/null 2>&1 && [ -f package.json ]; then
+    npm install --silent --no-audit --no-fund >/dev/null
+fi
+touch .venv/.installed
