@@ -68,17 +68,25 @@ def _side_spelled_out(name: str) -> str:
 _SEPARATORS = re.compile(r"[._:|/\\\- ]+")
 
 
+def trailing_keys(name: str):
+    """`name` with leading separated parts dropped one at a time, each lower-cased and stripped
+    of separators: `blendShape1.eyeBlinkLeft` gives `blendshape1eyeblinkleft`, `eyeblinkleft`.
+
+    Exporters prefix names (`mixamorig:Head`, `Face_mouthSmileLeft`); this sees through them.
+    """
+    parts = [p for p in _SEPARATORS.split(name) if p]
+    for first in range(len(parts)):
+        yield _key("".join(parts[first:]))
+
+
 def canonical(name: str) -> str | None:
     """The ARKit name that a morph or channel name spells, or None.
 
     Accepts camelCase, PascalCase, any case, Apple's `_L`/`_R` suffixes and exporter prefixes
-    such as `blendShape1.eyeBlinkLeft`, `Face_mouthSmileLeft` or `head_jawOpen`: leading
-    separated parts are dropped one at a time until the rest spells a channel.
+    such as `blendShape1.eyeBlinkLeft`, `Face_mouthSmileLeft` or `head_jawOpen`.
     """
     for spelling in (name, _side_spelled_out(name)):
-        parts = [p for p in _SEPARATORS.split(spelling) if p]
-        for first in range(len(parts)):
-            key = _key("".join(parts[first:]))
+        for key in trailing_keys(spelling):
             if key in _CANONICAL_KEYS:
                 return _CANONICAL_KEYS[key]
     return None

@@ -1,0 +1,108 @@
+"""`run.py inspect AVATAR [--json]`: what an avatar holds and how each ARKit channel reaches it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+
+from .. import arkit
+from ..rig.asset import AvatarError
+from ..rig.gltf_loader import load_avatar
+from ..rig.rig import Rig, sidecar_mapping
+
+
+def add_parser(sub):
+    p = sub.add_parser("inspect", help="meshes, morphs, joints, materials and ARKit coverage")
+    p.add_argument("avatar", help=".gltf, .glb or .vrm file")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--mapping", help="a JSON mapping file (default: AVATAR.mapping.json if present)")
+    return p
+
+
+def report(path: str, mapping: str | None = None) -> dict:
+    """Everything `inspect` prints, as one JSON-ready dict."""
+    avatar = load_avatar(path)
+    mapping = mapping or sidecar_mapping(path)
+    try:
+        rig = Rig(avatar, mapping)
+    except ValueError as exc:
+        raise AvatarError(path, f"mapping {mapping}" if mapping else "rig", str(exc)) from None
+    skinned = {j for s in avatar.skins for j in s.joints}
+    meshes = []
+    for m in avatar.meshes:
+        meshes.append(
+            {
+                "name": m.name,
+                "primitives": [
+                    {
+                        "vertices": p.vertex_count,
+                        "triangles": len(p.indices),
+                        "material": p.material,
+                        "skinned": p.joints is not None,
+                        "influences": 0 if p.joints is None else p.joints.shape[1],
+                    }
+                    for p in m.primitives
+                ],
+                "morph_targets": len(m.target_names),
+            }
+        )
+    return {
+        "file": str(path),
+        "vrm": avatar.vrm_version,
+        "meshes": meshes,
+        "vertices": sum(p.vertex_count for m in avatar.meshes for p in m.primitives),
+        "triangles": sum(len(p.indices) for m in avatar.meshes for p in m.primitives),
+        "morph_targets": [f"{m.name}/{t}" for m in avatar.meshes for t in m.target_names],
+        "joints": [avatar.nodes[j].name for j in sorted(skinned)],
+        "face_joints": {role: avatar.nodes[i].name for role, i in rig.roles.items()},
+        "materials": [
+            {"name": mat.name, "alpha_mode": mat.alpha_mode, "double_sided": mat.double_sided,
+             "unlit": mat.unlit, "textured": mat.base_color_texture is not None}
+            for mat in avatar.materials
+        ],
+        "expressions": [e.name for e in avatar.expressions],
+        "animations": [{"name": a.name, "duration": a.duration} for a in avatar.animations],
+        "unsupported": avatar.unsupported,
+        "arkit": {n: {"how": b.how, "targets": b.targets} for n, b in rig.bindings.items()},
+        "arkit_resolved": sum(b.how != "missing" for b in rig.bindings.values()),
+        "warnings": avatar.warnings + rig.warnings,
+    }
+
+
+def _print_text(r: dict) -> None:
+    print(f"{r['file']}" + (f"  (VRM {r['vrm']})" if r["vrm"] else ""))
+    print(f"  {len(r['meshes'])} meshes, {r['vertices']} vertices, {r['triangles']} triangles, "
+          f"{len(r['morph_targets'])} morph targets, {len(r['joints'])} joints")
+    for m in r["meshes"]:
+        prims = ", ".join(f"{p['vertices']}v/{p['triangles']}t" for p in m["primitives"])
+        print(f"  mesh {m['name']!r}: {len(m['primitives'])} primitives ({prims}), "
+              f"{m['morph_targets']} morphs")
+    if r["face_joints"]:
+        print("  face joints: " + ", ".join(f"{k}={v}" for k, v in r["face_joints"].items()))
+    for mat in r["materials"]:
+        print(f"  material {mat['name']!r}: {mat['alpha_mode']}"
+              + (", double-sided" if mat["double_sided"] else "") + (", unlit" if mat["unlit"] else ""))
+    if r["expressions"]:
+        print("  expressions: " + ", ".join(r["expressions"]))
+    for a in r["animations"]:
+        print(f"  animation {a['name']!r}: {a['duration']:.2f} s")
+    counts = Counter(c["how"] for c in r["arkit"].values())
+    print(f"  ARKit coverage: {r['arkit_resolved']}/{arkit.COUNT} "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
+    for name in arkit.NAMES:
+        c = r["arkit"][name]
+        print(f"    {name:20s} {c['how']:8s} {', '.join(c['targets'])}")
+    for u in r["unsupported"]:
+        print(f"  unsupported: {u}")
+    for w in r["warnings"]:
+        print(f"  warning: {w}", file=sys.stderr)
+
+
+def run(args) -> int:
+    r = report(args.avatar, args.mapping)
+    if args.json:
+        print(json.dumps(r, indent=1))
+    else:
+        _print_text(r)
+    return 0

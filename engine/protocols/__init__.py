@@ -1,0 +1,1 @@
+"""Pure encoders and decoders of wire and file formats: bytes in, FaceFrames out, no sockets."""

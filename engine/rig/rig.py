@@ -1,0 +1,291 @@
+"""The rig: how the 52 ARKit channels reach one avatar, resolved once, applied every frame.
+
+At load time every channel is bound one of four ways (`direct` morphs found by the alias
+matcher, `retarget` through VRM expressions or Oculus visemes, `joint` for jaw and eyes,
+or `missing`) and folded into two matrices. Per frame, `apply` is two small matrix products and
+a walk down the node hierarchy: no name look-ups, no allocation beyond the output arrays.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import arkit
+from ..frame import FaceFrame
+from .asset import Avatar
+from .retarget import POSES, viseme_pose
+from .skeleton import evaluation_order, find_roles, rest_local_matrices, world_matrices
+from .transforms import quat_from_axis_angle, quat_from_euler, quat_scale_angle, quat_to_matrix3
+
+#: Share of a head turn taken by the neck; the head joint takes the rest.
+NECK_SHARE = 0.4
+#: Joint angles at a channel weight of 1, in radians.
+JAW_OPEN_ANGLE = np.radians(22.0)
+JAW_SIDE_ANGLE = np.radians(6.0)
+JAW_FORWARD_METRES = 0.008
+EYE_YAW = np.radians(30.0)
+EYE_UP = np.radians(20.0)
+EYE_DOWN = np.radians(25.0)
+
+
+@dataclass
+class Binding:
+    """How one ARKit channel reaches the avatar, as `inspect` reports it."""
+
+    how: str  # direct | retarget | joint | missing
+    targets: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Pose:
+    """What the renderer needs for one frame."""
+
+    morph_weights: list[np.ndarray]  # per avatar mesh, (len(target_names),) float32
+    world: np.ndarray  # (nodes, 4, 4) world matrices
+    skin_matrices: list[np.ndarray]  # per skin, (joints, 4, 4): world[joint] @ inverse_bind
+
+
+def load_mapping(path: str | Path) -> dict:
+    """A per-avatar mapping file (JSON); see `Rig` for its shape."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read mapping file: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a mapping file holds one JSON object")
+    return data
+
+
+def sidecar_mapping(avatar_path: str | Path) -> Path | None:
+    """`hero.glb` may come with `hero.mapping.json` beside it."""
+    p = Path(avatar_path)
+    candidate = p.with_name(p.stem + ".mapping.json")
+    return candidate if candidate.is_file() else None
+
+
+class Rig:
+    """Binds an avatar to the ARKit channels.
+
+    `mapping` (a dict or a JSON file) overrides any automatic choice:
+    `{"channels": {"jawOpen": ["Face/MouthOpen", {"mesh": "Teeth", "target": "Open",
+    "weight": 0.8}], "tongueOut": []}, "joints": {"jaw": "Jaw_Bone"}}`.
+    A target written without `Mesh/` binds that morph name on every mesh that has it; an empty
+    list marks the channel missing on purpose.
+    """
+
+    def __init__(self, avatar: Avatar, mapping: dict | str | Path | None = None):
+        if mapping is not None and not isinstance(mapping, dict):
+            mapping = load_mapping(mapping)
+        mapping = mapping or {}
+        self.avatar = avatar
+        self.warnings: list[str] = []
+        self._offsets = np.cumsum([0] + [len(m.target_names) for m in avatar.meshes])
+        n_morphs = int(self._offsets[-1])
+
+        self.roles = find_roles(avatar, mapping.get("joints"))
+        self.head_node = self.roles.get("head")
+        self.bindings: dict[str, Binding] = {}
+        self._direct = np.zeros((n_morphs, arkit.COUNT), np.float32)
+        self._bind_direct(mapping.get("channels", {}))
+        self._poses, self._pose_binds = self._bind_retarget(n_morphs)
+        self._bind_joints()
+        for name in arkit.NAMES:
+            self.bindings.setdefault(name, Binding("missing"))
+
+        self._driven = (np.abs(self._direct).sum(1) > 0) | (np.abs(self._pose_binds).sum(1) > 0)
+        self._defaults = np.concatenate(
+            [np.asarray(m.default_weights, np.float32).reshape(-1) for m in avatar.meshes]
+            or [np.zeros(0, np.float32)]
+        )
+        if len(self._defaults) != n_morphs:  # a mesh without default weights
+            self._defaults = np.zeros(n_morphs, np.float32)
+
+        self._order = evaluation_order(avatar)
+        self._rest_local = rest_local_matrices(avatar)
+        self._rest_world = world_matrices(avatar, self._order, self._rest_local, np.empty_like(self._rest_local))
+        # The avatar's facing: VRM 0.x models look down -Z, against glTF's +Z.
+        self._facing = quat_to_matrix3(
+            quat_from_axis_angle((0, 1, 0), np.pi) if avatar.vrm_version == "0.x" else (0, 0, 0, 1)
+        )
+
+    # -- binding, once ---------------------------------------------------------------------
+
+    def _morph_slots(self, spec) -> list[tuple[int, float]]:
+        """(flat morph index, weight) pairs that a mapping entry names."""
+        if isinstance(spec, str):
+            mesh_name, _, target = spec.rpartition("/")
+            spec = {"mesh": mesh_name or None, "target": target}
+        if not isinstance(spec, dict) or "target" not in spec:
+            raise ValueError(f"mapping: a target is 'Mesh/target', 'target' or an object, got {spec!r}")
+        slots = []
+        for mi, mesh in enumerate(self.avatar.meshes):
+            if spec.get("mesh") not in (None, mesh.name):
+                continue
+            for ti, tname in enumerate(mesh.target_names):
+                if tname == spec["target"]:
+                    slots.append((int(self._offsets[mi]) + ti, float(spec.get("weight", 1.0))))
+        if not slots:
+            raise ValueError(f"mapping: no morph target matches {spec!r}")
+        return slots
+
+    def _label(self, flat: int) -> str:
+        mi = int(np.searchsorted(self._offsets, flat, side="right") - 1)
+        mesh = self.avatar.meshes[mi]
+        return f"{mesh.name}/{mesh.target_names[flat - self._offsets[mi]]}"
+
+    def _bind_direct(self, overrides: dict):
+        for mi, mesh in enumerate(self.avatar.meshes):
+            match = arkit.match_names(mesh.target_names)
+            for name, candidates in match.ambiguous.items():
+                self.warnings.append(
+                    f"mesh {mesh.name!r}: {name} is ambiguous between {candidates}; "
+                    "left unbound (settle it in a mapping file)"
+                )
+            for name, (ti,) in match.channels.items():
+                self._direct[int(self._offsets[mi]) + ti, arkit.INDEX[name]] = 1.0
+        for raw_name, specs in overrides.items():
+            name = arkit.canonical(raw_name)
+            if name is None:
+                raise ValueError(f"mapping channels: {raw_name!r} is not an ARKit name")
+            col = arkit.INDEX[name]
+            self._direct[:, col] = 0.0
+            for spec in specs or []:
+                for flat, weight in self._morph_slots(spec):
+                    self._direct[flat, col] = weight
+            self.bindings[name] = Binding("direct" if specs else "missing")
+        for name in arkit.NAMES:
+            rows = np.flatnonzero(self._direct[:, arkit.INDEX[name]])
+            if len(rows):
+                self.bindings[name] = Binding("direct", [self._label(r) for r in rows])
+
+    def _bind_retarget(self, n_morphs: int) -> tuple[np.ndarray, np.ndarray]:
+        """Poses (VRM expressions, Oculus visemes) fed by channels that have no direct morph."""
+        has_own = {n for n, b in self.bindings.items() if b.how in ("direct", "missing")}
+        poses: list[dict[str, float]] = []
+        binds: list[list[tuple[int, float]]] = []
+        labels: list[str] = []
+        expressions = {e.name: e for e in self.avatar.expressions}
+        for e in self.avatar.expressions:
+            recipe = POSES.get(e.name)
+            if recipe is None or (e.name == "blink" and {"blinkLeft", "blinkRight"} <= expressions.keys()):
+                continue
+            slots = [
+                (int(self._offsets[b.mesh]) + b.target, b.weight)
+                for b in e.binds
+                if 0 <= b.mesh < len(self.avatar.meshes) and 0 <= b.target < len(self.avatar.meshes[b.mesh].target_names)
+            ]
+            poses.append(recipe), binds.append(slots), labels.append(f"expression:{e.name}")
+        for mi, mesh in enumerate(self.avatar.meshes):
+            for ti, tname in enumerate(mesh.target_names):
+                if tname.lower().startswith("viseme_") and (recipe := viseme_pose(tname[7:])):
+                    poses.append(recipe), binds.append([(int(self._offsets[mi]) + ti, 1.0)])
+                    labels.append(f"viseme:{mesh.name}/{tname}")
+
+        table = np.zeros((len(poses), arkit.COUNT), np.float32)
+        pose_binds = np.zeros((n_morphs, len(poses)), np.float32)
+        for p, (recipe, slots, label) in enumerate(zip(poses, binds, labels)):
+            for name, coeff in recipe.items():
+                if name in has_own:
+                    continue
+                table[p, arkit.INDEX[name]] = coeff
+                if coeff > 0:
+                    self.bindings.setdefault(name, Binding("retarget")).targets.append(label)
+            for flat, weight in slots:
+                pose_binds[flat, p] += weight
+        return table, pose_binds
+
+    def _bind_joints(self):
+        for name, role in (("jawOpen", "jaw"), ("jawLeft", "jaw"), ("jawRight", "jaw"), ("jawForward", "jaw")):
+            if role in self.roles and name not in self.bindings:
+                self.bindings[name] = Binding("joint", [f"joint:{self._node_name(role)}"])
+        for side in ("Left", "Right"):
+            role = "leftEye" if side == "Left" else "rightEye"
+            if role not in self.roles:
+                continue
+            for look in ("Down", "In", "Out", "Up"):
+                name = f"eyeLook{look}{side}"
+                label = f"joint:{self._node_name(role)}"
+                if name in self.bindings:
+                    self.bindings[name].targets.append(label)
+                else:
+                    self.bindings[name] = Binding("joint", [label])
+
+    def _node_name(self, role: str) -> str:
+        return self.avatar.nodes[self.roles[role]].name
+
+    # -- per frame -------------------------------------------------------------------------
+
+    def rest_pose(self) -> Pose:
+        return self.apply(FaceFrame(0.0))
+
+    def apply(self, frame: FaceFrame) -> Pose:
+        w = frame.weights
+        pose_weights = np.clip(self._poses @ w, 0.0, 1.0)
+        flat = np.where(self._driven, self._direct @ w + self._pose_binds @ pose_weights, self._defaults)
+        morphs = [flat[self._offsets[i]:self._offsets[i + 1]] for i in range(len(self.avatar.meshes))]
+
+        local = self._rest_local.copy()
+        self._pose_head(local, frame.head_rotation, frame.head_position)
+        if "jaw" in self.roles and self.bindings["jawOpen"].how == "joint":
+            self._pose_jaw(local, w)
+        self._pose_eyes(local, frame)
+        world = world_matrices(self.avatar, self._order, local, np.empty_like(local))
+        skins = [world[s.joints] @ s.inverse_bind for s in self.avatar.skins]
+        return Pose(morphs, world, skins)
+
+    def _rotate(self, local: np.ndarray, node: int, q_avatar) -> None:
+        """Turn `node` about its own pivot by a rotation given in the avatar's axes."""
+        d = self._facing @ quat_to_matrix3(q_avatar) @ self._facing.T
+        parent = self.avatar.nodes[node].parent
+        p = self._rest_world[parent][:3, :3] if parent is not None else np.eye(3)
+        p = p / np.linalg.norm(p, axis=0, keepdims=True)  # rotation only
+        local[node, :3, :3] = p.T @ d @ p @ local[node, :3, :3]
+
+    def _shift(self, local: np.ndarray, node: int, offset_avatar) -> None:
+        parent = self.avatar.nodes[node].parent
+        p = self._rest_world[parent][:3, :3] if parent is not None else np.eye(3)
+        local[node, :3, 3] += np.linalg.solve(p, self._facing @ np.asarray(offset_avatar, float))
+
+    def _pose_head(self, local, rotation, position):
+        head, neck = self.roles.get("head"), self.roles.get("neck")
+        if head is None and neck is None:
+            return
+        if neck is not None and head is not None:
+            self._rotate(local, neck, quat_scale_angle(rotation, NECK_SHARE))
+            self._rotate(local, head, quat_scale_angle(rotation, 1.0 - NECK_SHARE))
+        else:
+            self._rotate(local, head if head is not None else neck, rotation)
+        if position is not None:
+            self._shift(local, neck if neck is not None else head, position)
+
+    def _pose_jaw(self, local, w):
+        i = arkit.INDEX
+        yaw = (w[i["jawLeft"]] - w[i["jawRight"]]) * JAW_SIDE_ANGLE
+        q = quat_from_euler(yaw, w[i["jawOpen"]] * JAW_OPEN_ANGLE, 0.0)
+        self._rotate(local, self.roles["jaw"], q)
+        if w[i["jawForward"]]:
+            self._shift(local, self.roles["jaw"], (0.0, 0.0, w[i["jawForward"]] * JAW_FORWARD_METRES))
+
+    def _pose_eyes(self, local, frame: FaceFrame):
+        for k, (side, role) in enumerate((("Left", "leftEye"), ("Right", "rightEye"))):
+            if role not in self.roles:
+                continue
+            yaw, pitch = frame.eyes[k] if frame.eyes is not None else eye_angles(frame.weights, side)
+            self._rotate(local, self.roles[role], quat_from_euler(yaw, pitch, 0.0))
+
+
+def eye_angles(weights: np.ndarray, side: str) -> tuple[float, float]:
+    """(yaw, pitch) in radians that the eyeLook* weights of one eye describe.
+
+    Positive yaw looks to the avatar's left (+X): out for the left eye, in for the right one.
+    Positive pitch looks down.
+    """
+    i = arkit.INDEX
+    look_in, look_out = weights[i[f"eyeLookIn{side}"]], weights[i[f"eyeLookOut{side}"]]
+    towards_left = look_out - look_in if side == "Left" else look_in - look_out
+    pitch = weights[i[f"eyeLookDown{side}"]] * EYE_DOWN - weights[i[f"eyeLookUp{side}"]] * EYE_UP
+    return float(towards_left * EYE_YAW), float(pitch)
