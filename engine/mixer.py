@@ -1,0 +1,186 @@
+"""Layering several sources into one face: priorities, channel ownership, overrides, crossfades.
+
+Layers are applied from low to high priority. A layer blends its frame over what lies beneath
+on the channels it owns (its rule's channels AND the frame's mask), by its fade level: so idle
+fills everything, a webcam above it takes eyes, brows and head, and speech above that takes the
+mouth. Expression presets are layers too, and carry three-vrm's override rules: when a
+`happy` layer with `blink="block"` is on, the blinks beneath it are suppressed; `blend` fades them
+by the expression's weight. A source that stops sending (stale for `stale_after` seconds) fades
+out over `fade` seconds instead of popping, and fades back in when it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import arkit
+from .frame import FaceFrame
+from .rig.rig import eye_angles
+
+OVERRIDES = ("none", "block", "blend")
+GROUPS = {"blink": list(arkit.BLINK), "look_at": list(arkit.LOOK), "mouth": list(arkit.MOUTH)}
+
+
+def channel_mask(spec: str | list[str] | None) -> np.ndarray:
+    """A (52,) bool mask from group names ('all', 'mouth', 'eyes', 'brows', 'cheeks') or ARKit names."""
+    named_groups = {
+        "all": arkit.NAMES,
+        "mouth": [arkit.NAMES[i] for i in arkit.MOUTH],
+        "eyes": [n for n in arkit.NAMES if n.startswith("eye")],
+        "brows": [n for n in arkit.NAMES if n.startswith("brow")],
+        "cheeks": [n for n in arkit.NAMES if n.startswith(("cheek", "nose"))],
+    }
+    mask = np.zeros(arkit.COUNT, bool)
+    items = ["all"] if spec is None else [spec] if isinstance(spec, str) else spec
+    for item in items:
+        for part in item.split(","):
+            part = part.strip()
+            if part in named_groups:
+                mask[[arkit.INDEX[n] for n in named_groups[part]]] = True
+            elif (c := arkit.canonical(part)) is not None:
+                mask[arkit.INDEX[c]] = True
+            else:
+                raise ValueError(f"channels: {part!r} is neither a group {sorted(named_groups)} nor an ARKit name")
+    return mask
+
+
+@dataclass
+class LayerRule:
+    """How one source joins the mix."""
+
+    name: str
+    priority: int = 0
+    channels: np.ndarray = field(default_factory=lambda: channel_mask("all"))
+    head: bool = True  # does this layer move the head?
+    fade: float = 0.25  # seconds to crossfade in or out
+    stale_after: float = 0.5  # seconds without a frame before the layer fades out
+    blink: str = "none"  # override rules for the layers beneath (three-vrm)
+    look_at: str = "none"
+    mouth: str = "none"
+
+    def __post_init__(self):
+        self.channels = np.asarray(self.channels, bool)
+        if self.channels.shape != (arkit.COUNT,):
+            raise ValueError(f"layer {self.name!r}: channels must be a (52,) mask")
+        for group in ("blink", "look_at", "mouth"):
+            if getattr(self, group) not in OVERRIDES:
+                raise ValueError(f"layer {self.name!r}: {group} override must be one of {OVERRIDES}")
+        if self.fade < 0 or self.stale_after <= 0:
+            raise ValueError(f"layer {self.name!r}: fade must be >= 0 and stale_after > 0")
+
+
+@dataclass
+class _Layer:
+    rule: LayerRule
+    frame: FaceFrame | None = None
+    arrived: float = -np.inf
+    level: float = 0.0  # crossfade, 0 (out) .. 1 (in)
+
+
+def _nlerp(a: np.ndarray, b: np.ndarray, k: float) -> np.ndarray:
+    if np.dot(a, b) < 0:
+        b = -b
+    q = a * (1 - k) + b * k
+    return q / np.linalg.norm(q)
+
+
+class Mixer:
+    def __init__(self, rules: list[LayerRule]):
+        names = [r.name for r in rules]
+        if len(set(names)) != len(names):
+            raise ValueError(f"mixer: layer names must be unique, got {names}")
+        self._layers = sorted((_Layer(r) for r in rules), key=lambda layer: layer.rule.priority)
+        self._by_name = {layer.rule.name: layer for layer in self._layers}
+        self._last_t: float | None = None
+
+    def push(self, layer: str, frame: FaceFrame, arrived: float | None = None) -> None:
+        """A new frame from a source; `arrived` is when, on the pipeline clock (default frame.t)."""
+        if layer not in self._by_name:
+            raise KeyError(f"mixer: no layer named {layer!r}")
+        entry = self._by_name[layer]
+        entry.frame, entry.arrived = frame, frame.t if arrived is None else arrived
+
+    def level(self, layer: str) -> float:
+        return self._by_name[layer].level
+
+    def mix(self, t: float) -> FaceFrame:
+        dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
+        self._last_t = t
+        weights = np.zeros(arkit.COUNT)
+        driven = np.zeros(arkit.COUNT, bool)
+        head = np.array([0.0, 0.0, 0.0, 1.0])
+        eyes = np.zeros((2, 2))
+        confidence = 0.0
+        for layer in self._layers:
+            rule = layer.rule
+            fresh = layer.frame is not None and t - layer.arrived <= rule.stale_after
+            target = 1.0 if fresh else 0.0
+            step = 1.0 if rule.fade == 0 else dt / rule.fade
+            layer.level += float(np.clip(target - layer.level, -step, step))
+            if layer.level <= 0.0 or layer.frame is None:
+                continue
+            f, k = layer.frame, layer.level
+            strength = k * f.confidence
+            for group, rule_value in (("blink", rule.blink), ("look_at", rule.look_at), ("mouth", rule.mouth)):
+                if rule_value == "block" and strength > 0:
+                    weights[GROUPS[group]] = 0.0
+                elif rule_value == "blend":
+                    weights[GROUPS[group]] *= 1.0 - strength
+            own = rule.channels & f.mask
+            weights[own] += (f.weights[own] - weights[own]) * strength
+            driven |= own
+            if own[list(arkit.LOOK)].any():
+                gaze = f.eyes if f.eyes is not None else np.array(
+                    [eye_angles(f.weights, "Left"), eye_angles(f.weights, "Right")])
+                eyes += (gaze - eyes) * strength
+            if rule.head:
+                head = _nlerp(head, f.head_rotation, strength)
+            confidence = max(confidence, strength)
+        return FaceFrame(t, np.clip(weights, 0.0, 1.0).astype(np.float32), mask=driven,
+                         head_rotation=head, eyes=eyes, source="mix", confidence=confidence)
+
+
+#: Expression presets as ARKit weights, with the overrides a strong expression needs.
+PRESETS: dict[str, tuple[dict[str, float], dict[str, str]]] = {
+    "happy": (
+        {"mouthSmileLeft": 0.85, "mouthSmileRight": 0.85, "cheekSquintLeft": 0.5,
+         "cheekSquintRight": 0.5, "eyeSquintLeft": 0.35, "eyeSquintRight": 0.35, "browInnerUp": 0.1,
+         "mouthDimpleLeft": 0.3, "mouthDimpleRight": 0.3},
+        {"blink": "blend", "mouth": "none"},
+    ),
+    "sad": (
+        {"mouthFrownLeft": 0.7, "mouthFrownRight": 0.7, "browInnerUp": 0.8, "browDownLeft": 0.15,
+         "browDownRight": 0.15, "mouthShrugLower": 0.35, "eyeLookDownLeft": 0.2, "eyeLookDownRight": 0.2},
+        {"blink": "none", "look_at": "blend"},
+    ),
+    "surprised": (
+        {"browInnerUp": 0.9, "browOuterUpLeft": 0.85, "browOuterUpRight": 0.85, "eyeWideLeft": 0.8,
+         "eyeWideRight": 0.8, "jawOpen": 0.35, "mouthFunnel": 0.25},
+        {"blink": "block"},
+    ),
+    "angry": (
+        {"browDownLeft": 0.9, "browDownRight": 0.9, "eyeSquintLeft": 0.45, "eyeSquintRight": 0.45,
+         "noseSneerLeft": 0.5, "noseSneerRight": 0.5, "mouthPressLeft": 0.4, "mouthPressRight": 0.4,
+         "mouthFrownLeft": 0.3, "mouthFrownRight": 0.3},
+        {"blink": "blend"},
+    ),
+}
+
+
+def preset_frame(name: str, t: float, intensity: float = 1.0) -> FaceFrame:
+    """The preset's face, masked to the channels it sets; `intensity` rides on the confidence,
+    so the mixer scales both the expression and its overrides by it."""
+    if name not in PRESETS:
+        raise ValueError(f"expression {name!r}: expected one of {sorted(PRESETS)}")
+    if not 0.0 <= intensity <= 1.0:
+        raise ValueError(f"expression {name!r}: intensity {intensity} is outside [0, 1]")
+    values, _ = PRESETS[name]
+    return FaceFrame.from_named(t, values, source=f"expression:{name}", confidence=intensity)
+
+
+def preset_rule(name: str, priority: int = 20) -> LayerRule:
+    """A layer rule for a preset: owns its own channels, leaves the head alone."""
+    values, overrides = PRESETS[name]
+    return LayerRule(f"expression:{name}", priority, channel_mask(list(values)), head=False, **overrides)
