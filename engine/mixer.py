@@ -106,7 +106,8 @@ class Mixer:
         return self._by_name[layer].level
 
     def mix(self, t: float) -> FaceFrame:
-        dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
+        first = self._last_t is None  # layers present from the start begin fully in
+        dt = 0.0 if first else max(0.0, t - self._last_t)
         self._last_t = t
         weights = np.zeros(arkit.COUNT)
         driven = np.zeros(arkit.COUNT, bool)
@@ -117,7 +118,7 @@ class Mixer:
             rule = layer.rule
             fresh = layer.frame is not None and t - layer.arrived <= rule.stale_after
             target = 1.0 if fresh else 0.0
-            step = 1.0 if rule.fade == 0 else dt / rule.fade
+            step = 1.0 if rule.fade == 0 or first else dt / rule.fade
             layer.level += float(np.clip(target - layer.level, -step, step))
             if layer.level <= 0.0 or layer.frame is None:
                 continue
@@ -182,5 +183,7 @@ def preset_frame(name: str, t: float, intensity: float = 1.0) -> FaceFrame:
 
 def preset_rule(name: str, priority: int = 20) -> LayerRule:
     """A layer rule for a preset: owns its own channels, leaves the head alone."""
+    if name not in PRESETS:
+        raise ValueError(f"expression {name!r}: expected one of {sorted(PRESETS)}")
     values, overrides = PRESETS[name]
     return LayerRule(f"expression:{name}", priority, channel_mask(list(values)), head=False, **overrides)

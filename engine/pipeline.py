@@ -1,0 +1,328 @@
+"""Sources -> mixer -> filters -> sinks, on an offline (media) clock or a real-time one.
+
+Sources and sinks are named by URI (`idle:`, `csv:take.csv`, `mp4:out.mp4`, ...) and registered
+by scheme, so the command line and show files can name any of them. Offline, every tick is
+computed in order as fast as possible and every sink sees every frame: deterministic. Live,
+ticks are paced to the frame rate, sources run on their own threads and keep only their newest
+frame, and each sink gets its own worker with a one-frame mailbox, so a slow or failing sink
+drops frames or is retried instead of stalling the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from urllib.parse import parse_qsl
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+import numpy as np
+
+from .frame import FaceFrame
+from .mixer import LayerRule, Mixer
+from .rig.rig import Pose, Rig
+
+log = logging.getLogger("engine.pipeline")
+
+
+class Source(Protocol):
+    """Produces FaceFrames. `frame_at(t)` is the newest frame at or before pipeline time `t`."""
+
+    name: str
+    rule: LayerRule  # how it joins the mix (priority, channels, head)
+    duration: float | None  # media length when offline, None when endless or live
+
+    def start(self, clock: "Clock") -> None: ...
+    def frame_at(self, t: float) -> FaceFrame | None: ...
+    def stop(self) -> None: ...
+
+
+class Sink(Protocol):
+    """Consumes frames; `pose` is the rig's pose for sinks that draw the avatar, else None."""
+
+    name: str
+    needs_pose: bool
+
+    def open(self, clock: "Clock") -> None: ...
+    def write(self, frame: FaceFrame, pose: Pose | None) -> None: ...
+    def close(self) -> None: ...
+
+
+SourceFactory = Callable[[str, dict], Source]
+SinkFactory = Callable[[str, dict], Sink]
+SOURCES: dict[str, SourceFactory] = {}
+SINKS: dict[str, SinkFactory] = {}
+
+
+def register_source(scheme: str):
+    def wrap(factory):
+        SOURCES[scheme] = factory
+        return factory
+
+    return wrap
+
+
+def register_sink(scheme: str):
+    def wrap(factory):
+        SINKS[scheme] = factory
+        return factory
+
+    return wrap
+
+
+def split_uri(uri: str) -> tuple[str, str, dict[str, str]]:
+    """`livelink://127.0.0.1:11111` -> ('livelink', '127.0.0.1:11111', {});
+    `idle:?seed=3` -> ('idle', '', {'seed': '3'})."""
+    scheme, sep, rest = uri.partition(":")
+    if not sep or not scheme or len(scheme) == 1:  # a one-letter scheme is a Windows drive
+        raise ValueError(f"{uri!r}: expected SCHEME:WHAT, e.g. idle: or csv:take.csv")
+    rest, _, query = rest.partition("?")
+    options = dict(parse_qsl(query, keep_blank_values=True, strict_parsing=False))
+    return scheme.lower(), rest[2:] if rest.startswith("//") else rest, options
+
+
+def _load_plugins() -> None:
+    """Import the modules that register schemes (kept here so registration has one home)."""
+    from .drivers import playback, synthetic  # noqa: F401
+    from .sinks import recording  # noqa: F401
+
+
+def _open(kind: str, registry: dict, uri: str, options: dict | None):
+    _load_plugins()
+    scheme, rest, query = split_uri(uri)
+    if scheme not in registry:
+        raise ValueError(f"{kind} {uri!r}: unknown scheme {scheme!r}; known: {', '.join(sorted(registry))}")
+    return registry[scheme](rest, {**query, **(options or {})})
+
+
+def open_source(uri: str, options: dict | None = None) -> Source:
+    """A source from its URI; `options` (from a show file) add to the URI's query."""
+    return _open("source", SOURCES, uri, options)
+
+
+def open_sink(uri: str, options: dict | None = None) -> Sink:
+    return _open("sink", SINKS, uri, options)
+
+
+# -- clocks ------------------------------------------------------------------------------------
+
+
+class Clock:
+    """Yields tick times in seconds. `live` says whether sources run on their own threads."""
+
+    live = False
+
+    def __init__(self, fps: float, duration: float | None):
+        if not fps > 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        self.fps, self.duration = float(fps), duration
+        self.dropped = 0
+
+    def ticks(self, stop: threading.Event):
+        raise NotImplementedError
+
+
+class OfflineClock(Clock):
+    """Media time: tick k is at k / fps, computed as fast as the sinks allow."""
+
+    def ticks(self, stop):
+        if self.duration is None:
+            raise ValueError("an offline run needs a duration (or a source with one)")
+        for k in range(int(round(self.duration * self.fps))):
+            if stop.is_set():
+                return
+            yield k / self.fps
+
+
+class RealtimeClock(Clock):
+    """Wall time from the start, paced to the frame rate; late ticks are skipped, and counted."""
+
+    live = True
+    _start = time.perf_counter()
+
+    def ticks(self, stop):
+        period = 1.0 / self.fps
+        self._start = start = time.perf_counter()
+        k = 0
+        while not stop.is_set():
+            t = k * period
+            if self.duration is not None and t >= self.duration:
+                return
+            wait = start + t - time.perf_counter()
+            if wait > 0:
+                stop.wait(wait)
+            elif -wait > period:  # more than a frame late: skip to now
+                skipped = int(-wait / period)
+                self.dropped += skipped
+                k += skipped
+                t = k * period
+            yield t
+            k += 1
+
+    def now(self) -> float:
+        """Seconds on the pipeline clock, for live sources to stamp what arrives."""
+        return time.perf_counter() - self._start
+
+
+# -- sink isolation ----------------------------------------------------------------------------
+
+
+@dataclass
+class SinkHealth:
+    written: int = 0
+    dropped: int = 0
+    errors: int = 0
+    last_error: str = ""
+
+
+class IsolatedSink:
+    """Runs a sink on its own thread with a one-frame mailbox: the newest frame wins.
+
+    A sink that raises is reported and retried on later frames, backing off up to `max_backoff`
+    seconds between tries, so a UDP target that is down or a full disk never stops the run.
+    """
+
+    def __init__(self, sink: Sink, max_backoff: float = 2.0):
+        self.sink, self.health, self.max_backoff = sink, SinkHealth(), max_backoff
+        self._slot: tuple | None = None
+        self._cond = threading.Condition()
+        self._closing = False
+        self._thread = threading.Thread(target=self._loop, name=f"sink:{sink.name}", daemon=True)
+        self._retry_at = 0.0
+
+    def start(self):
+        self._thread.start()
+
+    def offer(self, frame: FaceFrame, pose: Pose | None) -> None:
+        with self._cond:
+            if self._slot is not None:
+                self.health.dropped += 1
+            self._slot = (frame, pose)
+            self._cond.notify()
+
+    def _loop(self):
+        backoff = 0.05
+        while True:
+            with self._cond:
+                while self._slot is None and not self._closing:
+                    self._cond.wait()
+                if self._slot is None and self._closing:
+                    return
+                frame, pose = self._slot
+                self._slot = None
+            if time.monotonic() < self._retry_at:
+                self.health.dropped += 1
+                continue
+            try:
+                self.sink.write(frame, pose)
+                self.health.written += 1
+                backoff = 0.05
+            except Exception as exc:  # a sink's failure is reported, never fatal
+                self.health.errors += 1
+                if self.health.last_error != str(exc):
+                    log.warning("sink %s failed: %s (will retry)", self.sink.name, exc)
+                self.health.last_error = str(exc)
+                self._retry_at = time.monotonic() + backoff
+                backoff = min(backoff * 2, self.max_backoff)
+
+    def close(self, timeout: float = 5.0):
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        self._thread.join(timeout)
+        try:
+            self.sink.close()
+        except Exception as exc:
+            log.warning("sink %s failed to close: %s", self.sink.name, exc)
+
+
+# -- the pipeline ------------------------------------------------------------------------------
+
+
+@dataclass
+class RunStats:
+    frames: int = 0
+    dropped_ticks: int = 0
+    frame_times: list[float] = field(default_factory=list)  # seconds of work per tick
+    sinks: dict[str, SinkHealth] = field(default_factory=dict)
+
+    def percentile_ms(self, q: float) -> float:
+        return float(np.percentile(self.frame_times, q) * 1000) if self.frame_times else 0.0
+
+
+class Pipeline:
+    def __init__(self, sources: list[Source], sinks: list[Sink], rig: Rig | None = None,
+                 filters: list[Callable[[FaceFrame], FaceFrame]] | None = None):
+        if not sources:
+            raise ValueError("a pipeline needs at least one source")
+        self.sources, self.sinks, self.rig = sources, sinks, rig
+        self.filters = filters or []
+        self.mixer = Mixer([s.rule for s in sources])
+        if any(s.needs_pose for s in sinks) and rig is None:
+            raise ValueError("a sink that draws the avatar needs an avatar (--avatar)")
+        self.stop_event = threading.Event()
+
+    def media_duration(self) -> float | None:
+        known = [s.duration for s in self.sources if s.duration is not None]
+        return max(known) if known else None
+
+    def step(self, t: float) -> FaceFrame:
+        """Mix and filter the sources' newest frames at pipeline time `t`.
+
+        A frame's `t` is when it arrived on the pipeline clock, so a live source that stops
+        sending keeps returning an old frame and its layer goes stale.
+        """
+        for s in self.sources:
+            f = s.frame_at(t)
+            if f is not None:
+                self.mixer.push(s.name, f)
+        frame = self.mixer.mix(t)
+        for flt in self.filters:
+            frame = flt(frame)
+        return frame
+
+    def run(self, clock: Clock) -> RunStats:
+        stats = RunStats()
+        for s in self.sources:
+            s.start(clock)
+        workers: list = []
+        try:
+            for sink in self.sinks:
+                sink.open(clock)
+                workers.append(IsolatedSink(sink) if clock.live and not getattr(sink, "main_thread", False) else sink)
+            for w in workers:
+                if isinstance(w, IsolatedSink):
+                    w.start()
+            failed: set[str] = set()
+            for t in clock.ticks(self.stop_event):
+                began = time.perf_counter()
+                frame = self.step(t)
+                pose = self.rig.apply(frame) if self.rig is not None else None
+                for w in workers:
+                    if isinstance(w, IsolatedSink):
+                        w.offer(frame, pose)
+                    elif w.name not in failed:
+                        try:
+                            w.write(frame, pose)
+                        except Exception as exc:  # offline: report and drop that sink only
+                            log.error("sink %s failed and was dropped: %s", w.name, exc)
+                            failed.add(w.name)
+                stats.frames += 1
+                stats.frame_times.append(time.perf_counter() - began)
+                if any(getattr(w, "closed_by_user", False) for w in workers):
+                    break
+        finally:
+            for w in workers:
+                if isinstance(w, IsolatedSink):
+                    w.close()
+                    stats.sinks[w.sink.name] = w.health
+                else:
+                    try:
+                        w.close()
+                    except Exception as exc:
+                        log.warning("sink %s failed to close: %s", w.name, exc)
+            for s in self.sources:
+                s.stop()
+        stats.dropped_ticks = clock.dropped
+        return stats

@@ -1,0 +1,1 @@
+"""Outputs: recorders, renderers and network senders, each a pipeline Sink."""
