@@ -9,7 +9,7 @@ import sys
 from .rig.asset import AvatarError
 
 #: Command modules under engine.commands, in the order `--help` lists them.
-COMMANDS = ("inspect",)
+COMMANDS = ("inspect", "live", "render", "view", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

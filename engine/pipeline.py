@@ -38,13 +38,22 @@ class Source(Protocol):
     def stop(self) -> None: ...
 
 
+@dataclass
+class RunContext:
+    """What a sink may need when it opens: the clock, and the avatar and rig if there is one."""
+
+    clock: "Clock"
+    avatar: object = None  # engine.rig.asset.Avatar
+    rig: Rig | None = None
+
+
 class Sink(Protocol):
     """Consumes frames; `pose` is the rig's pose for sinks that draw the avatar, else None."""
 
     name: str
     needs_pose: bool
 
-    def open(self, clock: "Clock") -> None: ...
+    def open(self, run: RunContext) -> None: ...
     def write(self, frame: FaceFrame, pose: Pose | None) -> None: ...
     def close(self) -> None: ...
 
@@ -85,7 +94,7 @@ def split_uri(uri: str) -> tuple[str, str, dict[str, str]]:
 def _load_plugins() -> None:
     """Import the modules that register schemes (kept here so registration has one home)."""
     from .drivers import playback, synthetic  # noqa: F401
-    from .sinks import recording  # noqa: F401
+    from .sinks import network, recording  # noqa: F401
 
 
 def _open(kind: str, registry: dict, uri: str, options: dict | None):
@@ -288,8 +297,9 @@ class Pipeline:
             s.start(clock)
         workers: list = []
         try:
+            context = RunContext(clock, self.rig.avatar if self.rig else None, self.rig)
             for sink in self.sinks:
-                sink.open(clock)
+                sink.open(context)
                 workers.append(IsolatedSink(sink) if clock.live and not getattr(sink, "main_thread", False) else sink)
             for w in workers:
                 if isinstance(w, IsolatedSink):

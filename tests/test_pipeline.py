@@ -72,7 +72,7 @@ class _BrokenSink:
     needs_pose = False
     name = "broken"
 
-    def open(self, clock):
+    def open(self, run):
         pass
 
     def write(self, frame, pose):

@@ -16,9 +16,9 @@ class TakeRecorder:
         self.name = f"csv:{path}"
         self._writer: TakeWriter | None = None
 
-    def open(self, clock) -> None:
+    def open(self, run) -> None:
         try:
-            self._writer = TakeWriter(self.path, fps=clock.fps)
+            self._writer = TakeWriter(self.path, fps=run.clock.fps)
         except OSError as exc:
             raise ValueError(f"csv:{self.path}: cannot write: {exc}") from None
 

@@ -1,0 +1,82 @@
+"""`run.py live`: sources -> mixer -> avatar and forwarders in real time."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from ..pipeline import Pipeline, RealtimeClock, open_sink, open_source
+from ..rig.asset import AvatarError
+from ..show import Show
+
+
+def add_parser(sub):
+    p = sub.add_parser("live", help="run sources into sinks in real time (Ctrl-C ends cleanly)")
+    add_show_arguments(p, default_fps=60.0)
+    return p
+
+
+def add_show_arguments(p, default_fps: float) -> None:
+    p.add_argument("--avatar", help=".gltf/.glb/.vrm to pose (needed by window:, mp4:, png:)")
+    p.add_argument("--source", action="append", default=[], metavar="URI",
+                   help="idle:, csv:TAKE.csv, expression:happy, ... (repeatable)")
+    p.add_argument("--sink", action="append", default=[], metavar="URI",
+                   help="window:, mp4:OUT.mp4, png:DIR/, csv:TAKE.csv, livelink://HOST:PORT ... (repeatable)")
+    p.add_argument("--fps", type=float, help=f"frame rate (default {default_fps:g})")
+    p.add_argument("--duration", type=float, help="seconds; default: until Ctrl-C or the media ends")
+    p.add_argument("--config", help="a TOML show file; command-line options add to it")
+    p.set_defaults(default_fps=default_fps)
+
+
+def show_from_args(args) -> Show:
+    show = Show.load(args.config) if args.config else Show(fps=args.default_fps)
+    show.avatar = args.avatar or show.avatar
+    show.fps = args.fps or show.fps
+    show.duration = args.duration if args.duration is not None else show.duration
+    show.sources += [(uri, {}) for uri in args.source]
+    show.sinks += [(uri, {}) for uri in args.sink]
+    return show
+
+
+def build_pipeline(show: Show) -> Pipeline:
+    rig = None
+    if show.avatar:
+        from ..rig.gltf_loader import load_avatar
+        from ..rig.rig import Rig, sidecar_mapping
+
+        avatar = load_avatar(show.avatar)
+        mapping = show.mapping or sidecar_mapping(show.avatar)
+        try:
+            rig = Rig(avatar, mapping)
+        except ValueError as exc:
+            raise AvatarError(show.avatar, f"mapping {mapping}", str(exc)) from None
+    sources = [open_source(uri, opts) for uri, opts in (show.sources or [("idle:", {})])]
+    sinks = [open_sink(uri, opts) for uri, opts in show.sinks]
+    return Pipeline(sources, sinks, rig, show.filters())
+
+
+def print_stats(stats, out=sys.stderr) -> None:
+    print(f"{stats.frames} frames, {stats.dropped_ticks} ticks dropped, frame time "
+          f"p50 {stats.percentile_ms(50):.2f} ms, p99 {stats.percentile_ms(99):.2f} ms", file=out)
+    for name, h in stats.sinks.items():
+        print(f"  sink {name}: {h.written} written, {h.dropped} dropped, {h.errors} errors"
+              + (f" (last: {h.last_error})" if h.errors else ""), file=out)
+
+
+def run(args) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        show = show_from_args(args)
+        if not show.sinks:
+            raise ValueError("name at least one --sink (window:, csv:take.csv, livelink://127.0.0.1:11111 ...)")
+        pipeline = build_pipeline(show)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        stats = pipeline.run(RealtimeClock(show.fps, show.duration))
+    except KeyboardInterrupt:  # the pipeline has already closed every sink
+        print("stopped", file=sys.stderr)
+        return 0
+    print_stats(stats)
+    return 0
