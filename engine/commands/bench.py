@@ -1,0 +1,18 @@
+"""`run.py bench NAME`: the benchmarks under bench/ (figures printed, never asserted)."""
+
+from __future__ import annotations
+
+import importlib
+
+BENCHES = {"latency": "bench.latency", "soak": "bench.soak"}
+
+
+def add_parser(sub):
+    p = sub.add_parser("bench", help=f"run a benchmark: {', '.join(BENCHES)}")
+    p.add_argument("name", choices=sorted(BENCHES))
+    p.add_argument("rest", nargs="*", help="the benchmark's own options, after --")
+    return p
+
+
+def run(args) -> int:
+    return importlib.import_module(BENCHES[args.name]).main(args.rest)
