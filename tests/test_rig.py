@@ -205,3 +205,25 @@ def test_every_channel_reaches_its_own_morph_in_order():
     rig = Rig(_avatar([face]))
     pose = rig.apply(FaceFrame(0.0, np.linspace(0, 1, 52, dtype=np.float32)))
     assert np.allclose(pose.morph_weights[0], np.linspace(0, 1, 52))
+
+
+def test_both_eye_blink_only_covers_eyes_without_their_own_blink():
+    mesh = _mesh("Face", ["Blink", "Blink_L"])
+    exprs = [Expression("blink", [MorphBind(0, 0, 1.0)]), Expression("blinkLeft", [MorphBind(0, 1, 1.0)])]
+    rig = Rig(_avatar([mesh], expressions=exprs, vrm="1.0"))
+    assert rig.bindings["eyeBlinkLeft"].targets == ["expression:blinkLeft"]
+    pose = rig.apply(FaceFrame.from_named(0.0, {"eyeBlinkLeft": 1.0}))
+    assert np.allclose(pose.morph_weights[0], [0.0, 1.0])
+
+
+def test_jaw_joint_takes_only_the_jaw_channels_no_morph_covers():
+    mesh = _mesh("Face", ["Fcl_MTH_A"])
+    nodes = [Node("Face", mesh=0), Node("Head", children=[2]), Node("Jaw", parent=1)]
+    rig = Rig(_avatar([mesh], nodes, expressions=[Expression("aa", [MorphBind(0, 0, 1.0)])]))
+    assert rig.bindings["jawOpen"].how == "retarget"
+    assert rig.bindings["jawLeft"].how == "joint"
+    opened = rig.apply(FaceFrame.from_named(0.0, {"jawOpen": 1.0}))
+    assert np.allclose(opened.world[2], np.eye(4))  # the morph opens the mouth, not the bone
+    assert opened.morph_weights[0][0] == pytest.approx(1.0)
+    sideways = rig.apply(FaceFrame.from_named(0.0, {"jawLeft": 1.0}))
+    assert (sideways.world[2][:3, :3] @ [0, 0, 1])[0] > 0.05  # the chin swings to +X

@@ -95,6 +95,7 @@ class Rig:
         self._bind_joints()
         for name in arkit.NAMES:
             self.bindings.setdefault(name, Binding("missing"))
+        self._jaw_by_joint = np.array([self.bindings[n].how == "joint" and n.startswith("jaw") for n in arkit.NAMES])
 
         self._driven = (np.abs(self._direct).sum(1) > 0) | (np.abs(self._pose_binds).sum(1) > 0)
         self._defaults = np.concatenate(
@@ -171,8 +172,11 @@ class Rig:
         expressions = {e.name: e for e in self.avatar.expressions}
         for e in self.avatar.expressions:
             recipe = POSES.get(e.name)
-            if recipe is None or (e.name == "blink" and {"blinkLeft", "blinkRight"} <= expressions.keys()):
+            if recipe is None:
                 continue
+            if e.name == "blink":  # both eyes, only for an eye that has no one-eye blink
+                recipe = {c: v for c, v in recipe.items()
+                          if "blink" + c.removeprefix("eyeBlink") not in expressions}
             slots = [
                 (int(self._offsets[b.mesh]) + b.target, b.weight)
                 for b in e.binds
@@ -230,8 +234,8 @@ class Rig:
 
         local = self._rest_local.copy()
         self._pose_head(local, frame.head_rotation, frame.head_position)
-        if "jaw" in self.roles and self.bindings["jawOpen"].how == "joint":
-            self._pose_jaw(local, w)
+        if self._jaw_by_joint.any():
+            self._pose_jaw(local, w * self._jaw_by_joint)
         self._pose_eyes(local, frame)
         world = world_matrices(self.avatar, self._order, local, np.empty_like(local))
         skins = [world[s.joints] @ s.inverse_bind for s in self.avatar.skins]
