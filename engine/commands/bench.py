@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-BENCHES = {"latency": "bench.latency", "soak": "bench.soak"}
+BENCHES = {"latency": "bench.latency", "soak": "bench.soak", "protocols": "bench.protocols"}
 
 
 def add_parser(sub):

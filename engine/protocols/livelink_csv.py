@@ -4,6 +4,13 @@ Header `Timecode,BlendShapeCount,` then 61 PascalCase names (52 shapes in ARKit 
 swapped pairs, then head and eye angles). Timecode is `hh:mm:ss:ff.fff` where the last field is
 a fractional frame number. Columns are always read by header name, never by position.
 Head and eye angles are read and written as radians, as the app's recordings hold them.
+
+What we write imports under Unreal's importer rules: `Timecode` in column 0, `BlendShapeCount` in
+column 1, curves found by header name, and a frame rate the importer guesses from the frame
+numbers (60 if any exceeds 30, else 30). So timecodes count frames at the rate it will guess,
+60 for runs above 30 fps and 30 otherwise, with the fraction carrying the exact time; a 60-based
+take shorter than about half a second has no frame number above 30 and would import at 30.
+Files are named the app's way, `<Slate>_<Take>_<Subject>.csv` (`take_filename`).
 """
 
 from __future__ import annotations
@@ -116,6 +123,26 @@ def read_take(path: str | Path) -> tuple[float, list[FaceFrame]]:
     return fps, frames
 
 
+def timecode_rate(fps: float) -> float:
+    """The frame rate timecodes count in for a run at `fps`: the one Unreal's importer will guess."""
+    return 60.0 if fps > 30 else 30.0
+
+
+SUFFIXES = ("cal", "raw", "neutral")
+
+
+def take_filename(slate: str, take: int, subject: str, suffix: str | None = None) -> str:
+    """The app's file name, `<Slate>_<Take>_<Subject>[_cal|_raw|_neutral].csv`."""
+    for what, text in (("slate", slate), ("subject", subject)):
+        if not text or any(c in text for c in '/\\:*?"<>|') or text in (".", ".."):
+            raise ValueError(f"take file name: {what} {text!r} is empty or not a plain name")
+    if int(take) < 0:
+        raise ValueError(f"take file name: take {take} is negative")
+    if suffix is not None and suffix not in SUFFIXES:
+        raise ValueError(f"take file name: suffix {suffix!r} is not one of {SUFFIXES}")
+    return f"{slate}_{int(take)}_{subject}" + (f"_{suffix}" if suffix else "") + ".csv"
+
+
 def format_timecode(t: float, fps: float) -> str:
     whole = int(t)
     frame = (t - whole) * fps
@@ -129,6 +156,7 @@ class TakeWriter:
 
     def __init__(self, path: str | Path, fps: float = 60.0):
         self.path, self.fps = Path(path), fps
+        self._rate = timecode_rate(fps)
         self._file = open(self.path, "w", newline="", encoding="utf-8")
         self._file.write(",".join(["Timecode", "BlendShapeCount"] + COLUMNS) + "\n")
         self._file.flush()
@@ -139,7 +167,7 @@ class TakeWriter:
         eyes = frame.eyes if frame.eyes is not None else np.zeros((2, 2))
         values = list(frame.weights[self._order]) + [yaw, pitch, roll,
                   eyes[0, 0], eyes[0, 1], 0.0, eyes[1, 0], eyes[1, 1], 0.0]
-        cells = [format_timecode(frame.t, self.fps), str(len(COLUMNS))]
+        cells = [format_timecode(frame.t, self._rate), str(len(COLUMNS))]
         cells += [f"{v:.10f}" for v in values]
         self._file.write(",".join(cells) + "\n")
         self._file.flush()

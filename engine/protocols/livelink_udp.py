@@ -3,7 +3,8 @@
 Big-endian throughout. A string is an int32 byte count and UTF-8 bytes, no terminator.
 version u8 = 6 | device id str | subject str | frame i32 | sub-frame f32 | fps num i32, den i32 |
 count u8 = 61 | 61 x f32: the 52 shapes in ARKit order, then head yaw, pitch, roll and each eye's
-yaw, pitch, roll. Angles are written as Unreal's own encoder does: degrees / 180 (radians / pi).
+yaw, pitch, roll. Angles are in Unreal's own units by default, degrees / 180 (radians / pi);
+`angle_units="radians"` reads and writes radians, as some third-party tools do.
 A packet with no values means "no face".
 """
 
@@ -19,16 +20,21 @@ import numpy as np
 from .. import arkit
 from ..frame import FaceFrame
 from ..rig.transforms import quat_from_euler, quat_to_euler
+from .errors import PacketError  # noqa: F401  (re-exported: callers catch livelink_udp.PacketError)
 
 VERSION = 6
 VALUE_COUNT = 61
 MAX_STRING = 256  # bytes; a longer id or subject is refused on decode
 DEFAULT_PORT = 11111
 DEFAULT_SUBJECT = "iPhoneXFaceAR"
+#: Radians per unit of a head or eye angle channel.
+ANGLE_UNITS = {"unreal": math.pi, "radians": 1.0}
 
 
-class PacketError(ValueError):
-    """A packet that cannot be decoded, with the field that broke."""
+def _angle_scale(angle_units: str) -> float:
+    if angle_units not in ANGLE_UNITS:
+        raise ValueError(f"angle units {angle_units!r}: expected one of {sorted(ANGLE_UNITS)}")
+    return ANGLE_UNITS[angle_units]
 
 
 @dataclass
@@ -51,16 +57,16 @@ def _string(text: str) -> bytes:
     return struct.pack(">i", len(raw)) + raw
 
 
-def frame_values(frame: FaceFrame) -> np.ndarray:
+def frame_values(frame: FaceFrame, angle_units: str = "unreal") -> np.ndarray:
     """The 61 floats a packet carries for `frame`."""
     yaw, pitch, roll = quat_to_euler(frame.head_rotation)
     eyes = frame.eyes if frame.eyes is not None else np.zeros((2, 2))
     angles = [yaw, pitch, roll, eyes[0, 0], eyes[0, 1], 0.0, eyes[1, 0], eyes[1, 1], 0.0]
-    return np.concatenate([frame.weights, np.asarray(angles) / math.pi]).astype(np.float32)
+    return np.concatenate([frame.weights, np.asarray(angles) / _angle_scale(angle_units)]).astype(np.float32)
 
 
 def encode(frame: FaceFrame | None, frame_number: int, fps: int = 60, subject: str = DEFAULT_SUBJECT,
-           device_id: str | None = None, sub_frame: float = 0.0) -> bytes:
+           device_id: str | None = None, sub_frame: float = 0.0, angle_units: str = "unreal") -> bytes:
     """One packet; `frame=None` encodes the header-only "no face" packet."""
     if fps < 1:
         raise ValueError(f"fps must be a whole number >= 1, got {fps}")
@@ -71,7 +77,7 @@ def encode(frame: FaceFrame | None, frame_number: int, fps: int = 60, subject: s
     )
     if frame is None:
         return head
-    return head + struct.pack(">B", VALUE_COUNT) + frame_values(frame).astype(">f4").tobytes()
+    return head + struct.pack(">B", VALUE_COUNT) + frame_values(frame, angle_units).astype(">f4").tobytes()
 
 
 def decode(data: bytes) -> LiveLinkPacket:
@@ -116,12 +122,13 @@ def decode(data: bytes) -> LiveLinkPacket:
     return LiveLinkPacket(device_id, subject, frame_number, sub_frame, num, den, values)
 
 
-def to_frame(packet: LiveLinkPacket, t: float) -> FaceFrame | None:
+def to_frame(packet: LiveLinkPacket, t: float, angle_units: str = "unreal") -> FaceFrame | None:
     """The FaceFrame a packet describes at pipeline time `t`; None for "no face"."""
+    scale = _angle_scale(angle_units)
     if packet.values is None:
         return None
     v = packet.values.astype(np.float64)
-    angles = v[arkit.COUNT:] * math.pi
+    angles = v[arkit.COUNT:] * scale
     return FaceFrame(
         t,
         np.clip(v[: arkit.COUNT], 0.0, 1.0).astype(np.float32),  # the app's float noise

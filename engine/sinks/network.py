@@ -1,4 +1,5 @@
-"""`livelink://HOST:PORT`: Live Link Face packets over UDP, for Unreal and MetaHuman."""
+"""Network senders: `livelink://` (Unreal, MetaHuman), `vmc://` (VSeeFace, Warudo, VMC4UE) and
+`osc://` (Unreal's OSC plugin, TouchDesigner), one UDP datagram per frame."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import uuid
 from ..drivers.options import reject_unknown
 from ..frame import FaceFrame
 from ..pipeline import register_sink
-from ..protocols import livelink_udp
+from ..protocols import livelink_udp, osc_out, vmc
 
 
-def parse_host_port(rest: str, default_port: int, what: str) -> tuple[str, int]:
+def parse_host_port(rest: str, default_port: int, what: str, bind: bool = False) -> tuple[str, int]:
+    """`HOST:PORT`, `HOST`, `[::1]:PORT` or empty (127.0.0.1). Port 0 (any free port) only
+    when binding a receiver."""
     host, sep, port = rest.rpartition(":")
     if not sep:
         host, port = rest, str(default_port)
@@ -20,42 +23,105 @@ def parse_host_port(rest: str, default_port: int, what: str) -> tuple[str, int]:
         number = int(port)
     except ValueError:
         raise ValueError(f"{what}: port {port!r} is not a number") from None
-    if not 0 < number < 65536:
-        raise ValueError(f"{what}: port {number} is outside 1..65535")
+    lowest = 0 if bind else 1
+    if not lowest <= number < 65536:
+        raise ValueError(f"{what}: port {number} is outside {lowest}..65535")
     return host, number
 
 
-class LiveLinkSender:
-    """Sends one packet per frame. Frame numbers count from 0 at the pipeline's frame rate."""
+class UdpSender:
+    """Opens a UDP socket on open() and sends `datagram(frame)` on each write."""
 
     needs_pose = False
 
-    def __init__(self, host: str, port: int, subject: str = livelink_udp.DEFAULT_SUBJECT):
+    def __init__(self, scheme: str, host: str, port: int):
         self.address = (host, port)
-        self.subject = subject
-        self.name = f"livelink://{host}:{port}"
-        self.device_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"engine:{subject}"))
+        self.name = f"{scheme}://{host}:{port}"
         self._sock: socket.socket | None = None
-        self._fps = 60
 
     def open(self, run) -> None:
-        self._fps = max(1, round(run.clock.fps))
         family = socket.AF_INET6 if ":" in self.address[0] else socket.AF_INET
         self._sock = socket.socket(family, socket.SOCK_DGRAM)
 
+    def datagram(self, frame: FaceFrame) -> bytes:
+        raise NotImplementedError
+
     def write(self, frame: FaceFrame, pose) -> None:
-        number = int(round(frame.t * self._fps))
-        packet = livelink_udp.encode(frame, number, self._fps, self.subject, self.device_id)
-        self._sock.sendto(packet, self.address)
+        self._sock.sendto(self.datagram(frame), self.address)
 
     def close(self) -> None:
         if self._sock is not None:
             self._sock.close()
 
 
+class LiveLinkSender(UdpSender):
+    """One packet per frame. Frame numbers count from 0 at the pipeline's frame rate."""
+
+    def __init__(self, host: str, port: int, subject: str = livelink_udp.DEFAULT_SUBJECT,
+                 angle_units: str = "unreal"):
+        super().__init__("livelink", host, port)
+        if angle_units not in livelink_udp.ANGLE_UNITS:
+            raise ValueError(f"livelink: angles {angle_units!r}: expected one of {sorted(livelink_udp.ANGLE_UNITS)}")
+        self.subject, self.angle_units = subject, angle_units
+        self.device_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"engine:{subject}"))
+        self._fps = 60
+
+    def open(self, run) -> None:
+        self._fps = max(1, round(run.clock.fps))
+        super().open(run)
+
+    def datagram(self, frame: FaceFrame) -> bytes:
+        number = int(round(frame.t * self._fps))
+        return livelink_udp.encode(frame, number, self._fps, self.subject, self.device_id,
+                                   angle_units=self.angle_units)
+
+
+class VmcSender(UdpSender):
+    """One bundle per frame (see protocols/vmc.py); `blend` picks perfect-sync or VRM 0.x names."""
+
+    def __init__(self, host: str, port: int, blend: str = "perfectsync"):
+        super().__init__("vmc", host, port)
+        if blend not in vmc.BLEND_MODES:
+            raise ValueError(f"vmc: blend {blend!r}: expected one of {vmc.BLEND_MODES}")
+        self.blend = blend
+
+    def datagram(self, frame: FaceFrame) -> bytes:
+        return vmc.encode(frame, self.blend)
+
+
+class OscSender(UdpSender):
+    """ARKit weights as plain OSC (see protocols/osc_out.py)."""
+
+    def __init__(self, host: str, port: int, mode: str = "per-channel"):
+        super().__init__("osc", host, port)
+        if mode not in osc_out.MODES:
+            raise ValueError(f"osc: mode {mode!r}: expected one of {osc_out.MODES}")
+        self.mode = mode
+
+    def datagram(self, frame: FaceFrame) -> bytes:
+        return osc_out.encode(frame, self.mode)
+
+
 @register_sink("livelink")
 def _livelink(rest: str, options: dict) -> LiveLinkSender:
     host, port = parse_host_port(rest, livelink_udp.DEFAULT_PORT, "livelink")
     subject = str(options.pop("subject", livelink_udp.DEFAULT_SUBJECT))
+    angles = str(options.pop("angles", "unreal"))
     reject_unknown(f"livelink://{rest}", options)
-    return LiveLinkSender(host, port, subject)
+    return LiveLinkSender(host, port, subject, angles)
+
+
+@register_sink("vmc")
+def _vmc(rest: str, options: dict) -> VmcSender:
+    host, port = parse_host_port(rest, vmc.DEFAULT_PORT, "vmc")
+    blend = str(options.pop("blend", "perfectsync"))
+    reject_unknown(f"vmc://{rest}", options)
+    return VmcSender(host, port, blend)
+
+
+@register_sink("osc")
+def _osc(rest: str, options: dict) -> OscSender:
+    host, port = parse_host_port(rest, osc_out.DEFAULT_PORT, "osc")
+    mode = str(options.pop("mode", "per-channel"))
+    reject_unknown(f"osc://{rest}", options)
+    return OscSender(host, port, mode)

@@ -1,26 +1,55 @@
-"""`csv:TAKE.csv`: records the mixed face as a Live Link Face CSV take, flushed every frame."""
+"""`csv:TAKE.csv` or `csv:DIR/`: records the mixed face as a Live Link Face CSV take, flushed
+every frame. Given a directory, the file is named the app's way, `<Slate>_<Take>_<Subject>.csv`
+(`?slate=`, `?take=`, `?subject=`; the take defaults to the next number not yet in the folder)."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+from ..drivers.options import pop_float, reject_unknown
 from ..frame import FaceFrame
 from ..pipeline import register_sink
-from ..protocols.livelink_csv import TakeWriter
-from ..drivers.options import reject_unknown
+from ..protocols.livelink_csv import TakeWriter, take_filename
+from ..protocols.livelink_udp import DEFAULT_SUBJECT
+
+DEFAULT_SLATE = "Slate"
+
+
+def next_take(folder: Path, slate: str, subject: str) -> int:
+    """The first take number from 1 whose file is not in `folder` yet."""
+    take = 1
+    while (folder / take_filename(slate, take, subject)).exists():
+        take += 1
+    return take
 
 
 class TakeRecorder:
     needs_pose = False
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, folder_naming: tuple[str, int | None, str] | None = None):
+        """`folder_naming` = (slate, take or None for the next free one, subject) when `path`
+        is a directory."""
         self.path = path
         self.name = f"csv:{path}"
+        self._naming = folder_naming
         self._writer: TakeWriter | None = None
 
     def open(self, run) -> None:
+        path = Path(self.path)
         try:
-            self._writer = TakeWriter(self.path, fps=run.clock.fps)
+            if self._naming is not None:
+                slate, take, subject = self._naming
+                path.mkdir(parents=True, exist_ok=True)
+                path = path / take_filename(slate, take or next_take(path, slate, subject), subject)
+            self._writer = TakeWriter(path, fps=run.clock.fps)
         except OSError as exc:
             raise ValueError(f"csv:{self.path}: cannot write: {exc}") from None
+
+    @property
+    def file(self) -> Path | None:
+        """The file being written, once open."""
+        return self._writer.path if self._writer else None
 
     def write(self, frame: FaceFrame, pose) -> None:
         self._writer.write(frame)
@@ -33,6 +62,12 @@ class TakeRecorder:
 @register_sink("csv")
 def _csv(rest: str, options: dict) -> TakeRecorder:
     if not rest:
-        raise ValueError("csv: name the take to write, e.g. csv:take.csv")
+        raise ValueError("csv: name the take to write, e.g. csv:take.csv or csv:takes/")
+    naming = None
+    if rest.endswith(("/", os.sep)) or Path(rest).is_dir():
+        naming = (str(options.pop("slate", DEFAULT_SLATE)),
+                  int(pop_float(options, "take", 0)) or None,  # 0: the next free number
+                  str(options.pop("subject", DEFAULT_SUBJECT)))
+        take_filename(naming[0], naming[1] or 1, naming[2])  # refuse bad names now, not at open
     reject_unknown(f"csv:{rest}", options)
-    return TakeRecorder(rest)
+    return TakeRecorder(rest, naming)

@@ -1,0 +1,162 @@
+"""Phone mocap streams as live sources: `livelink://`, `vmc://`, `facecap://`, `ifacialmocap://`.
+
+Each listens on 127.0.0.1 unless given another address (`livelink://0.0.0.0:11111` to hear a
+phone on the network) and owns the whole face, head included, at priority 10 by default; the
+usual layer options (priority, channels, head, fade, stale_after, ...) apply. Counters are in
+`.stats` (see `udp.ReceiverStats`).
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..mixer import LayerRule
+from ..pipeline import register_source
+from ..protocols import facecap, ifacialmocap, livelink_udp, vmc
+from ..sinks.network import parse_host_port
+from .options import layer_rule, pop_float, reject_unknown
+from .udp import UdpReceiver
+
+PRIORITY = 10
+
+
+class LiveLinkReceiver(UdpReceiver):
+    """Live Link Face packets. Several phones may stream to one port: `subject` picks one by
+    name; without it the first subject heard is followed and the others are counted as ignored.
+    A header-only packet means the phone lost the face."""
+
+    max_datagram = 2048
+
+    def __init__(self, host: str, port: int, rule: LayerRule, subject: str | None = None,
+                 angle_units: str = "unreal"):
+        if angle_units not in livelink_udp.ANGLE_UNITS:
+            raise ValueError(f"livelink: angles {angle_units!r}: expected one of {sorted(livelink_udp.ANGLE_UNITS)}")
+        super().__init__("livelink", host, port, rule)
+        self.subject, self.angle_units = subject, angle_units
+        self._chosen = subject is not None
+
+    def _receive(self, data, sender, arrived):
+        packet = livelink_udp.decode(data)
+        if self.subject is None:
+            self.subject = packet.subject
+        if packet.subject != self.subject:
+            hint = "" if self._chosen else " (choose one with ?subject=)"
+            self._count("ignored", f"subject {packet.subject!r} also streams here; following {self.subject!r}{hint}")
+            return
+        self._publish(livelink_udp.to_frame(packet, arrived or 0.0, self.angle_units), arrived)
+
+
+class _RouterReceiver(UdpReceiver):
+    """Mirrors an OSC decoder's dropped-message counter into `.stats.rejected`."""
+
+    def _note_rejections(self, router) -> None:
+        new = router.rejected - self.stats.rejected
+        if new > 0:
+            self._count("rejected", router.last_rejection, new)
+
+
+class VmcReceiver(_RouterReceiver):
+    """VMC bundles (or loose messages); a frame at each Blend/Apply."""
+
+    max_datagram = 16384  # a full-body performer's bundle is a few KiB
+
+    def __init__(self, host: str, port: int, rule: LayerRule):
+        super().__init__("vmc", host, port, rule)
+        self._decoder = vmc.VmcDecoder()
+
+    def _receive(self, data, sender, arrived):
+        try:
+            frame = self._decoder.feed(data, arrived or 0.0)
+        finally:
+            self._note_rejections(self._decoder.router)
+        if frame is not None:
+            self._publish(frame, arrived)
+
+
+class FaceCapReceiver(_RouterReceiver):
+    """Face Cap OSC; with no end-of-frame marker, every datagram yields the state so far."""
+
+    max_datagram = 8192
+
+    def __init__(self, host: str, port: int, rule: LayerRule):
+        super().__init__("facecap", host, port, rule)
+        self._decoder = facecap.FaceCapDecoder()
+
+    def _receive(self, data, sender, arrived):
+        before = self._decoder.router.applied
+        try:
+            self._decoder.feed(data)
+        finally:
+            self._note_rejections(self._decoder.router)
+        if self._decoder.router.applied == before:
+            self._count("ignored", "a datagram with no Face Cap message we could use")
+            return
+        self._publish(self._decoder.frame(arrived or 0.0), arrived)
+
+
+class IFacialMocapReceiver(UdpReceiver):
+    """iFacialMocap text frames. With `phone`, sends the handshake to the phone every
+    `handshake_every` seconds from this socket, so the phone streams back to it."""
+
+    max_datagram = 8192
+
+    def __init__(self, host: str, port: int, rule: LayerRule, phone: tuple[str, int] | None = None,
+                 handshake_every: float = 3.0):
+        super().__init__("ifacialmocap", host, port, rule)
+        self.phone, self.handshake_every = phone, handshake_every
+        self._next_handshake = 0.0
+
+    def _poll(self):
+        if self.phone is None or time.monotonic() < self._next_handshake:
+            return
+        self._next_handshake = time.monotonic() + self.handshake_every
+        try:
+            self._sock.sendto(ifacialmocap.HANDSHAKE, self.phone)
+        except OSError as exc:
+            self._count("errors", f"handshake to {self.phone[0]}:{self.phone[1]} failed: {exc}")
+
+    def _receive(self, data, sender, arrived):
+        self._publish(ifacialmocap.decode(data, arrived or 0.0), arrived)
+
+
+def _bind(scheme: str, rest: str, default_port: int) -> tuple[str, int]:
+    return parse_host_port(rest, default_port, scheme, bind=True)
+
+
+@register_source("livelink")
+def _livelink(rest: str, options: dict) -> LiveLinkReceiver:
+    host, port = _bind("livelink", rest, livelink_udp.DEFAULT_PORT)
+    subject = options.pop("subject", None)
+    angles = str(options.pop("angles", "unreal"))
+    rule = layer_rule(f"livelink://{host}:{port}", options, priority=PRIORITY)
+    reject_unknown(f"livelink://{rest}", options)
+    return LiveLinkReceiver(host, port, rule, subject, angles)
+
+
+@register_source("vmc")
+def _vmc(rest: str, options: dict) -> VmcReceiver:
+    host, port = _bind("vmc", rest, vmc.DEFAULT_PORT)
+    rule = layer_rule(f"vmc://{host}:{port}", options, priority=PRIORITY)
+    reject_unknown(f"vmc://{rest}", options)
+    return VmcReceiver(host, port, rule)
+
+
+@register_source("facecap")
+def _facecap(rest: str, options: dict) -> FaceCapReceiver:
+    host, port = _bind("facecap", rest, facecap.DEFAULT_PORT)
+    rule = layer_rule(f"facecap://{host}:{port}", options, priority=PRIORITY)
+    reject_unknown(f"facecap://{rest}", options)
+    return FaceCapReceiver(host, port, rule)
+
+
+@register_source("ifacialmocap")
+def _ifacialmocap(rest: str, options: dict) -> IFacialMocapReceiver:
+    host, port = _bind("ifacialmocap", rest, ifacialmocap.PORT)
+    phone = options.pop("phone", None)
+    phone_address = parse_host_port(str(phone), ifacialmocap.PORT, "ifacialmocap phone") if phone else None
+    every = pop_float(options, "handshake_every", 3.0)
+    if not every > 0:
+        raise ValueError(f"ifacialmocap: handshake_every must be positive, got {every}")
+    rule = layer_rule(f"ifacialmocap://{host}:{port}", options, priority=PRIORITY)
+    reject_unknown(f"ifacialmocap://{rest}", options)
+    return IFacialMocapReceiver(host, port, rule, phone_address, every)
