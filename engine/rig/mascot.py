@@ -1,0 +1,200 @@
+"""Our city mascot, generated from code and written as a skinned GLB with the 52 ARKit shapes.
+
+    python -m engine.rig.mascot [-o avatars_gltf/mascot.glb]
+
+The parts come from mascot_parts, the shapes from mascot_shapes; this module adds what a
+renderer needs (normals and their morph deltas, skin weights, materials, the skeleton) and
+packs it with gltf_writer. The output is deterministic: the same code writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from engine.arkit import NAMES
+from engine.rig.gltf_writer import GlbWriter, PrimitiveArrays
+from engine.rig.masks import smoothstep
+from engine.rig.mascot_layout import COLLAR, EYES, HEAD_CENTER, JOINTS, PARENTS
+from engine.rig import mascot_parts as parts
+from engine.rig.mascot_shapes import jaw_targets, lid_targets, skin_targets
+from engine.rig.meshing import vertex_normals
+
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "avatars_gltf" / "mascot.glb"
+JOINT_NAMES = ("root", "spine", "neck", "head", "jaw", "leftEye", "rightEye")
+
+# name: (roughness, metallic); colours come from the vertices, so base colours stay white.
+MATERIALS = {
+    "skin": (0.6, 0.0),
+    "hair": (0.7, 0.0),
+    "eye": (0.12, 0.0),
+    "teeth": (0.3, 0.0),
+    "mouth": (0.45, 0.0),
+    "outfit": (0.75, 0.0),
+    "badge": (0.35, 0.3),
+}
+
+MIN_DELTA = 1e-5  # metres; smaller morph displacements are stored as zero (keeps targets sparse)
+MIN_NORMAL_DELTA = 2e-3
+
+
+@dataclass
+class MascotMesh:
+    part: parts.Part
+    normals: np.ndarray
+    joints: np.ndarray  # (V, 4) joint indices into JOINT_NAMES
+    weights: np.ndarray  # (V, 4)
+    targets: dict[str, np.ndarray] = field(default_factory=dict)  # ARKit name -> (V, 3)
+    normal_targets: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _rigid(part: parts.Part, joint: str) -> tuple[np.ndarray, np.ndarray]:
+    """Every vertex wholly on one joint."""
+    joints = np.zeros((len(part.verts), 4), dtype=np.uint16)
+    joints[:, 0] = JOINT_NAMES.index(joint)
+    weights = np.zeros((len(part.verts), 4), dtype=np.float32)
+    weights[:, 0] = 1.0
+    return joints, weights
+
+
+def _face_weights(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Head above the jaw line, spine under the collar, the neck blending between them; the
+    chin counts as higher than it is so it stays wholly on the head."""
+    height = v[:, 1] + 0.6 * np.maximum(v[:, 2] - HEAD_CENTER[2] - 0.01, 0.0)
+    head = smoothstep(COLLAR[1] + 0.016, JOINTS["head"][1] - 0.002, height)
+    spine = smoothstep(COLLAR[1] - 0.006, COLLAR[1] - 0.030, height)
+    neck = 1.0 - head - spine
+    joints = np.zeros((len(v), 4), dtype=np.uint16)
+    joints[:, :3] = [JOINT_NAMES.index(j) for j in ("head", "neck", "spine")]
+    weights = np.zeros((len(v), 4), dtype=np.float32)
+    weights[:, :3] = np.stack([head, neck, spine], axis=1)
+    return _normalized(joints, weights)
+
+
+def _normalized(joints: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted by weight, unused slots pointing at joint 0 with weight 0, sums exactly 1."""
+    order = np.argsort(-weights, axis=1, kind="stable")
+    weights = np.take_along_axis(weights, order, 1)
+    joints = np.take_along_axis(joints, order, 1)
+    weights[weights < 1e-3] = 0.0
+    joints[weights == 0.0] = 0
+    weights = (weights / weights.sum(axis=1, keepdims=True)).astype(np.float32)
+    weights[:, 0] = 1.0 - weights[:, 1:].sum(axis=1, dtype=np.float32)
+    return joints, weights
+
+
+def _clean(deltas: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Zeroes negligible displacements; drops targets that move nothing."""
+    out = {}
+    for name, d in deltas.items():
+        d = d.astype(np.float32)
+        d[np.linalg.norm(d, axis=1) < MIN_DELTA] = 0.0
+        if np.any(d):
+            out[name] = d
+    return out
+
+
+# Shapes made to be used on top of another (ARKit's mouthClose corrects jawOpen): their normal
+# deltas are measured in that pose, so the two summed give the sealed mouth's normals.
+NORMAL_CONTEXT = {"mouthClose": "jawOpen"}
+
+
+def _normal_deltas(part: parts.Part, normals: np.ndarray, targets: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each target's normals recomputed on the displaced mesh, minus the normals of the pose it
+    is made for (the rest pose, or NORMAL_CONTEXT's)."""
+    out = {}
+    for name, d in targets.items():
+        base, before = part.verts, normals
+        if NORMAL_CONTEXT.get(name) in targets:
+            base = part.verts + targets[NORMAL_CONTEXT[name]]
+            before = vertex_normals(base, part.faces, part.weld)
+        dn = (vertex_normals(base + d, part.faces, part.weld) - before).astype(np.float32)
+        dn[np.linalg.norm(dn, axis=1) < MIN_NORMAL_DELTA] = 0.0
+        out[name] = dn
+    return out
+
+
+def _mesh(part: parts.Part, skinning: tuple[np.ndarray, np.ndarray], deltas: dict[str, np.ndarray]) -> MascotMesh:
+    normals = vertex_normals(part.verts, part.faces, part.weld)
+    kept = _clean(deltas)
+    targets = {name: kept[name] for name in NAMES if name in kept}  # in ARKit order
+    return MascotMesh(part, normals, *skinning, targets, _normal_deltas(part, normals, targets))
+
+
+def build() -> list[MascotMesh]:
+    """Every mesh of the mascot, with normals, skin weights and morph targets."""
+    face = parts.head()
+    meshes = [_mesh(face, _face_weights(face.verts), skin_targets(face.verts))]
+    for eye in EYES:
+        ball, lid = parts.eyeball(eye), parts.lid(eye)
+        meshes.append(_mesh(ball, _rigid(ball, "leftEye" if eye.side > 0 else "rightEye"), {}))
+        meshes.append(_mesh(lid, _rigid(lid, "head"), lid_targets(eye)))
+    for brow in (parts.brow(+1), parts.brow(-1)):
+        meshes.append(_mesh(brow, _rigid(brow, "head"), skin_targets(brow.verts)))
+    upper, lower, tongue = parts.teeth(upper=True), parts.teeth(upper=False), parts.tongue()
+    meshes.append(_mesh(upper, _rigid(upper, "head"), {}))
+    meshes.append(_mesh(lower, _rigid(lower, "jaw"), jaw_targets(lower.verts, tongue=False)))
+    meshes.append(_mesh(tongue, _rigid(tongue, "jaw"), jaw_targets(tongue.verts, tongue=True)))
+    for piece in (parts.body(), parts.collar(), parts.badge()):
+        meshes.append(_mesh(piece, _rigid(piece, "spine"), {}))
+    return meshes
+
+
+def to_glb(meshes: list[MascotMesh]) -> bytes:
+    """The skeleton (joints unrotated at rest, so inverse binds are translations), one skinned
+    node per mesh at the scene root, and a material per part."""
+    w = GlbWriter(generator="engine.rig.mascot")
+    materials = {name: w.material(name, roughness=r, metallic=m) for name, (r, m) in MATERIALS.items()}
+    nodes = {}
+    for name in JOINT_NAMES:
+        parent = PARENTS[name]
+        offset = JOINTS[name] - (JOINTS[parent] if parent else 0.0)
+        nodes[name] = w.node(name, translation=offset)
+        if parent:
+            w.add_child(nodes[parent], nodes[name])
+    inverse_binds = np.stack([np.eye(4) for _ in JOINT_NAMES])
+    inverse_binds[:, :3, 3] = -np.stack([JOINTS[n] for n in JOINT_NAMES])
+    skin = w.skin("mascot", [nodes[n] for n in JOINT_NAMES], inverse_binds, skeleton=nodes["root"])
+    roots = [nodes["root"]]
+    for m in meshes:
+        colors = np.ones((len(m.part.verts), 4))
+        colors[:, :3] = np.clip(m.part.colors, 0.0, 1.0)
+        names = list(m.targets)
+        prim = PrimitiveArrays(
+            attributes={
+                "POSITION": m.part.verts.astype(np.float32),
+                "NORMAL": m.normals.astype(np.float32),
+                "COLOR_0": np.round(colors * 65535).astype(np.uint16),
+                "JOINTS_0": m.joints.astype(np.uint16),
+                "WEIGHTS_0": m.weights.astype(np.float32),
+            },
+            indices=m.part.faces,
+            material=materials[m.part.material],
+            targets=[{"POSITION": m.targets[n], "NORMAL": m.normal_targets[n]} for n in names],
+        )
+        mesh = w.mesh(m.part.name, [prim], names if names else None)
+        roots.append(w.node(m.part.name, mesh=mesh, skin=skin))
+    w.scene(roots, name="mascot")
+    return w.to_bytes()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m engine.rig.mascot", description=__doc__.splitlines()[0])
+    ap.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT,
+                    help="GLB to write (default: the repository's avatars_gltf/mascot.glb)")
+    args = ap.parse_args(argv)
+    meshes = build()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_bytes(to_glb(meshes))
+    verts = sum(len(m.part.verts) for m in meshes)
+    tris = sum(len(m.part.faces) for m in meshes)
+    print(f"{args.output}: {len(meshes)} meshes, {verts} vertices, {tris} triangles")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
