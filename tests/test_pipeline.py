@@ -128,3 +128,16 @@ def test_sigint_during_a_live_recording_leaves_a_complete_take(tmp_path):
     fps, frames = read_take(out)  # every row parses
     assert len(frames) >= 30
     assert out.read_text().endswith("\n")
+
+
+def test_duration_histogram_percentiles_match_exact_ones_within_a_bin():
+    from engine.pipeline import DurationHistogram
+
+    rng = np.random.default_rng(1)
+    samples = rng.lognormal(np.log(0.002), 0.5, 20000)
+    h = DurationHistogram()
+    for s in samples:
+        h.add(s)
+    for q in (50, 99):
+        assert h.percentile(q) == pytest.approx(np.percentile(samples, q), rel=0.011)
+    assert DurationHistogram().percentile(50) == 0.0
