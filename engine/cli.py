@@ -9,7 +9,7 @@ import sys
 from .rig.asset import AvatarError
 
 #: Command modules under engine.commands, in the order `--help` lists them.
-COMMANDS = ("inspect", "live", "render", "view", "demo")
+COMMANDS = ("inspect", "render", "view", "demo", "live", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,42 @@
+"""`run.py demo`: the mascot's tour of expressions (engine/demo_tour.py) to out/demo.mp4."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import demo_tour
+from ..renderer.errors import RendererError
+from ..renderer.renderer import Renderer
+from .render import add_view_options, open_avatar, positive, write_clip
+
+MASCOT = Path(__file__).resolve().parents[2] / "avatars_gltf" / "mascot.glb"
+
+
+def add_parser(sub):
+    p = sub.add_parser("demo", help="render the mascot's tour of expressions to out/demo.mp4")
+    p.add_argument("-o", "--output", default="out/demo.mp4", help="the MP4 to write (default out/demo.mp4)")
+    p.add_argument("--avatar", default=str(MASCOT), help="another avatar to take on the tour")
+    p.add_argument("--fps", type=positive, default=30.0, help="frame rate (default 30)")
+    p.add_argument("--audio", help="an audio file to mux in")
+    add_view_options(p, (1280, 720))
+    return p
+
+
+def run(args) -> int:
+    out = Path(args.output)
+    if not Path(args.avatar).is_file():
+        hint = " (build it with `python -m engine.rig.mascot`)" if Path(args.avatar) == MASCOT else ""
+        print(f"error: {args.avatar}: no such avatar{hint}", file=sys.stderr)
+        return 2
+    try:
+        avatar, rig = open_avatar(args.avatar, None)
+        count = round(demo_tour.DURATION * args.fps)
+        frames = [demo_tour.tour_frame(k / args.fps) for k in range(count)]
+        with Renderer(avatar, args.size, args.msaa, args.framing, args.background, rig=rig) as renderer:
+            write_clip(renderer, rig, frames, args.fps, out, args.audio)
+    except (RendererError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(out)
+    return 0

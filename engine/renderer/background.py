@@ -1,0 +1,80 @@
+"""What lies behind the avatar: a flat colour or an image scaled to cover the frame.
+
+Colours are sRGB (as `#RRGGBB` means) and the colour buffer holds sRGB-encoded values, so
+both go in unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import moderngl
+import numpy as np
+
+from .errors import RendererError
+from .shaders import program
+
+DEFAULT_COLOR = (0.86, 0.89, 0.93)
+
+
+def parse_color(text: str) -> tuple[float, float, float]:
+    """`#RRGGBB` (or `RRGGBB`) to sRGB floats in [0, 1]."""
+    m = re.fullmatch(r"#?([0-9a-fA-F]{6})", text.strip())
+    if not m:
+        raise ValueError(f"background: expected #RRGGBB, got {text!r}")
+    h = m.group(1)
+    return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))
+
+
+def _cover(path: Path, size: tuple[int, int]) -> np.ndarray:
+    """The image scaled to cover `size` and centre-cropped, as RGB uint8 rows top to bottom."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            im = im.convert("RGB")
+            w, h = size
+            scale = max(w / im.width, h / im.height)
+            sw, sh = max(w, round(im.width * scale)), max(h, round(im.height * scale))
+            im = im.resize((sw, sh), Image.Resampling.LANCZOS)
+            left, top = (sw - w) // 2, (sh - h) // 2
+            return np.asarray(im.crop((left, top, left + w, top + h)))
+    except (OSError, UnidentifiedImageError) as exc:
+        raise RendererError(f"background: cannot read image {path}: {exc}") from None
+
+
+class Background:
+    """Clears a framebuffer to a colour, or paints an image behind everything."""
+
+    def __init__(self, ctx: moderngl.Context, spec, size: tuple[int, int]):
+        self.ctx = ctx
+        self.color = DEFAULT_COLOR
+        self._texture = self._program = self._vao = None
+        if spec is None:
+            return
+        if isinstance(spec, (str, Path)):
+            pixels = _cover(Path(spec), size)
+            # GL rows run bottom to top.
+            self._texture = ctx.texture(size, 3, np.ascontiguousarray(pixels[::-1]).tobytes())
+            self._program = program(ctx, "background.vert", "background.frag")
+            self._vao = ctx.vertex_array(self._program, [])
+            return
+        color = tuple(float(c) for c in spec)
+        if len(color) != 3 or not all(0.0 <= c <= 1.0 for c in color):
+            raise ValueError(f"background: expected (r, g, b) in [0, 1] or an image path, got {spec!r}")
+        self.color = color
+
+    def draw(self, fbo: moderngl.Framebuffer) -> None:
+        fbo.use()
+        fbo.clear(*self.color, 1.0, depth=1.0)
+        if self._texture is not None:
+            self.ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND)
+            self._texture.use(0)
+            self._program["u_image"] = 0
+            self._vao.render(moderngl.TRIANGLES, vertices=3)
+
+    def release(self) -> None:
+        for obj in (self._vao, self._program, self._texture):
+            if obj is not None:
+                obj.release()

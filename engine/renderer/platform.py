@@ -1,0 +1,78 @@
+"""Where OpenGL comes from: a headless EGL context or a glfw window, behind one interface.
+
+The renderer only needs a moderngl context; everything it draws goes to its own offscreen
+framebuffer, so headless and windowed output are the same pixels. A window additionally
+shows that framebuffer and delivers input events.
+"""
+
+from __future__ import annotations
+
+import moderngl
+
+from .errors import RendererError
+
+GL_VERSION = 330
+
+
+class HeadlessPlatform:
+    """An EGL context with no window: works on Mesa llvmpipe (no GPU) and on NVIDIA drivers."""
+
+    def __init__(self):
+        try:
+            self.ctx = moderngl.create_standalone_context(require=GL_VERSION, backend="egl")
+        except Exception as exc:  # moderngl/glcontext raise bare Exceptions
+            raise RendererError(
+                f"cannot create a headless OpenGL {GL_VERSION // 100}.{GL_VERSION % 100 // 10} "
+                f"context through EGL ({exc}); install libegl1 and libgl1-mesa-dri"
+            ) from None
+
+    def close(self) -> None:
+        self.ctx.release()
+
+
+class WindowPlatform:
+    """A glfw window with an OpenGL 3.3 core context; shows frames and reports input."""
+
+    def __init__(self, size: tuple[int, int], title: str):
+        import glfw
+
+        self._glfw = glfw
+        glfw.ERROR_REPORTING = "ignore"  # failures are raised below with glfw's reason
+        if not glfw.init():
+            raise RendererError(
+                f"cannot open a window ({self._reason()}); set DISPLAY, or use "
+                "`run.py render` for headless output"
+            )
+        glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
+        glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
+        glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
+        glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
+        self.window = glfw.create_window(size[0], size[1], title, None, None)
+        if not self.window:
+            reason = self._reason()
+            glfw.terminate()
+            raise RendererError(f"cannot open a window with an OpenGL 3.3 core context ({reason})")
+        glfw.make_context_current(self.window)
+        glfw.swap_interval(1)
+        self.ctx = moderngl.create_context(require=GL_VERSION)
+
+    def _reason(self) -> str:
+        code, description = self._glfw.get_error()
+        return description.decode(errors="replace") if description else f"glfw error {code}"
+
+    def framebuffer_size(self) -> tuple[int, int]:
+        return self._glfw.get_framebuffer_size(self.window)
+
+    def should_close(self) -> bool:
+        return bool(self._glfw.window_should_close(self.window))
+
+    def swap(self) -> None:
+        self._glfw.swap_buffers(self.window)
+
+    def poll(self) -> None:
+        self._glfw.poll_events()
+
+    def close(self) -> None:
+        self.ctx.release()
+        self._glfw.destroy_window(self.window)
+        self._glfw.terminate()

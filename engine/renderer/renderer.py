@@ -1,0 +1,226 @@
+"""The renderer facade: a posed avatar in, an RGB image out.
+
+Every frame is drawn into the renderer's own multisampled framebuffer and resolved, whether
+the context is headless or a window's; a window then just shows the resolved image. That is
+why headless and windowed output are the same pixels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import moderngl
+import numpy as np
+
+from ..rig.asset import Avatar
+from ..rig.rig import Pose, Rig
+from .background import Background
+from .camera import Camera
+from .framing import framing_box
+from .gpu_avatar import Draw, GpuAvatar
+from .lighting import LightRig
+from .materials import Materials
+from .morphs import morph_mode as default_morph_mode
+from .platform import HeadlessPlatform
+from .programs import Programs
+from .screen_bounds import ScreenBounds
+from .shaders import set_uniforms
+
+
+class Renderer:
+    """Draws one avatar. `background` is sRGB (r, g, b) in [0, 1] or an image path; `msaa`
+    is samples per pixel (1: none), capped at what the context offers (`samples` says how
+    many are used).
+
+    Without `ctx` it opens its own headless EGL context. `morph_mode` ("cpu" | "texture")
+    defaults to the faster one for this context (see morphs.py).
+    """
+
+    def __init__(
+        self,
+        avatar: Avatar,
+        size: tuple[int, int] = (1280, 720),
+        msaa: int = 4,
+        framing: str = "bust",
+        background=None,
+        ctx: moderngl.Context | None = None,
+        rig: Rig | None = None,
+        morph_mode: str | None = None,
+        lights: LightRig | None = None,
+    ):
+        width, height = (int(v) for v in size)
+        if width < 1 or height < 1:
+            raise ValueError(f"size: expected positive width and height, got {size!r}")
+        if int(msaa) < 1:
+            raise ValueError(f"msaa: expected 1 or more samples per pixel, got {msaa!r}")
+        if morph_mode not in (None, "cpu", "texture"):
+            raise ValueError(f"morph_mode: expected 'cpu' or 'texture', got {morph_mode!r}")
+        self._platform = HeadlessPlatform() if ctx is None else None
+        self.ctx = ctx if ctx is not None else self._platform.ctx
+        self.avatar = avatar
+        self.msaa = msaa
+        self.morph_mode = morph_mode or default_morph_mode(self.ctx)
+        self.programs = Programs(self.ctx)
+        self.gpu = GpuAvatar(self.ctx, avatar, self.morph_mode)
+        self._bounds = ScreenBounds(self.gpu.draws)
+        self.materials = Materials(self.ctx, avatar)
+        self.lights = lights or LightRig()
+        self._background_spec = background
+
+        rig = rig or Rig(avatar)
+        box, everything = framing_box(avatar, rig.rest_pose(), rig.head_node, framing)
+        self.camera = Camera(aspect=width / height)
+        self.camera.fit(*box)
+        # VRM 0.x avatars face -Z, against glTF's +Z: go round to their face.
+        self.camera.yaw = math.pi if avatar.vrm_version == "0.x" else 0.0
+        corners = np.array(everything)
+        self.camera.reach = float(np.linalg.norm(corners - self.camera.target, axis=1).max()) * 1.5
+        self._home = (self.camera.target.copy(), self.camera.distance, self.camera.yaw)
+        self.size = (0, 0)
+        self.resize((width, height))
+
+    # -- targets ---------------------------------------------------------------------------
+
+    def resize(self, size: tuple[int, int]) -> None:
+        """(Re)creates the framebuffers for a new output size."""
+        if tuple(size) == self.size:
+            return
+        if self.size != (0, 0):
+            self._release_targets()
+        self.size = (int(size[0]), int(size[1]))
+        self.camera.aspect = self.size[0] / self.size[1]
+        self.samples = min(int(self.msaa), self.ctx.max_samples)
+        if self.samples > 1:
+            self._target = self.ctx.framebuffer(
+                self.ctx.renderbuffer(self.size, 4, samples=self.samples),
+                self.ctx.depth_renderbuffer(self.size, samples=self.samples),
+            )
+            # Colour only: resolving depth too would cost a third more and nothing reads it.
+            self._resolved = self.ctx.framebuffer(self.ctx.renderbuffer(self.size, 4))
+        else:
+            self._target = self._resolved = self.ctx.framebuffer(
+                self.ctx.renderbuffer(self.size, 4), self.ctx.depth_renderbuffer(self.size)
+            )
+        self.background = Background(self.ctx, self._background_spec, self.size)
+
+    def _release_targets(self) -> None:
+        fbos = {self._target, self._resolved}
+        for fbo in fbos:
+            for attachment in (*fbo.color_attachments, fbo.depth_attachment):
+                if attachment is not None:
+                    attachment.release()
+            fbo.release()
+        self.background.release()
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def _depth(self, draw: Draw, pose: Pose, view: np.ndarray) -> float:
+        """View-space depth of a draw's centre (more negative is farther)."""
+        m = pose.world[draw.node] if draw.skin is None else pose.skin_matrices[draw.skin][draw.anchor]
+        return float((view @ m @ np.append(draw.centroid, 1.0))[2])
+
+    def draw(self, pose: Pose) -> moderngl.Framebuffer:
+        """Draws `pose` and returns the resolved (single-sample) framebuffer."""
+        ctx, cam = self.ctx, self.camera
+        self.gpu.sync(pose)
+        self.background.draw(self._target)
+        view = cam.view()
+        view_proj = cam.projection() @ view
+        frame_uniforms = dict(u_view_proj=view_proj, u_camera_position=cam.position)
+        ready: set[int] = set()
+
+        draws = list(enumerate(self.gpu.draws))
+        blend = {i for i, d in draws if "ALPHA_BLEND" in d.defines}
+        # Transparent draws after opaque ones, farthest first (view-space z grows towards us).
+        order = [(i, d) for i, d in draws if i not in blend]
+        order += sorted(((i, d) for i, d in draws if i in blend),
+                        key=lambda item: self._depth(item[1], pose, view))
+        ctx.enable(moderngl.DEPTH_TEST)
+        ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        for i, d in order:
+            prog = self.programs.shading(d.defines)
+            if prog.glo not in ready:  # camera and lights, once per variant per frame
+                set_uniforms(prog, **frame_uniforms)
+                self.lights.apply(prog, cam.camera_to_world())
+                ready.add(prog.glo)
+            vao = self.gpu.bind_draw(prog, d, pose)
+            mat = self.materials.bind(prog, d.gpu.prim.material)
+            if mat.double_sided:
+                ctx.disable(moderngl.CULL_FACE)
+            else:
+                ctx.enable(moderngl.CULL_FACE)
+            # A mirroring node transform reverses the winding (skinned draws ignore the node).
+            mirrored = d.skin is None and np.linalg.det(pose.world[d.node][:3, :3]) < 0
+            ctx.front_face = "cw" if mirrored else "ccw"
+            if i in blend:
+                ctx.enable(moderngl.BLEND)
+                self._target.depth_mask = False
+            vao.render(moderngl.TRIANGLES)
+            if i in blend:
+                ctx.disable(moderngl.BLEND)
+                self._target.depth_mask = True
+        ctx.disable(moderngl.CULL_FACE)
+        ctx.front_face = "ccw"
+        if self._target is not self._resolved:
+            # Resolve only where the avatar can be; the rest of the frame is background.
+            rect = self._bounds.rect(self.gpu.draws, pose, view_proj, np.array(self.size))
+            self.background.draw(self._resolved)
+            self._resolved.scissor = rect
+            self._resolved.use()
+            ctx.copy_framebuffer(self._resolved, self._target)
+            self._resolved.scissor = None
+            self._resolved.use()
+        return self._resolved
+
+    def render(self, pose: Pose) -> np.ndarray:
+        """The frame as (height, width, 3) uint8 sRGB, top row first."""
+        fbo = self.draw(pose)
+        data = fbo.read(components=3, alignment=1)
+        return np.frombuffer(data, np.uint8).reshape(self.size[1], self.size[0], 3)[::-1].copy()
+
+    def present(self, screen: moderngl.Framebuffer, pose: Pose) -> None:
+        """Draws `pose` and copies it to a window's framebuffer (same size)."""
+        self.ctx.copy_framebuffer(screen, self.draw(pose))
+
+    def deformed(self, pose: Pose, draw_index: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """World-space (positions, normals) of one draw's vertices as the vertex shader makes
+        them, captured with transform feedback: the GPU side of the skinning tests."""
+        draw = self.gpu.draws[draw_index]
+        prog = self.programs.capture(draw.defines)
+        width = 6 if "HAS_NORMALS" in draw.defines else 3
+        self.gpu.sync(pose)
+        self._target.use()  # a headless context has no default framebuffer; GL wants one bound
+        vao = self.gpu.bind_draw(prog, draw, pose)
+        captured = self.ctx.buffer(reserve=draw.gpu.index_count * width * 4)
+        vao.transform(captured, moderngl.POINTS)
+        # Indexed capture emits vertices in index order; scatter them back to vertex order.
+        data = np.frombuffer(captured.read(), np.float32).reshape(-1, width)
+        captured.release()
+        out = np.zeros((draw.gpu.prim.vertex_count, width), np.float32)
+        out[draw.gpu.prim.indices.ravel()] = data
+        return out[:, :3], (out[:, 3:] if width == 6 else None)
+
+    def project(self, points: np.ndarray) -> np.ndarray:
+        """Pixel coordinates (x right, y down, in pixels) of world-space points, (N, 2)."""
+        points = np.atleast_2d(np.asarray(points, np.float64))
+        clip = np.c_[points, np.ones(len(points))] @ self.camera.view_projection().T
+        ndc = clip[:, :2] / clip[:, 3:4]
+        return np.c_[(ndc[:, 0] + 1.0) / 2.0 * self.size[0], (1.0 - ndc[:, 1]) / 2.0 * self.size[1]]
+
+    def reset_camera(self) -> None:
+        self.camera.target, self.camera.distance, self.camera.yaw = self._home[0].copy(), *self._home[1:]
+        self.camera.pitch = 0.0
+
+    def close(self) -> None:
+        self._release_targets()
+        self.gpu.release()
+        self.materials.release()
+        self.programs.release()
+        if self._platform is not None:
+            self._platform.close()
+
+    def __enter__(self) -> "Renderer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
