@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import arkit
 from ..frame import FaceFrame
-from ..rig.retarget import POSES
+from ..rig.retarget import POSES, VRM0_PRESETS
 from ..rig.transforms import quat_from_euler, quat_multiply, quat_to_euler
 from . import osc, unity
 from .errors import PacketError
@@ -41,14 +41,6 @@ DEFAULT_PORT = 39539
 BLEND_MODES = ("perfectsync", "vrm0")
 OK, TIME, ROOT, BONE, VAL, APPLY = (f"/VMC/Ext/{a}" for a in ("OK", "T", "Root/Pos", "Bone/Pos",
                                                                "Blend/Val", "Blend/Apply"))
-
-#: VRM 0.x preset -> the VRM 1.0 pose in retarget.POSES it is computed from.
-VRM0_PRESETS: dict[str, str] = {
-    "A": "aa", "I": "ih", "U": "ou", "E": "ee", "O": "oh",
-    "Blink": "blink", "Blink_L": "blinkLeft", "Blink_R": "blinkRight",
-    "Joy": "happy", "Angry": "angry", "Sorrow": "sad",
-    "LookUp": "lookUp", "LookDown": "lookDown", "LookLeft": "lookLeft", "LookRight": "lookRight",
-}  # fmt: skip
 
 # Nominal local offsets in glTF metres (parent: upper chest, neck, head, head).
 _BONES = {"Neck": (0.0, 0.1, 0.0), "Head": (0.0, 0.1, 0.0),
@@ -63,7 +55,9 @@ def _pose_matrix(poses: list[str]) -> np.ndarray:
     return m
 
 
-_VRM0_NAMES = list(VRM0_PRESETS)
+#: VRM 0.x presets sent in "vrm0" mode: those with an ARKit reading in retarget.POSES
+#: (Fun and Neutral have none).
+_VRM0_NAMES = [name for name, pose in VRM0_PRESETS.items() if pose in POSES]
 _ENCODE = _pose_matrix([VRM0_PRESETS[n] for n in _VRM0_NAMES])
 _BLINKS = [_VRM0_NAMES.index(n) for n in ("Blink", "Blink_L", "Blink_R")]
 _EYE_BLINK = [arkit.INDEX["eyeBlinkLeft"], arkit.INDEX["eyeBlinkRight"]]
@@ -72,7 +66,7 @@ _EYE_BLINK = [arkit.INDEX["eyeBlinkLeft"], arkit.INDEX["eyeBlinkRight"]]
 _POSE_NAMES = list(POSES)
 _DECODE = (_pose_matrix(_POSE_NAMES) > 0).astype(float)
 _PRESET_ROW = {p.lower(): i for i, p in enumerate(_POSE_NAMES)}
-_PRESET_ROW.update({v0.lower(): _POSE_NAMES.index(v1) for v0, v1 in VRM0_PRESETS.items()})
+_PRESET_ROW.update({v0.lower(): _POSE_NAMES.index(VRM0_PRESETS[v0]) for v0 in _VRM0_NAMES})
 
 
 def blend_values(frame: FaceFrame, blend: str = "perfectsync") -> list[tuple[str, float]]:

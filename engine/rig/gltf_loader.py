@@ -47,6 +47,7 @@ from engine.rig.asset import (
     Skin,
     TextureRef,
 )
+from engine.rig.retarget import VRM0_PRESETS
 
 IMPLEMENTED_EXTENSIONS = frozenset(
     {"KHR_materials_unlit", "KHR_texture_transform", "KHR_mesh_quantization", "VRM", "VRMC_vrm"}
@@ -92,13 +93,7 @@ _MIME_BY_SUFFIX = {
 }
 _OVERRIDES = ("none", "block", "blend")
 _PATH_WIDTH = {"translation": 3, "rotation": 4, "scale": 3}
-_VRM0_PRESETS = {
-    "a": "aa", "i": "ih", "u": "ou", "e": "ee", "o": "oh",
-    "blink": "blink", "blink_l": "blinkLeft", "blink_r": "blinkRight",
-    "joy": "happy", "angry": "angry", "sorrow": "sad", "fun": "relaxed",
-    "lookup": "lookUp", "lookdown": "lookDown", "lookleft": "lookLeft", "lookright": "lookRight",
-    "neutral": "neutral",
-}  # fmt: skip
+_VRM0_PRESETS = {k.lower(): v for k, v in VRM0_PRESETS.items()}
 # VRM 0.x counted thumb bones from the metacarpal; VRM 1.0 renamed them.
 _VRM0_BONES = {
     f"{side}Thumb{old}": f"{side}Thumb{new}"

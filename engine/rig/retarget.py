@@ -32,6 +32,15 @@ from __future__ import annotations
 
 _PAIR = 0.5  # the mean of a Left/Right pair
 
+#: VRM 0.x blend shape presets, as spelled in VRM 0.x files and VMC, -> VRM 1.0 expression names.
+VRM0_PRESETS: dict[str, str] = {
+    "A": "aa", "I": "ih", "U": "ou", "E": "ee", "O": "oh",
+    "Blink": "blink", "Blink_L": "blinkLeft", "Blink_R": "blinkRight",
+    "Joy": "happy", "Angry": "angry", "Sorrow": "sad", "Fun": "relaxed",
+    "LookUp": "lookUp", "LookDown": "lookDown", "LookLeft": "lookLeft", "LookRight": "lookRight",
+    "Neutral": "neutral",
+}  # fmt: skip
+
 POSES: dict[str, dict[str, float]] = {
     "aa": {"jawOpen": 1.0, "mouthFunnel": -0.5, "mouthPucker": -0.5},
     "ih": {"mouthStretchLeft": _PAIR, "mouthStretchRight": _PAIR},
