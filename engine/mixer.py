@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import arkit
+from .expressions import EXPRESSIONS, OVERRIDES
 from .frame import FaceFrame
 from .rig.rig import eye_angles
 
-OVERRIDES = ("none", "block", "blend")
+OVERRIDE_RULES = ("none", "block", "blend")
 GROUPS = {"blink": list(arkit.BLINK), "look_at": list(arkit.LOOK), "mouth": list(arkit.MOUTH)}
 
 
@@ -65,8 +66,8 @@ class LayerRule:
         if self.channels.shape != (arkit.COUNT,):
             raise ValueError(f"layer {self.name!r}: channels must be a (52,) mask")
         for group in ("blink", "look_at", "mouth"):
-            if getattr(self, group) not in OVERRIDES:
-                raise ValueError(f"layer {self.name!r}: {group} override must be one of {OVERRIDES}")
+            if getattr(self, group) not in OVERRIDE_RULES:
+                raise ValueError(f"layer {self.name!r}: {group} override must be one of {OVERRIDE_RULES}")
         if self.fade < 0 or self.stale_after <= 0:
             raise ValueError(f"layer {self.name!r}: fade must be >= 0 and stale_after > 0")
 
@@ -143,47 +144,22 @@ class Mixer:
                          head_rotation=head, eyes=eyes, source="mix", confidence=confidence)
 
 
-#: Expression presets as ARKit weights, with the overrides a strong expression needs.
-PRESETS: dict[str, tuple[dict[str, float], dict[str, str]]] = {
-    "happy": (
-        {"mouthSmileLeft": 0.85, "mouthSmileRight": 0.85, "cheekSquintLeft": 0.5,
-         "cheekSquintRight": 0.5, "eyeSquintLeft": 0.35, "eyeSquintRight": 0.35, "browInnerUp": 0.1,
-         "mouthDimpleLeft": 0.3, "mouthDimpleRight": 0.3},
-        {"blink": "blend", "mouth": "none"},
-    ),
-    "sad": (
-        {"mouthFrownLeft": 0.7, "mouthFrownRight": 0.7, "browInnerUp": 0.8, "browDownLeft": 0.15,
-         "browDownRight": 0.15, "mouthShrugLower": 0.35, "eyeLookDownLeft": 0.2, "eyeLookDownRight": 0.2},
-        {"blink": "none", "look_at": "blend"},
-    ),
-    "surprised": (
-        {"browInnerUp": 0.9, "browOuterUpLeft": 0.85, "browOuterUpRight": 0.85, "eyeWideLeft": 0.8,
-         "eyeWideRight": 0.8, "jawOpen": 0.35, "mouthFunnel": 0.25},
-        {"blink": "block"},
-    ),
-    "angry": (
-        {"browDownLeft": 0.9, "browDownRight": 0.9, "eyeSquintLeft": 0.45, "eyeSquintRight": 0.45,
-         "noseSneerLeft": 0.5, "noseSneerRight": 0.5, "mouthPressLeft": 0.4, "mouthPressRight": 0.4,
-         "mouthFrownLeft": 0.3, "mouthFrownRight": 0.3},
-        {"blink": "blend"},
-    ),
-}
-
-
 def preset_frame(name: str, t: float, intensity: float = 1.0) -> FaceFrame:
     """The preset's face, masked to the channels it sets; `intensity` rides on the confidence,
     so the mixer scales both the expression and its overrides by it."""
-    if name not in PRESETS:
-        raise ValueError(f"expression {name!r}: expected one of {sorted(PRESETS)}")
+    _check(name)
     if not 0.0 <= intensity <= 1.0:
         raise ValueError(f"expression {name!r}: intensity {intensity} is outside [0, 1]")
-    values, _ = PRESETS[name]
-    return FaceFrame.from_named(t, values, source=f"expression:{name}", confidence=intensity)
+    return FaceFrame.from_named(t, EXPRESSIONS[name], source=f"expression:{name}", confidence=intensity)
 
 
 def preset_rule(name: str, priority: int = 20) -> LayerRule:
     """A layer rule for a preset: owns its own channels, leaves the head alone."""
-    if name not in PRESETS:
-        raise ValueError(f"expression {name!r}: expected one of {sorted(PRESETS)}")
-    values, overrides = PRESETS[name]
-    return LayerRule(f"expression:{name}", priority, channel_mask(list(values)), head=False, **overrides)
+    _check(name)
+    return LayerRule(f"expression:{name}", priority, channel_mask(list(EXPRESSIONS[name])), head=False,
+                     **OVERRIDES.get(name, {}))
+
+
+def _check(name: str) -> None:
+    if name not in EXPRESSIONS or not EXPRESSIONS[name]:
+        raise ValueError(f"expression {name!r}: expected one of {sorted(n for n, w in EXPRESSIONS.items() if w)}")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from engine import arkit, demo_tour
+from engine.expressions import EXPRESSIONS
 from engine.commands.view import EXPRESSION_NAMES, Viewer
 from engine.rig.transforms import quat_to_euler
 from render_helpers import MASCOT, MASCOT_MISSING
@@ -25,11 +26,11 @@ def frames():
 
 
 def test_expressions_name_real_channels():
-    for name, weights in demo_tour.EXPRESSIONS.items():
+    for name, weights in EXPRESSIONS.items():
         for channel, value in weights.items():
             assert channel in arkit.INDEX, f"{name}: {channel}"
             assert 0.0 < value <= 1.0
-    assert {k[1] for k in demo_tour.KEYFRAMES} <= set(demo_tour.EXPRESSIONS)
+    assert {k[1] for k in demo_tour.KEYFRAMES} <= set(EXPRESSIONS)
 
 
 def test_the_tour_blinks_turns_and_changes_expression(frames):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from engine import arkit
+from engine.expressions import EXPRESSIONS
 from engine.frame import FaceFrame
 from engine.pipeline import OfflineClock, Pipeline, open_sink, open_source
 from engine.protocols.livelink_udp import PacketError, decode, encode, to_frame
@@ -86,4 +87,4 @@ def test_livelink_sink_sends_a_packet_per_frame_on_loopback(tmp_path):
     rx.close()
     assert [pk.frame_number for pk in packets] == list(range(15))
     assert {pk.subject for pk in packets} == {"Mascot"}
-    assert packets[-1].values[arkit.INDEX["browInnerUp"]] == pytest.approx(0.9)
+    assert packets[-1].values[arkit.INDEX["browInnerUp"]] == pytest.approx(EXPRESSIONS["surprised"]["browInnerUp"])

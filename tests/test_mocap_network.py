@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pytest
 
+from engine.expressions import EXPRESSIONS
 from engine.frame import FaceFrame
 from engine.pipeline import OfflineClock, Pipeline, RealtimeClock, open_sink, open_source
 from engine.protocols import facecap, ifacialmocap, livelink_udp, osc, osc_out, vmc
@@ -184,8 +185,8 @@ def test_vmc_sink_to_vmc_source_in_real_time(tmp_path):
     thread.join()
     assert stats.frames >= 50 and source.stats.frames >= 50 and source.stats.malformed == 0
     _, frames = read_take(out)
-    assert frames[-1].weight("browInnerUp") == pytest.approx(0.9, abs=1e-3)
-    assert frames[-1].weight("eyeWideLeft") == pytest.approx(0.8, abs=1e-3)
+    assert frames[-1].weight("browInnerUp") == pytest.approx(EXPRESSIONS["surprised"]["browInnerUp"], abs=1e-3)
+    assert frames[-1].weight("eyeWideLeft") == pytest.approx(EXPRESSIONS["surprised"]["eyeWideLeft"], abs=1e-3)
 
 
 @pytest.mark.parametrize("blend", ["perfectsync", "vrm0"])
@@ -196,7 +197,7 @@ def test_vmc_sink_offline_one_bundle_per_frame(blend):
         assert _wait(lambda: rx.source.stats.frames == 15)
         assert rx.source.stats.datagrams == 15
         f = rx.source.frame_at(1.0)
-        assert f.weight("mouthSmileLeft") == pytest.approx(0.85, abs=1e-6)
+        assert f.weight("mouthSmileLeft") == pytest.approx(EXPRESSIONS["happy"]["mouthSmileLeft"], abs=1e-6)
 
 
 @pytest.mark.parametrize("mode", ["per-channel", "all"])
@@ -208,7 +209,7 @@ def test_osc_sink(mode):
         frames = [osc_out.decode(rx.recv(4096), 0.0) for _ in range(3)]
     finally:
         rx.close()
-    assert frames[-1].weight("browDownLeft") == pytest.approx(0.9, abs=1e-6)
+    assert frames[-1].weight("browDownLeft") == pytest.approx(EXPRESSIONS["angry"]["browDownLeft"], abs=1e-6)
 
 
 def test_sink_options_are_checked():

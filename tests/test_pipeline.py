@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine.expressions import EXPRESSIONS
 from engine.frame import FaceFrame
 from engine.pipeline import OfflineClock, Pipeline, RealtimeClock, open_sink, open_source, split_uri
 from engine.protocols.livelink_csv import TakeWriter, read_take
@@ -63,7 +64,8 @@ def test_idle_under_an_expression_offline(tmp_path):
     p.run(OfflineClock(30, 2.0))
     _, frames = read_take(out)
     smiles = [f.weight("mouthSmileLeft") for f in frames]
-    assert smiles == pytest.approx([0.85 * 0.5] * 60, abs=1e-3)  # held at half strength
+    full = EXPRESSIONS["happy"]["mouthSmileLeft"]
+    assert smiles == pytest.approx([full * 0.5] * 60, abs=1e-3)  # held at half strength
     blinks = [f.weight("eyeBlinkLeft") for f in frames]
     assert 0.25 < max(blinks) <= 0.5 + 1e-6  # idle blinks beneath, halved by happy's blend rule
 

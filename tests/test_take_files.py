@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from engine import arkit
+from engine.expressions import EXPRESSIONS
 from engine.pipeline import OfflineClock, Pipeline, open_sink, open_source
 from engine.protocols.livelink_csv import take_filename
 
@@ -34,7 +35,7 @@ def test_takes_we_record_import_with_the_right_times_at_any_rate(tmp_path, fps):
     times, curves = unreal_import(out)
     assert np.allclose(times, np.arange(len(times)) / fps, atol=1e-4)
     assert len(times) == round(1.5 * fps)
-    assert curves["BrowInnerUp"][-1] == pytest.approx(0.9)
+    assert curves["BrowInnerUp"][-1] == pytest.approx(EXPRESSIONS["surprised"]["browInnerUp"])
     assert curves["JawLeft"][-1] == 0.0 and len(curves) == 61
     assert set(curves) >= {arkit.pascal(n) for n in arkit.NAMES}
 

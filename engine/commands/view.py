@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import arkit
-from ..demo_tour import EXPRESSIONS
+from ..expressions import EXPRESSIONS
 from ..frame import FaceFrame
 from ..renderer.errors import RendererError
 from ..renderer.platform import WindowPlatform
