@@ -1,8 +1,10 @@
-"""The demo's tour of expressions, as data: named expressions, keyframes, blinks.
+"""The demo's tour of expressions, as data: keyframed expressions and head poses.
 
 `tour_frame(t)` samples it: each keyframe eases in (smoothstep) over TRANSITION seconds
-from the pose before it and then holds; blinks are layered on top, and a slow sway keeps
-the head alive between keys.
+from the pose before it and then holds, and a slow sway keeps the head alive between keys.
+The demo layers it over `idle:`, which brings the blinks and the eyes' saccades: the tour's
+frames leave the blink and gaze channels to the layer beneath unless an expression sets them
+(a wink, a sideways smirk).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 from . import arkit
 from .expressions import EXPRESSIONS
 from .frame import FaceFrame
+from .idle import smoothstep
 from .rig.transforms import quat_from_euler
 
 #: (time s, expression, head (yaw, pitch, roll) degrees): yaw + turns to the avatar's left,
@@ -33,9 +36,10 @@ KEYFRAMES: tuple[tuple[float, str, tuple[float, float, float]], ...] = (
     (9.4, "happy", (0.0, -2.0, 0.0)),
 )
 DURATION = 10.0
+#: Every channel but the blinks and the gaze, which the idle layer beneath animates.
+EYES_FREE = np.ones(arkit.COUNT, bool)
+EYES_FREE[list(arkit.BLINK + arkit.LOOK)] = False
 TRANSITION = 0.35  # seconds to ease into each keyframe
-BLINKS = (1.2, 3.1, 4.9, 6.7, 8.3, 9.8)  # blink starts, seconds
-BLINK_CLOSE, BLINK_OPEN = 0.07, 0.12  # a blink shuts fast and opens slower
 
 
 def _expression(name: str) -> np.ndarray:
@@ -45,37 +49,17 @@ def _expression(name: str) -> np.ndarray:
     return w
 
 
-def _ease(x: float) -> float:
-    x = min(max(x, 0.0), 1.0)
-    return x * x * (3.0 - 2.0 * x)
-
-
-def _blink(t: float) -> float:
-    """How shut the lids are at time t, from the BLINKS schedule."""
-    for start in BLINKS:
-        dt = t - start
-        if 0.0 <= dt < BLINK_CLOSE:
-            return _ease(dt / BLINK_CLOSE)
-        if BLINK_CLOSE <= dt < BLINK_CLOSE + BLINK_OPEN:
-            return 1.0 - _ease((dt - BLINK_CLOSE) / BLINK_OPEN)
-    return 0.0
-
-
 def tour_frame(t: float) -> FaceFrame:
     """The tour's face at time `t` seconds."""
     weights, head = _expression(KEYFRAMES[0][1]), np.array(KEYFRAMES[0][2])
     for time, name, angles in KEYFRAMES[1:]:
         if t < time:
             break
-        k = _ease((t - time) / TRANSITION)
+        k = smoothstep((t - time) / TRANSITION)
         weights = (1.0 - k) * weights + k * _expression(name)
         head = (1.0 - k) * head + k * np.array(angles)
     sway = np.array([2.0 * math.sin(1.3 * t), 1.2 * math.sin(0.9 * t + 1.0), 1.0 * math.sin(0.7 * t + 2.0)])
-    blink = _blink(t)
-    for side in ("Left", "Right"):
-        i = arkit.INDEX[f"eyeBlink{side}"]
-        weights[i] = max(weights[i], blink)
     yaw, pitch, roll = np.radians(head + sway)
-    return FaceFrame(
-        t, np.clip(weights, 0.0, 1.0), head_rotation=quat_from_euler(yaw, pitch, roll), source="demo"
-    )
+    mask = EYES_FREE | (weights > 0)
+    return FaceFrame(t, np.clip(weights, 0.0, 1.0), mask=mask,
+                     head_rotation=quat_from_euler(yaw, pitch, roll), source="tour")

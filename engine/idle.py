@@ -35,7 +35,8 @@ SWAY = np.radians((2.2, 1.0, 1.2))  # yaw, pitch, roll amplitudes
 DRIVEN = [arkit.INDEX[n] for n in arkit.NAMES if n.startswith(("eyeBlink", "eyeLook"))]
 
 
-def _smoothstep(x):
+def smoothstep(x):
+    """0 below 0, 1 above 1, an S-curve between: eases in and out."""
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3.0 - 2.0 * x)
 
@@ -88,12 +89,12 @@ class IdleMotion:
             return 0.0
         dt = t - self._blinks[i]
         if dt < BLINK_CLOSE:
-            return float(_smoothstep(dt / BLINK_CLOSE))
+            return float(smoothstep(dt / BLINK_CLOSE))
         dt -= BLINK_CLOSE
         if dt < BLINK_HOLD:
             return 1.0
         dt -= BLINK_HOLD
-        return float(1.0 - _smoothstep(dt / BLINK_OPEN))
+        return float(1.0 - smoothstep(dt / BLINK_OPEN))
 
     def gaze(self, t: float) -> np.ndarray:
         """(yaw, pitch) of both eyes in radians; positive yaw to the avatar's left."""
@@ -101,7 +102,7 @@ class IdleMotion:
         i = bisect.bisect_right(self._gaze_times, t) - 1
         if i <= 0:
             return self._gaze[0].copy()
-        k = _smoothstep((t - self._gaze_times[i]) / SACCADE_TIME)
+        k = smoothstep((t - self._gaze_times[i]) / SACCADE_TIME)
         return self._gaze[i - 1] * (1 - k) + self._gaze[i] * k
 
     def head(self, t: float) -> np.ndarray:

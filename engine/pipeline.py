@@ -94,7 +94,7 @@ def split_uri(uri: str) -> tuple[str, str, dict[str, str]]:
 def _load_plugins() -> None:
     """Import the modules that register schemes (kept here so registration has one home)."""
     from .drivers import mocap, playback, synthetic  # noqa: F401
-    from .sinks import network, recording  # noqa: F401
+    from .sinks import network, recording, render  # noqa: F401
 
 
 def _open(kind: str, registry: dict, uri: str, options: dict | None):
@@ -188,8 +188,10 @@ class SinkHealth:
 class IsolatedSink:
     """Runs a sink on its own thread with a one-frame mailbox: the newest frame wins.
 
-    A sink that raises is reported and retried on later frames, backing off up to `max_backoff`
-    seconds between tries, so a UDP target that is down or a full disk never stops the run.
+    The sink opens, writes and closes on that thread (an OpenGL context belongs to the thread
+    that made it); an error while opening is raised to the caller of `start`. A sink that
+    raises while writing is reported and retried on later frames, backing off up to
+    `max_backoff` seconds, so a UDP target that is down or a full disk never stops the run.
     """
 
     def __init__(self, sink: Sink, max_backoff: float = 2.0):
@@ -197,11 +199,17 @@ class IsolatedSink:
         self._slot: tuple | None = None
         self._cond = threading.Condition()
         self._closing = False
-        self._thread = threading.Thread(target=self._loop, name=f"sink:{sink.name}", daemon=True)
+        self._opened = threading.Event()
+        self._open_error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=f"sink:{sink.name}", daemon=True)
         self._retry_at = 0.0
 
-    def start(self):
+    def start(self, run: RunContext) -> None:
+        self._run_context = run
         self._thread.start()
+        self._opened.wait()
+        if self._open_error is not None:
+            raise self._open_error
 
     def offer(self, frame: FaceFrame, pose: Pose | None) -> None:
         with self._cond:
@@ -209,6 +217,22 @@ class IsolatedSink:
                 self.health.dropped += 1
             self._slot = (frame, pose)
             self._cond.notify()
+
+    def _run(self):
+        try:
+            self.sink.open(self._run_context)
+        except BaseException as exc:
+            self._open_error = exc
+            self._opened.set()
+            return
+        self._opened.set()
+        try:
+            self._loop()
+        finally:
+            try:
+                self.sink.close()
+            except Exception as exc:
+                log.warning("sink %s failed to close: %s", self.sink.name, exc)
 
     def _loop(self):
         backoff = 0.05
@@ -235,15 +259,12 @@ class IsolatedSink:
                 self._retry_at = time.monotonic() + backoff
                 backoff = min(backoff * 2, self.max_backoff)
 
-    def close(self, timeout: float = 5.0):
+    def close(self, timeout: float = 10.0):
+        """Lets the sink finish its last frame and close (flushing a recording)."""
         with self._cond:
             self._closing = True
             self._cond.notify()
         self._thread.join(timeout)
-        try:
-            self.sink.close()
-        except Exception as exc:
-            log.warning("sink %s failed to close: %s", self.sink.name, exc)
 
 
 # -- the pipeline ------------------------------------------------------------------------------
@@ -276,7 +297,8 @@ class RunStats:
     frames: int = 0
     dropped_ticks: int = 0
     frame_times: DurationHistogram = field(default_factory=DurationHistogram)  # work per tick
-    sinks: dict[str, SinkHealth] = field(default_factory=dict)
+    sinks: dict[str, SinkHealth] = field(default_factory=dict)  # live sinks on their threads
+    failed: dict[str, str] = field(default_factory=dict)  # inline sinks dropped, with the error
 
     def percentile_ms(self, q: float) -> float:
         return self.frame_times.percentile(q) * 1000
@@ -321,12 +343,15 @@ class Pipeline:
         try:
             context = RunContext(clock, self.rig.avatar if self.rig else None, self.rig)
             for sink in self.sinks:
-                sink.open(context)
-                workers.append(IsolatedSink(sink) if clock.live and not getattr(sink, "main_thread", False) else sink)
-            for w in workers:
-                if isinstance(w, IsolatedSink):
-                    w.start()
-            failed: set[str] = set()
+                # Live, each sink gets its own thread, except one that must own the main
+                # thread (a window: its events arrive there).
+                if clock.live and not getattr(sink, "main_thread", False):
+                    worker = IsolatedSink(sink)
+                    workers.append(worker)
+                    worker.start(context)
+                else:
+                    sink.open(context)
+                    workers.append(sink)
             for t in clock.ticks(self.stop_event):
                 began = time.perf_counter()
                 frame = self.step(t)
@@ -334,12 +359,12 @@ class Pipeline:
                 for w in workers:
                     if isinstance(w, IsolatedSink):
                         w.offer(frame, pose)
-                    elif w.name not in failed:
+                    elif w.name not in stats.failed:
                         try:
                             w.write(frame, pose)
-                        except Exception as exc:  # offline: report and drop that sink only
+                        except Exception as exc:  # report and drop that sink only
                             log.error("sink %s failed and was dropped: %s", w.name, exc)
-                            failed.add(w.name)
+                            stats.failed[w.name] = str(exc)
                 stats.frames += 1
                 stats.frame_times.add(time.perf_counter() - began)
                 if any(getattr(w, "closed_by_user", False) for w in workers):
@@ -354,6 +379,7 @@ class Pipeline:
                         w.close()
                     except Exception as exc:
                         log.warning("sink %s failed to close: %s", w.name, exc)
+                        stats.failed.setdefault(w.name, str(exc))
             for s in self.sources:
                 s.stop()
         stats.dropped_ticks = clock.dropped

@@ -1,4 +1,5 @@
-"""`run.py demo`: the mascot's tour of expressions (engine/demo_tour.py) to out/demo.mp4."""
+"""`run.py demo`: the mascot's tour of expressions (engine/demo_tour.py) over idle life
+(blinks, saccades, breath), rendered through the offline pipeline to out/demo.mp4."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import sys
 from pathlib import Path
 
 from .. import demo_tour
+from ..pipeline import open_source
 from ..renderer.errors import RendererError
-from ..renderer.renderer import Renderer
-from .render import add_view_options, open_avatar, positive, write_clip
+from ..sinks.render import Mp4Sink, RenderSettings
+from .render import add_view_options, open_avatar, positive, render_offline
 
 MASCOT = Path(__file__).resolve().parents[2] / "avatars_gltf" / "mascot.glb"
 
@@ -31,10 +33,10 @@ def run(args) -> int:
         return 2
     try:
         avatar, rig = open_avatar(args.avatar, None)
-        count = round(demo_tour.DURATION * args.fps)
-        frames = [demo_tour.tour_frame(k / args.fps) for k in range(count)]
-        with Renderer(avatar, args.size, args.msaa, args.framing, args.background, rig=rig) as renderer:
-            write_clip(renderer, rig, frames, args.fps, out, args.audio)
+        sources = [open_source("idle:?seed=29"), open_source("tour:")]
+        settings = RenderSettings(args.size, args.msaa, args.framing, args.background)
+        sink = Mp4Sink(str(out), settings, args.audio, progress=True)
+        render_offline(rig, sources, sink, args.fps, demo_tour.DURATION)
     except (RendererError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,31 +1,29 @@
 """`run.py render AVATAR -o OUT.png|OUT.mp4`: a still or a clip of an avatar, headless.
 
-A still shows one pose (`--set`, `--head`, or the first frame of `--curves`); a clip plays
-`--curves` at its own frame rate (or `--fps`), lasts the take, the audio, or `--duration`,
-and carries `--audio` muxed in sync.
+It runs the same pipeline as `live`, on the offline clock: `--curves` plays a take (at its
+own frame rate unless `--fps`), `--set` and `--head` hold a pose on top, `--source` adds any
+other source (idle:, expression:happy ...). A still shows the first frame; a clip lasts
+`--duration`, else the take, else the audio, else 3 s, and carries `--audio` muxed in sync.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import re
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from .. import arkit
-from ..frame import FaceFrame
-from ..renderer.background import parse_color
+from ..pipeline import OfflineClock, Pipeline, open_source
 from ..renderer.errors import RendererError
 from ..renderer.framing import FRAMINGS
-from ..renderer.renderer import Renderer
-from ..renderer.video import Mp4Writer, audio_duration
+from ..renderer.options import parse_background, parse_size
+from ..renderer.video import audio_duration
 from ..rig.gltf_loader import load_avatar
 from ..rig.rig import Rig, sidecar_mapping
-from ..rig.transforms import quat_from_euler
-from .progress import Progress
+from ..sinks.render import Mp4Sink, PngSink, RenderSettings
 
 DEFAULT_FPS = 30.0
 DEFAULT_CLIP_SECONDS = 3.0
@@ -34,11 +32,21 @@ DEFAULT_CLIP_SECONDS = 3.0
 # -- argument types (argparse turns their errors into a usage message and exit 2) -----------
 
 
-def size_arg(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"(\d+)[xX](\d+)", text.strip())
-    if not m or min(int(m.group(1)), int(m.group(2))) < 1 or max(int(m.group(1)), int(m.group(2))) > 8192:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, each 1 to 8192, got {text!r}")
-    return int(m.group(1)), int(m.group(2))
+def _argument(parse):
+    """An argparse type from a parser that raises ValueError (argparse turns it into usage)."""
+
+    def convert(text: str):
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
+
+
+size_arg = _argument(parse_size)
+background_arg = _argument(parse_background)
 
 
 def set_arg(text: str) -> tuple[str, float]:
@@ -55,23 +63,14 @@ def set_arg(text: str) -> tuple[str, float]:
     return canonical, weight
 
 
-def head_arg(text: str) -> np.ndarray:
+def head_arg(text: str) -> tuple[float, float, float]:
     try:
         angles = [float(v) for v in text.split(",")]
     except ValueError:
         angles = []
     if len(angles) != 3 or not all(math.isfinite(a) for a in angles):
         raise argparse.ArgumentTypeError(f"expected YAW,PITCH,ROLL in degrees, got {text!r}")
-    return quat_from_euler(*np.radians(angles))
-
-
-def background_arg(text: str):
-    try:
-        return parse_color(text)
-    except ValueError:
-        if Path(text).is_file():
-            return text
-    raise argparse.ArgumentTypeError(f"expected #RRGGBB or an image file, got {text!r}")
+    return tuple(angles)
 
 
 def positive(text: str) -> float:
@@ -101,6 +100,8 @@ def add_parser(sub):
     p.add_argument("--head", type=head_arg, help="head YAW,PITCH,ROLL in degrees: yaw + turns to the avatar's left, pitch + nods "
                         "down, roll + tips to its right shoulder (write --head=-20,0,0 when it starts with -)")
     p.add_argument("--curves", help="a Live Link Face CSV take to play")
+    p.add_argument("--source", action="append", default=[], metavar="URI",
+                   help="another source to mix in, e.g. idle: or expression:happy (repeatable)")
     p.add_argument("--fps", type=positive, help="frame rate (default: the take's, else 30)")
     p.add_argument("--duration", type=positive, help="seconds (default: the take's, the audio's, else 3)")
     p.add_argument("--audio", help="an audio file (WAV) to mux into the MP4")
@@ -109,66 +110,31 @@ def add_parser(sub):
     return p
 
 
-# -- frames ---------------------------------------------------------------------------------
+# -- the pipeline ---------------------------------------------------------------------------
 
 
-def with_overrides(frame: FaceFrame, sets: list[tuple[str, float]], head: np.ndarray | None) -> FaceFrame:
-    """The frame with `--set` weights and `--head` rotation laid over it."""
-    if not sets and head is None:
-        return frame
-    weights, mask = frame.weights.copy(), frame.mask.copy()
-    for name, value in sets:
-        weights[arkit.INDEX[name]] = value
-        mask[arkit.INDEX[name]] = True
-    return FaceFrame(
-        frame.t, weights, mask,
-        head_rotation=frame.head_rotation if head is None else head,
-        head_position=frame.head_position, eyes=frame.eyes, source=frame.source,
-        confidence=frame.confidence,
-    )
-
-
-def clip_frames(args) -> tuple[float, list[FaceFrame]]:
-    """(fps, frames) of the clip the arguments describe."""
-    take_fps, take = None, None
+def render_sources(args) -> tuple[list, float | None]:
+    """The sources the arguments name, and the take's frame rate if there is one."""
+    sources, take_fps = [open_source(uri) for uri in args.source], None
     if args.curves:
-        from ..protocols.livelink_csv import read_take
-
-        take_fps, take = read_take(args.curves)
-        if not take:
-            raise ValueError(f"{args.curves}: the take holds no frames")
-    fps = args.fps or take_fps or DEFAULT_FPS
-    duration = args.duration
-    if duration is None:
-        if take:
-            duration = take[-1].t + 1.0 / take_fps
-        elif args.audio:
-            duration = audio_duration(args.audio)
-        else:
-            duration = DEFAULT_CLIP_SECONDS
-    count = max(round(duration * fps), 1)
-    times = np.array([f.t for f in take]) if take else None
-    frames = []
-    for k in range(count):
-        t = k / fps
-        if take:  # the take's latest frame at time t: its own timing, dropped frames included
-            base = take[max(int(np.searchsorted(times, t + 1e-6, side="right")) - 1, 0)]
-        else:
-            base = FaceFrame(t)
-        frames.append(with_overrides(base, args.sets, args.head))
-    return fps, frames
+        take = open_source(f"csv:{args.curves}")
+        sources.append(take)
+        take_fps = take.fps
+    if args.sets or args.head is not None or not sources:
+        query = {name: value for name, value in args.sets}
+        if args.head is not None:
+            query["head"] = args.head
+        sources.append(open_source("pose:", query))
+    return sources, take_fps
 
 
-# -- output ---------------------------------------------------------------------------------
-
-
-def write_clip(renderer: Renderer, rig: Rig, frames, fps: float, path: Path, audio=None) -> None:
-    progress = Progress(len(frames), f"rendering {path.name}")
-    with Mp4Writer(path, renderer.size, fps, frames=len(frames), audio=audio) as writer:
-        for frame in frames:
-            writer.write(renderer.render(rig.apply(frame)))
-            progress.update()
-    progress.close()
+def clip_duration(args, sources) -> float:
+    if args.duration is not None:
+        return args.duration
+    media = [s.duration for s in sources if s.duration is not None]
+    if media:
+        return max(media)
+    return audio_duration(args.audio) if args.audio else DEFAULT_CLIP_SECONDS
 
 
 def save_png(image: np.ndarray, path: Path) -> None:
@@ -183,6 +149,13 @@ def open_avatar(path: str, mapping: str | None):
     return avatar, Rig(avatar, mapping or sidecar_mapping(path))
 
 
+def render_offline(rig: Rig, sources: list, sink, fps: float, duration: float) -> None:
+    """Runs the pipeline on the offline clock; a sink that failed is an error."""
+    stats = Pipeline(sources, [sink], rig).run(OfflineClock(fps, duration))
+    if stats.failed:
+        raise RendererError("; ".join(f"{name}: {error}" for name, error in stats.failed.items()))
+
+
 def run(args) -> int:
     out = Path(args.output)
     kind = out.suffix.lower()
@@ -192,12 +165,14 @@ def run(args) -> int:
         if args.audio and kind != ".mp4":
             raise ValueError("--audio needs an .mp4 output")
         avatar, rig = open_avatar(args.avatar, args.mapping)
-        with Renderer(avatar, args.size, args.msaa, args.framing, args.background, rig=rig) as renderer:
-            fps, frames = clip_frames(args)
-            if kind == ".png":
-                save_png(renderer.render(rig.apply(frames[0])), out)
-            else:
-                write_clip(renderer, rig, frames, fps, out, args.audio)
+        sources, take_fps = render_sources(args)
+        fps = args.fps or take_fps or DEFAULT_FPS
+        settings = RenderSettings(args.size, args.msaa, args.framing, args.background)
+        if kind == ".png":
+            render_offline(rig, sources, PngSink(str(out), settings), fps, 1.0 / fps)
+        else:
+            sink = Mp4Sink(str(out), settings, args.audio, progress=True)
+            render_offline(rig, sources, sink, fps, clip_duration(args, sources))
     except (RendererError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,70 +1,91 @@
-"""Sources made by the engine itself: `idle:` life and `expression:NAME` presets."""
+"""Sources made by the engine itself: `idle:` life, `expression:NAME` presets, a fixed
+`pose:` (what `render --set/--head` lays on top) and the demo's `tour:`."""
 
 from __future__ import annotations
 
+import numpy as np
+
+from .. import demo_tour
 from ..frame import FaceFrame
 from ..idle import IdleMotion
 from ..mixer import LayerRule, preset_frame, preset_rule
+from ..rig.transforms import quat_from_euler
 from ..pipeline import register_source
 from .options import layer_rule, pop_float, reject_unknown
 
 
-class IdleSource:
-    """Blinks, gaze and breath; always fresh, at the bottom of the mix by default."""
+class FunctionSource:
+    """A source whose face is a function of time: always fresh while its media lasts."""
 
-    duration = None
-
-    def __init__(self, seed: int = 0, rule: LayerRule | None = None):
-        self.name = "idle"
-        self.rule = rule or LayerRule("idle", priority=0)
-        self._motion = IdleMotion(seed)
+    def __init__(self, rule: LayerRule, face, duration: float | None = None):
+        self.rule, self.name, self.duration = rule, rule.name, duration
+        self._face = face
 
     def start(self, clock) -> None:
         pass
 
-    def frame_at(self, t: float) -> FaceFrame:
-        return self._motion.frame(t)
+    def frame_at(self, t: float) -> FaceFrame | None:
+        if self.duration is not None and t >= self.duration:
+            return None
+        return self._face(t)
 
     def stop(self) -> None:
         pass
 
 
-class ExpressionSource:
-    """A held expression preset (happy, sad, surprised, angry) at an intensity."""
+def pose_face(values: dict[str, float], head_degrees=None):
+    """A fixed face: the named weights (any alias), and a head pose if given."""
+    frame = FaceFrame.from_named(0.0, values, source="pose")
+    if head_degrees is not None:
+        frame.head_rotation = quat_from_euler(*np.radians(head_degrees))
 
-    duration = None
+    def face(t: float) -> FaceFrame:
+        return FaceFrame(t, frame.weights, frame.mask, frame.head_rotation, source="pose")
 
-    def __init__(self, preset: str, intensity: float = 1.0, rule: LayerRule | None = None):
-        preset_frame(preset, 0.0, intensity)  # validates both now, not on the first tick
-        self.preset, self.intensity = preset, intensity
-        self.rule = rule or preset_rule(preset)
-        self.name = self.rule.name
-
-    def start(self, clock) -> None:
-        pass
-
-    def frame_at(self, t: float) -> FaceFrame:
-        return preset_frame(self.preset, t, self.intensity)
-
-    def stop(self) -> None:
-        pass
+    return face, frame.mask
 
 
 @register_source("idle")
-def _idle(rest: str, options: dict) -> IdleSource:
+def _idle(rest: str, options: dict) -> FunctionSource:
     seed = int(pop_float(options, "seed", 0))
     rule = layer_rule("idle", options, priority=0)
     reject_unknown("idle:", options)
-    return IdleSource(seed, rule)
+    return FunctionSource(rule, IdleMotion(seed).frame)
 
 
 @register_source("expression")
-def _expression(rest: str, options: dict) -> ExpressionSource:
+def _expression(rest: str, options: dict) -> FunctionSource:
     intensity = pop_float(options, "intensity", 1.0)
-    base = preset_rule(rest) if rest else None
-    if base is None:
-        raise ValueError("expression: name a preset, e.g. expression:happy")
+    base = preset_rule(rest)
+    preset_frame(rest, 0.0, intensity)  # validates the intensity now, not on the first tick
     rule = layer_rule(base.name, options, priority=base.priority, channels=base.channels, head=False,
                       blink=base.blink, look_at=base.look_at, mouth=base.mouth)
     reject_unknown(f"expression:{rest}", options)
-    return ExpressionSource(rest, intensity, rule)
+    return FunctionSource(rule, lambda t: preset_frame(rest, t, intensity))
+
+
+@register_source("pose")
+def _pose(rest: str, options: dict) -> FunctionSource:
+    """`pose:?jawOpen=1&head=30,0,0`: held weights and head pose, on top of everything."""
+    head = options.pop("head", None)
+    if isinstance(head, str):
+        try:
+            head = [float(v) for v in head.split(",")]
+        except ValueError:
+            head = []
+    if head is not None and (len(head) != 3 or not np.all(np.isfinite(head))):
+        raise ValueError(f"pose: head must be YAW,PITCH,ROLL in degrees, got {options.get('head')!r}")
+    rule_keys = {"priority", "channels", "fade", "stale_after", "blink", "look_at", "mouth"}
+    values = {k: pop_float(options, k, 0.0) for k in [k for k in options if k not in rule_keys]}
+    face, mask = pose_face(values, head)
+    rule = layer_rule("pose", options, priority=100, channels=mask, head=head is not None)
+    reject_unknown("pose:", options)
+    return FunctionSource(rule, face)
+
+
+@register_source("tour")
+def _tour(rest: str, options: dict) -> FunctionSource:
+    """The demo's tour of expressions (engine/demo_tour.py); lay it over `idle:`."""
+    rule = layer_rule("tour", options, priority=10)
+    reject_unknown("tour:", options)
+    return FunctionSource(rule, demo_tour.tour_frame, demo_tour.DURATION)

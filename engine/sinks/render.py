@@ -1,0 +1,192 @@
+"""Sinks that draw the avatar: `mp4:OUT.mp4`, `png:OUT.png` or `png:DIR/`, and `window:`.
+
+Options (URI query or show file): size=WxH, msaa=N, framing=head|bust|full,
+background=#RRGGBB|IMAGE; for mp4 also audio=WAV (offline runs only, muxed in sync).
+Each sink makes its Renderer when it opens, on the thread that will draw with it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..drivers.options import pop_float, reject_unknown
+from ..frame import FaceFrame
+from ..pipeline import register_sink
+from ..renderer.framing import FRAMINGS
+from ..renderer.options import parse_background, parse_size
+from ..renderer.renderer import Renderer
+from ..renderer.video import Mp4Writer
+from ..rig.rig import Pose
+
+
+class RenderSettings:
+    """Size, MSAA, framing and background, validated before anything opens."""
+
+    def __init__(self, size=(1280, 720), msaa: int = 4, framing: str = "bust", background=None):
+        if framing not in FRAMINGS:
+            raise ValueError(f"framing: expected one of {', '.join(FRAMINGS)}, got {framing!r}")
+        if msaa < 1:
+            raise ValueError(f"msaa: expected 1 or more samples, got {msaa}")
+        self.size, self.msaa, self.framing, self.background = tuple(size), int(msaa), framing, background
+
+    @classmethod
+    def pop(cls, options: dict) -> "RenderSettings":
+        size = options.pop("size", None)
+        background = options.pop("background", None)
+        return cls(
+            parse_size(size) if isinstance(size, str) else tuple(size or (1280, 720)),
+            int(pop_float(options, "msaa", 4)),
+            str(options.pop("framing", "bust")),
+            parse_background(background) if isinstance(background, str) else background,
+        )
+
+    def renderer(self, run, ctx=None, size=None) -> Renderer:
+        if run.avatar is None:
+            raise ValueError("a sink that draws needs an avatar (--avatar)")
+        return Renderer(run.avatar, size or self.size, self.msaa, self.framing, self.background,
+                        ctx=ctx, rig=run.rig)
+
+
+def _tick(frame: FaceFrame, fps: float) -> int:
+    return int(round(frame.t * fps))
+
+
+class Mp4Sink:
+    """H.264 MP4. Offline every tick is a frame; live, a frame that came late is repeated so
+    the video keeps wall-clock time."""
+
+    needs_pose = True
+
+    def __init__(self, path: str, settings: RenderSettings, audio: str | None = None, progress: bool = False):
+        if not path.lower().endswith(".mp4"):
+            raise ValueError(f"mp4:{path}: the file name must end in .mp4")
+        self.path, self.settings, self.audio, self.progress = Path(path), settings, audio, progress
+        self.name = f"mp4:{path}"
+        self._renderer = self._writer = self._bar = None
+
+    def open(self, run) -> None:
+        fps = run.clock.fps
+        frames = None if run.clock.live or run.clock.duration is None else round(run.clock.duration * fps)
+        if self.audio and frames is None:
+            raise ValueError(f"{self.name}: audio can only be muxed into an offline render")
+        self._renderer = self.settings.renderer(run)
+        self._writer = Mp4Writer(self.path, self._renderer.size, fps, frames=frames, audio=self.audio)
+        self._fps, self._next = fps, 0
+        if self.progress and frames:
+            from ..commands.progress import Progress
+
+            self._bar = Progress(frames, f"rendering {self.path.name}")
+
+    def write(self, frame: FaceFrame, pose: Pose) -> None:
+        image = self._renderer.render(pose)
+        while self._next <= _tick(frame, self._fps):
+            self._writer.write(image)
+            self._next += 1
+            if self._bar:
+                self._bar.update()
+
+    def close(self) -> None:
+        try:
+            if self._writer is not None:
+                self._writer.close()
+        finally:
+            if self._bar:
+                self._bar.close()
+            if self._renderer is not None:
+                self._renderer.close()
+
+
+class PngSink:
+    """`png:OUT.png` writes one still (the last frame); `png:DIR/` numbers every frame."""
+
+    needs_pose = True
+
+    def __init__(self, path: str, settings: RenderSettings):
+        self.still = path.lower().endswith(".png")
+        self.path, self.settings = Path(path), settings
+        self.name = f"png:{path}"
+        self._renderer = None
+
+    def open(self, run) -> None:
+        (self.path.parent if self.still else self.path).mkdir(parents=True, exist_ok=True)
+        self._renderer = self.settings.renderer(run)
+        self._fps = run.clock.fps
+
+    def write(self, frame: FaceFrame, pose: Pose) -> None:
+        from PIL import Image
+
+        target = self.path if self.still else self.path / f"frame_{_tick(frame, self._fps):06d}.png"
+        Image.fromarray(self._renderer.render(pose)).save(target)
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+
+
+class WindowSink:
+    """An interactive window; it owns the main thread, where its events arrive. Closing the
+    window ends the run."""
+
+    needs_pose = True
+    main_thread = True
+
+    def __init__(self, settings: RenderSettings, title: str = "engine"):
+        self.settings, self.title = settings, title
+        self.name = "window:"
+        self._platform = self._renderer = None
+
+    def open(self, run) -> None:
+        from ..renderer.platform import WindowPlatform
+
+        self._platform = WindowPlatform(self.settings.size, self.title)
+        self._renderer = self.settings.renderer(run, ctx=self._platform.ctx,
+                                                size=self._platform.framebuffer_size())
+
+    @property
+    def closed_by_user(self) -> bool:
+        return self._platform is not None and self._platform.should_close()
+
+    def write(self, frame: FaceFrame, pose: Pose) -> None:
+        self._renderer.resize(self._platform.framebuffer_size())
+        self._renderer.present(self._platform.ctx.screen, pose)
+        self._platform.swap()
+        self._platform.poll()
+
+    def screenshot(self) -> np.ndarray:
+        """What the window shows, (height, width, 3) uint8, top row first."""
+        w, h = self._renderer.size
+        pixels = self._platform.ctx.screen.read(viewport=(0, 0, w, h), components=3, alignment=1)
+        return np.frombuffer(pixels, np.uint8).reshape(h, w, 3)[::-1].copy()
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+        if self._platform is not None:
+            self._platform.close()
+
+
+@register_sink("mp4")
+def _mp4(rest: str, options: dict) -> Mp4Sink:
+    settings = RenderSettings.pop(options)
+    audio = options.pop("audio", None)
+    reject_unknown(f"mp4:{rest}", options)
+    return Mp4Sink(rest, settings, audio)
+
+
+@register_sink("png")
+def _png(rest: str, options: dict) -> PngSink:
+    if not rest:
+        raise ValueError("png: name a file (png:out.png) or a folder (png:frames/)")
+    settings = RenderSettings.pop(options)
+    reject_unknown(f"png:{rest}", options)
+    return PngSink(rest, settings)
+
+
+@register_sink("window")
+def _window(rest: str, options: dict) -> WindowSink:
+    settings = RenderSettings.pop(options)
+    title = str(options.pop("title", "engine"))
+    reject_unknown(f"window:{rest}", options)
+    return WindowSink(settings, title)
