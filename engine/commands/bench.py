@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import importlib
 
-BENCHES = {"latency": "bench.latency", "soak": "bench.soak", "protocols": "bench.protocols"}
+BENCHES = {
+    "load": "bench.load",
+    "render": "bench.render",
+    "latency": "bench.latency",
+    "live_frames": "bench.live_frames",
+    "protocols": "bench.protocols",
+    "soak": "bench.soak",
+}
 
 
 def add_parser(sub):

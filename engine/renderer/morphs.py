@@ -1,6 +1,6 @@
 """Morph targets with every weight active at once, blended where it is cheapest.
 
-Two ways, chosen per context by `morph_mode` (figures: see `bench/bench_render.py`):
+Two ways, chosen per context by `morph_mode` (figures: see `bench/render.py`):
 - "cpu": one sparse matrix product `deltas.T @ weights` over the vertices that any target
   moves, then the position/normal buffers are re-uploaded. On Mesa llvmpipe the vertex shader
   runs on the same CPU cores, and a per-vertex loop over texture fetches there costs far more

@@ -96,7 +96,7 @@ def tracemalloc_peak(fn) -> int:
         tracemalloc.stop()
 
 
-def main() -> None:
+def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = build(Path(tmp))
         size = path.stat().st_size
@@ -136,6 +136,7 @@ def main() -> None:
                 f"file: {int(probe.stdout) * 1024 / size:.2f}x)"
             )
 
+    return 0
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
