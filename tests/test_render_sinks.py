@@ -1,5 +1,6 @@
 """The drawing sinks (mp4:, png:, window:) inside real pipelines, offline and live."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -87,5 +88,6 @@ def test_live_window_with_recording_and_livelink_runs_and_stops(tmp_path):
          "--fps", "30", "--duration", "1"],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "30 frames" in r.stderr
-    assert len(read_take(take)[1]) >= 25
+    frames, dropped = (int(v) for v in re.search(r"(\d+) frames, (\d+) ticks dropped", r.stderr).groups())
+    assert frames + dropped >= 29  # every tick of the second ran or was counted as dropped
+    assert len(read_take(take)[1]) >= frames - 2  # the recorder kept up beside the window
