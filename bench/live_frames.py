@@ -1,6 +1,6 @@
 """Live frame times at 60 fps with a window, a Live Link sender and a CSV recorder all active.
 
-    python run.py bench live_frames [--seconds 10] [--fps 60] [--size 640x360]
+    python run.py bench live_frames [--seconds 10] [--fps 60] [--size 640x360] [--msaa 4]
 
 Prints the pipeline's frame time (the work of one tick: sources, mixer, rig, handing frames to
 the sinks, and drawing the window, which owns the main thread) p50/p99 and dropped ticks, and the
@@ -25,11 +25,11 @@ from engine.rig.rig import Rig
 MASCOT = Path(__file__).resolve().parents[1] / "avatars_gltf" / "mascot.glb"
 
 
-def run_once(rig: Rig, seconds: float, fps: float, size: str, window: bool, port: int) -> tuple:
+def run_once(rig: Rig, seconds: float, fps: float, window: str | None, port: int) -> tuple:
     with tempfile.TemporaryDirectory() as tmp:
         sinks = [open_sink(f"livelink://127.0.0.1:{port}"), open_sink(f"csv:{Path(tmp) / 'take.csv'}")]
         if window:
-            sinks.insert(0, open_sink(f"window:?size={size}"))
+            sinks.insert(0, open_sink(window))
         p = Pipeline([open_source("idle:"), open_source("tour:")], sinks, rig)
         stats = p.run(RealtimeClock(fps, seconds))
     return stats.percentile_ms(50), stats.percentile_ms(99), stats.dropped_ticks, stats.frames
@@ -40,6 +40,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--fps", type=float, default=60.0)
     ap.add_argument("--size", default="640x360", help="window size (default 640x360)")
+    ap.add_argument("--msaa", type=int, default=4, help="window MSAA samples (default 4)")
     args = ap.parse_args(argv)
     if not os.environ.get("DISPLAY"):
         if not shutil.which("xvfb-run"):
@@ -52,11 +53,11 @@ def main(argv=None) -> int:
     rx.bind(("127.0.0.1", 0))
     rx.setblocking(False)  # packets pile up in the kernel buffer and are dropped there: fine
     port = rx.getsockname()[1]
-    with_window = run_once(rig, args.seconds, args.fps, args.size, True, port)
-    without = run_once(rig, args.seconds, args.fps, args.size, False, port)
+    with_window = run_once(rig, args.seconds, args.fps, f"window:?size={args.size}&msaa={args.msaa}", port)
+    without = run_once(rig, args.seconds, args.fps, None, port)
     rx.close()
     print(f"live, mascot, idle + tour at {args.fps:g} fps for {args.seconds:g} s "
-          f"(window {args.size} on Xvfb/llvmpipe where no GPU):")
+          f"(window {args.size}, MSAA {args.msaa}; on Xvfb and llvmpipe where there is no GPU):")
     for label, (p50, p99, dropped, frames) in (("window + livelink + csv", with_window),
                                                ("livelink + csv (baseline)", without)):
         print(f"  {label:27s} frame time p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
