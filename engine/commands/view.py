@@ -139,9 +139,7 @@ def run(args) -> int:
             renderer.resize(platform.framebuffer_size())
             renderer.present(platform.ctx.screen, rig.apply(viewer.frame(time.perf_counter())))
             if args.screenshot:
-                w, h = renderer.size
-                pixels = platform.ctx.screen.read(viewport=(0, 0, w, h), components=3, alignment=1)
-                save_png(np.frombuffer(pixels, np.uint8).reshape(h, w, 3)[::-1], Path(args.screenshot))
+                save_png(platform.screenshot(renderer.size), Path(args.screenshot))
                 print(args.screenshot)
                 break
             platform.swap()

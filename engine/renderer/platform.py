@@ -63,6 +63,14 @@ class WindowPlatform:
     def framebuffer_size(self) -> tuple[int, int]:
         return self._glfw.get_framebuffer_size(self.window)
 
+    def screenshot(self, size: tuple[int, int]):
+        """What the window shows, (height, width, 3) uint8, top row first."""
+        import numpy as np
+
+        w, h = size
+        pixels = self.ctx.screen.read(viewport=(0, 0, w, h), components=3, alignment=1)
+        return np.frombuffer(pixels, np.uint8).reshape(h, w, 3)[::-1].copy()
+
     def should_close(self) -> bool:
         return bool(self._glfw.window_should_close(self.window))
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from ..drivers.options import pop_float, reject_unknown
 from ..frame import FaceFrame
 from ..pipeline import register_sink
@@ -153,12 +151,6 @@ class WindowSink:
         self._renderer.present(self._platform.ctx.screen, pose)
         self._platform.swap()
         self._platform.poll()
-
-    def screenshot(self) -> np.ndarray:
-        """What the window shows, (height, width, 3) uint8, top row first."""
-        w, h = self._renderer.size
-        pixels = self._platform.ctx.screen.read(viewport=(0, 0, w, h), components=3, alignment=1)
-        return np.frombuffer(pixels, np.uint8).reshape(h, w, 3)[::-1].copy()
 
     def close(self) -> None:
         if self._renderer is not None:
