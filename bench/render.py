@@ -99,7 +99,7 @@ def _export(rig: Rig) -> None:
     with tempfile.TemporaryDirectory() as folder:
         sink = Mp4Sink(str(Path(folder) / "tour.mp4"), RenderSettings(SIZE))
         start = time.perf_counter()
-        render_offline(rig, [open_source("idle:"), open_source("tour:")], sink, fps, seconds)
+        render_offline(rig, [open_source("idle:"), open_source("tour:")], [sink], fps, seconds)
         took = time.perf_counter() - start
     frames = round(seconds * fps)
     print(f"\nMP4 export, {seconds:g} s of {SIZE[1]}p{fps}: {took:.1f} s, {seconds / took:.2f}x real time "

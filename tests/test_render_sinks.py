@@ -91,3 +91,27 @@ def test_live_window_with_recording_and_livelink_runs_and_stops(tmp_path):
     frames, dropped = (int(v) for v in re.search(r"(\d+) frames, (\d+) ticks dropped", r.stderr).groups())
     assert frames + dropped >= 29  # every tick of the second ran or was counted as dropped
     assert len(read_take(take)[1]) >= frames - 2  # the recorder kept up beside the window
+
+
+FACES = ROOT / "tests" / "data" / "faces"
+
+
+def test_render_video_to_curves_only_and_side_by_side(tmp_path):
+    take, out = tmp_path / "take.csv", tmp_path / "sbs.mp4"
+    r = subprocess.run([sys.executable, "run.py", "render", "--video", str(FACES / "single_face.mp4"),
+                        "--curves-out", str(take)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    fps, frames = read_take(take)
+    assert len(frames) == 72  # every frame of the 72-frame, 30 fps clip
+    assert np.std([f.weight("jawOpen") for f in frames]) > 0.01
+    r = subprocess.run([sys.executable, "run.py", "render", str(MASCOT), "--video", str(FACES / "single_face.mp4"),
+                        "--side-by-side", "--duration", "0.5", "--size", "320x240", "-o", str(out)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert probe(out)["size"] == (320 + 320, 240)  # a 4:3 panel as tall as the render
+
+
+def test_render_needs_an_output():
+    r = subprocess.run([sys.executable, "run.py", "render", "--set", "jawOpen=1"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "name an output" in r.stderr

@@ -11,6 +11,7 @@ BENCHES = {
     "live_frames": "bench.live_frames",
     "protocols": "bench.protocols",
     "soak": "bench.soak",
+    "webcam": "bench.webcam",
 }
 
 

@@ -10,9 +10,8 @@ from .. import demo_tour
 from ..pipeline import open_source
 from ..renderer.errors import RendererError
 from ..sinks.render import Mp4Sink, RenderSettings
-from .render import add_view_options, open_avatar, positive, render_offline
+from .render import MASCOT, add_view_options, open_avatar, positive, render_offline
 
-MASCOT = Path(__file__).resolve().parents[2] / "avatars_gltf" / "mascot.glb"
 
 
 def add_parser(sub):
@@ -36,7 +35,7 @@ def run(args) -> int:
         sources = [open_source("idle:?seed=29"), open_source("tour:")]
         settings = RenderSettings(args.size, args.msaa, args.framing, args.background)
         sink = Mp4Sink(str(out), settings, args.audio, progress=True)
-        render_offline(rig, sources, sink, args.fps, demo_tour.DURATION)
+        render_offline(rig, sources, [sink], args.fps, demo_tour.DURATION)
     except (RendererError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import arkit
-from ..pipeline import OfflineClock, Pipeline, open_source
+from ..pipeline import OfflineClock, Pipeline, open_sink, open_source
 from ..renderer.errors import RendererError
 from ..renderer.framing import FRAMINGS
 from ..renderer.options import parse_background, parse_size
@@ -25,6 +25,7 @@ from ..rig.gltf_loader import load_avatar
 from ..rig.rig import Rig, sidecar_mapping
 from ..sinks.render import Mp4Sink, PngSink, RenderSettings
 
+MASCOT = Path(__file__).resolve().parents[2] / "avatars_gltf" / "mascot.glb"
 DEFAULT_FPS = 30.0
 DEFAULT_CLIP_SECONDS = 3.0
 
@@ -93,8 +94,12 @@ def add_view_options(p: argparse.ArgumentParser, size: tuple[int, int]) -> None:
 
 def add_parser(sub):
     p = sub.add_parser("render", help="render an avatar to a PNG or an MP4 (headless)")
-    p.add_argument("avatar", help=".gltf, .glb or .vrm file")
-    p.add_argument("-o", "--output", required=True, help="OUT.png or OUT.mp4")
+    p.add_argument("avatar", nargs="?", default=str(MASCOT), help=".gltf, .glb or .vrm file (default: our mascot)")
+    p.add_argument("-o", "--output", help="OUT.png or OUT.mp4; without it nothing is rendered")
+    p.add_argument("--curves-out", metavar="TAKE.csv", help="also record the face as a Live Link Face CSV take")
+    p.add_argument("--video", help="a video of a face to track (the same as --source video:FILE)")
+    p.add_argument("--side-by-side", action="store_true", help="with --video: show the video beside the avatar")
+    p.add_argument("--mirror", action="store_true", help="with --video: the avatar as the person's reflection")
     p.add_argument("--set", dest="sets", type=set_arg, action="append", default=[], metavar="NAME=VALUE",
                    help="an ARKit weight, any alias (repeatable)")
     p.add_argument("--head", type=head_arg, help="head YAW,PITCH,ROLL in degrees: yaw + turns to the avatar's left, pitch + nods "
@@ -116,6 +121,8 @@ def add_parser(sub):
 def render_sources(args) -> tuple[list, float | None]:
     """The sources the arguments name, and the take's frame rate if there is one."""
     sources, take_fps = [open_source(uri) for uri in args.source], None
+    if args.video:  # idle beneath, so a face that leaves the picture eases into idle life
+        sources += [open_source("idle:"), open_source(f"video:{args.video}", {"mirror": args.mirror})]
     if args.curves:
         take = open_source(f"csv:{args.curves}")
         sources.append(take)
@@ -149,32 +156,42 @@ def open_avatar(path: str, mapping: str | None):
     return avatar, Rig(avatar, mapping or sidecar_mapping(path))
 
 
-def render_offline(rig: Rig, sources: list, sink, fps: float, duration: float) -> None:
+def render_offline(rig: Rig | None, sources: list, sinks: list, fps: float, duration: float) -> None:
     """Runs the pipeline on the offline clock; a sink that failed is an error."""
-    stats = Pipeline(sources, [sink], rig).run(OfflineClock(fps, duration))
+    stats = Pipeline(sources, sinks, rig).run(OfflineClock(fps, duration))
     if stats.failed:
         raise RendererError("; ".join(f"{name}: {error}" for name, error in stats.failed.items()))
 
 
 def run(args) -> int:
-    out = Path(args.output)
-    kind = out.suffix.lower()
+    out = Path(args.output) if args.output else None
     try:
-        if kind not in (".png", ".mp4"):
+        if out is None and not args.curves_out:
+            raise ValueError("name an output: -o OUT.png|OUT.mp4, --curves-out TAKE.csv, or both")
+        if out is not None and out.suffix.lower() not in (".png", ".mp4"):
             raise ValueError(f"-o {out}: expected a .png or .mp4 file")
-        if args.audio and kind != ".mp4":
+        if args.audio and (out is None or out.suffix.lower() != ".mp4"):
             raise ValueError("--audio needs an .mp4 output")
-        avatar, rig = open_avatar(args.avatar, args.mapping)
+        if args.side_by_side and not args.video:
+            raise ValueError("--side-by-side needs --video")
+        rig = open_avatar(args.avatar, args.mapping)[1] if out is not None else None
         sources, take_fps = render_sources(args)
         fps = args.fps or take_fps or DEFAULT_FPS
         settings = RenderSettings(args.size, args.msaa, args.framing, args.background)
-        if kind == ".png":
-            render_offline(rig, sources, PngSink(str(out), settings), fps, 1.0 / fps)
+        sinks = [open_sink(f"csv:{args.curves_out}")] if args.curves_out else []
+        if out is not None and out.suffix.lower() == ".png":
+            sinks.append(PngSink(str(out), settings))
+            duration = 1.0 / fps
         else:
-            sink = Mp4Sink(str(out), settings, args.audio, progress=True)
-            render_offline(rig, sources, sink, fps, clip_duration(args, sources))
+            if out is not None:
+                beside = next(s.picture for s in sources if hasattr(s, "picture")) if args.side_by_side else None
+                sinks.append(Mp4Sink(str(out), settings, args.audio, progress=True, beside=beside))
+            duration = clip_duration(args, sources)
+        render_offline(rig, sources, sinks, fps, duration)
     except (RendererError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(out)
+    for path in (out, args.curves_out):
+        if path:
+            print(path)
     return 0

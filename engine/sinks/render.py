@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from ..drivers.options import pop_float, reject_unknown
 from ..frame import FaceFrame
 from ..pipeline import register_sink
@@ -51,16 +53,36 @@ def _tick(frame: FaceFrame, fps: float) -> int:
     return int(round(frame.t * fps))
 
 
+def picture_panel(bgr, size: tuple[int, int]) -> np.ndarray:
+    """A camera picture (BGR, any size) fitted inside `size` on dark grey, as RGB."""
+    from PIL import Image
+
+    width, height = size
+    panel = np.full((height, width, 3), 24, np.uint8)
+    if bgr is None:
+        return panel
+    h, w = bgr.shape[:2]
+    scale = min(width / w, height / h)
+    fit = (max(1, round(w * scale)), max(1, round(h * scale)))
+    picture = np.asarray(Image.fromarray(np.ascontiguousarray(bgr[:, :, ::-1])).resize(fit, Image.BILINEAR))
+    x, y = (width - fit[0]) // 2, (height - fit[1]) // 2
+    panel[y : y + fit[1], x : x + fit[0]] = picture
+    return panel
+
+
 class Mp4Sink:
     """H.264 MP4. Offline every tick is a frame; live, a frame that came late is repeated so
-    the video keeps wall-clock time."""
+    the video keeps wall-clock time. `beside` (a function returning the newest camera picture)
+    puts that picture to the right of the avatar, in a 4:3 panel as tall as the render."""
 
     needs_pose = True
 
-    def __init__(self, path: str, settings: RenderSettings, audio: str | None = None, progress: bool = False):
+    def __init__(self, path: str, settings: RenderSettings, audio: str | None = None, progress: bool = False,
+                 beside=None):
         if not path.lower().endswith(".mp4"):
             raise ValueError(f"mp4:{path}: the file name must end in .mp4")
         self.path, self.settings, self.audio, self.progress = Path(path), settings, audio, progress
+        self.beside = beside
         self.name = f"mp4:{path}"
         self._renderer = self._writer = self._bar = None
 
@@ -70,7 +92,10 @@ class Mp4Sink:
         if self.audio and frames is None:
             raise ValueError(f"{self.name}: audio can only be muxed into an offline render")
         self._renderer = self.settings.renderer(run)
-        self._writer = Mp4Writer(self.path, self._renderer.size, fps, frames=frames, audio=self.audio)
+        width, height = self._renderer.size
+        self._panel = (2 * round(height * 4 / 3 / 2), height) if self.beside else None
+        size = (width + self._panel[0], height) if self._panel else (width, height)
+        self._writer = Mp4Writer(self.path, size, fps, frames=frames, audio=self.audio)
         self._fps, self._next = fps, 0
         if self.progress and frames:
             from ..commands.progress import Progress
@@ -79,6 +104,8 @@ class Mp4Sink:
 
     def write(self, frame: FaceFrame, pose: Pose) -> None:
         image = self._renderer.render(pose)
+        if self._panel:
+            image = np.hstack([image, picture_panel(self.beside(), self._panel)])
         while self._next <= _tick(frame, self._fps):
             self._writer.write(image)
             self._next += 1
