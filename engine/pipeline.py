@@ -40,11 +40,13 @@ class Source(Protocol):
 
 @dataclass
 class RunContext:
-    """What a sink may need when it opens: the clock, and the avatar and rig if there is one."""
+    """What a sink may need when it opens: the clock, the avatar and rig if there is one, and
+    the sources (a window may show a camera's picture beside the avatar)."""
 
     clock: "Clock"
     avatar: object = None  # engine.rig.asset.Avatar
     rig: Rig | None = None
+    sources: list = field(default_factory=list)
 
 
 class Sink(Protocol):
@@ -341,7 +343,7 @@ class Pipeline:
             s.start(clock)
         workers: list = []
         try:
-            context = RunContext(clock, self.rig.avatar if self.rig else None, self.rig)
+            context = RunContext(clock, self.rig.avatar if self.rig else None, self.rig, self.sources)
             for sink in self.sinks:
                 # Live, each sink gets its own thread, except one that must own the main
                 # thread (a window: its events arrive there).

@@ -1,5 +1,6 @@
 """The drawing sinks (mp4:, png:, window:) inside real pipelines, offline and live."""
 
+import os
 import re
 import subprocess
 import sys
@@ -115,3 +116,38 @@ def test_render_needs_an_output():
     r = subprocess.run([sys.executable, "run.py", "render", "--set", "jawOpen=1"], cwd=ROOT,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "name an output" in r.stderr
+
+
+WINDOW_SHOT = """
+import sys
+from PIL import Image
+from engine.pipeline import OfflineClock, Pipeline, open_sink, open_source
+from engine.rig.gltf_loader import load_avatar
+from engine.rig.rig import Rig
+sink = open_sink("window:?size=160x120&beside=true")
+rig = Rig(load_avatar(sys.argv[1]))
+p = Pipeline([open_source("idle:"), open_source("video:" + sys.argv[2])], [sink], rig)
+close = sink.close
+def shoot_then_close():
+    Image.fromarray(sink._platform.screenshot(sink._platform.framebuffer_size())).save(sys.argv[3])
+    close()
+sink.close = shoot_then_close
+p.run(OfflineClock(30, 0.5))
+"""
+
+
+def test_window_shows_the_video_beside_the_avatar(tmp_path):
+    prefix = _display_prefix()
+    shot = tmp_path / "window.png"
+    r = subprocess.run([*prefix, sys.executable, "-c", WINDOW_SHOT, str(MASCOT), str(FACES / "single_face.mp4"),
+                        str(shot)], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 0, r.stderr
+    image = np.asarray(Image.open(shot), np.int16)
+    assert image.shape == (120, 160 + 160, 3)
+    avatar, panel = image[:, :160], image[:, 160:]
+    assert np.abs(avatar - avatar[0, 0]).max() > 60  # the mascot on its background
+    assert panel[20:100, 20:140].std() > 20  # a real picture, not the empty dark panel
+    with pytest.raises(ValueError, match="picture"):
+        Pipeline([open_source("idle:")], [open_sink("mp4:x.mp4?beside=true")],
+                 Rig(load_avatar(MASCOT))).run(OfflineClock(10, 0.1))

@@ -172,8 +172,6 @@ def run(args) -> int:
             raise ValueError(f"-o {out}: expected a .png or .mp4 file")
         if args.audio and (out is None or out.suffix.lower() != ".mp4"):
             raise ValueError("--audio needs an .mp4 output")
-        if args.side_by_side and not args.video:
-            raise ValueError("--side-by-side needs --video")
         rig = open_avatar(args.avatar, args.mapping)[1] if out is not None else None
         sources, take_fps = render_sources(args)
         fps = args.fps or take_fps or DEFAULT_FPS
@@ -184,8 +182,7 @@ def run(args) -> int:
             duration = 1.0 / fps
         else:
             if out is not None:
-                beside = next(s.picture for s in sources if hasattr(s, "picture")) if args.side_by_side else None
-                sinks.append(Mp4Sink(str(out), settings, args.audio, progress=True, beside=beside))
+                sinks.append(Mp4Sink(str(out), settings, args.audio, progress=True, beside=args.side_by_side))
             duration = clip_duration(args, sources)
         render_offline(rig, sources, sinks, fps, duration)
     except (RendererError, ValueError, OSError) as exc:

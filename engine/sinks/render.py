@@ -1,7 +1,8 @@
 """Sinks that draw the avatar: `mp4:OUT.mp4`, `png:OUT.png` or `png:DIR/`, and `window:`.
 
 Options (URI query or show file): size=WxH, msaa=N, framing=head|bust|full,
-background=#RRGGBB|IMAGE; for mp4 also audio=WAV (offline runs only, muxed in sync).
+background=#RRGGBB|IMAGE, beside=true (the tracked camera picture to the right of the avatar, in a
+4:3 panel as tall as the render); for mp4 also audio=WAV (offline runs only, muxed in sync).
 Each sink makes its Renderer when it opens, on the thread that will draw with it.
 """
 
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import moderngl
 import numpy as np
 
-from ..drivers.options import pop_float, reject_unknown
+from ..drivers.options import pop_bool, pop_float, reject_unknown
 from ..frame import FaceFrame
 from ..pipeline import register_sink
 from ..renderer.framing import FRAMINGS
@@ -53,6 +55,18 @@ def _tick(frame: FaceFrame, fps: float) -> int:
     return int(round(frame.t * fps))
 
 
+def camera_picture(run):
+    """The newest-picture function of the run's first source that has one (video:, webcam:)."""
+    for source in run.sources:
+        if callable(getattr(source, "picture", None)):
+            return source.picture
+    raise ValueError("beside=true needs a source with a picture (video:FILE, webcam:N, images:DIR)")
+
+
+def panel_width(height: int) -> int:
+    return 2 * round(height * 4 / 3 / 2)
+
+
 def picture_panel(bgr, size: tuple[int, int]) -> np.ndarray:
     """A camera picture (BGR, any size) fitted inside `size` on dark grey, as RGB."""
     from PIL import Image
@@ -72,13 +86,12 @@ def picture_panel(bgr, size: tuple[int, int]) -> np.ndarray:
 
 class Mp4Sink:
     """H.264 MP4. Offline every tick is a frame; live, a frame that came late is repeated so
-    the video keeps wall-clock time. `beside` (a function returning the newest camera picture)
-    puts that picture to the right of the avatar, in a 4:3 panel as tall as the render."""
+    the video keeps wall-clock time."""
 
     needs_pose = True
 
     def __init__(self, path: str, settings: RenderSettings, audio: str | None = None, progress: bool = False,
-                 beside=None):
+                 beside: bool = False):
         if not path.lower().endswith(".mp4"):
             raise ValueError(f"mp4:{path}: the file name must end in .mp4")
         self.path, self.settings, self.audio, self.progress = Path(path), settings, audio, progress
@@ -91,9 +104,10 @@ class Mp4Sink:
         frames = None if run.clock.live or run.clock.duration is None else round(run.clock.duration * fps)
         if self.audio and frames is None:
             raise ValueError(f"{self.name}: audio can only be muxed into an offline render")
+        self._picture = camera_picture(run) if self.beside else None
         self._renderer = self.settings.renderer(run)
         width, height = self._renderer.size
-        self._panel = (2 * round(height * 4 / 3 / 2), height) if self.beside else None
+        self._panel = (panel_width(height), height) if self.beside else None
         size = (width + self._panel[0], height) if self._panel else (width, height)
         self._writer = Mp4Writer(self.path, size, fps, frames=frames, audio=self.audio)
         self._fps, self._next = fps, 0
@@ -105,7 +119,7 @@ class Mp4Sink:
     def write(self, frame: FaceFrame, pose: Pose) -> None:
         image = self._renderer.render(pose)
         if self._panel:
-            image = np.hstack([image, picture_panel(self.beside(), self._panel)])
+            image = np.hstack([image, picture_panel(self._picture(), self._panel)])
         while self._next <= _tick(frame, self._fps):
             self._writer.write(image)
             self._next += 1
@@ -152,32 +166,63 @@ class PngSink:
 
 class WindowSink:
     """An interactive window; it owns the main thread, where its events arrive. Closing the
-    window ends the run."""
+    window ends the run. With `beside`, the camera's picture is shown right of the avatar."""
 
     needs_pose = True
     main_thread = True
 
-    def __init__(self, settings: RenderSettings, title: str = "engine"):
-        self.settings, self.title = settings, title
+    def __init__(self, settings: RenderSettings, title: str = "engine", beside: bool = False):
+        self.settings, self.title, self.beside = settings, title, beside
         self.name = "window:"
-        self._platform = self._renderer = None
+        self._platform = self._renderer = self._panel = None
 
     def open(self, run) -> None:
         from ..renderer.platform import WindowPlatform
+        from ..renderer.shaders import program
 
-        self._platform = WindowPlatform(self.settings.size, self.title)
-        self._renderer = self.settings.renderer(run, ctx=self._platform.ctx,
-                                                size=self._platform.framebuffer_size())
+        self._picture = camera_picture(run) if self.beside else None
+        width, height = self.settings.size
+        extra = panel_width(height) if self.beside else 0
+        self._platform = WindowPlatform((width + extra, height), self.title)
+        self._renderer = self.settings.renderer(run, ctx=self._platform.ctx, size=self._avatar_size())
+        if self.beside:
+            ctx = self._platform.ctx
+            self._panel_program = program(ctx, "background.vert", "background.frag")
+            self._panel_vao = ctx.vertex_array(self._panel_program, [])
+
+    def _avatar_size(self) -> tuple[int, int]:
+        width, height = self._platform.framebuffer_size()
+        return (max(1, width - panel_width(height)) if self.beside else width), height
 
     @property
     def closed_by_user(self) -> bool:
         return self._platform is not None and self._platform.should_close()
 
     def write(self, frame: FaceFrame, pose: Pose) -> None:
-        self._renderer.resize(self._platform.framebuffer_size())
-        self._renderer.present(self._platform.ctx.screen, pose)
+        self._renderer.resize(self._avatar_size())
+        screen = self._platform.ctx.screen
+        self._renderer.present(screen, pose)
+        if self.beside:
+            self._draw_panel(screen)
         self._platform.swap()
         self._platform.poll()
+
+    def _draw_panel(self, screen) -> None:
+        ctx = self._platform.ctx
+        width, height = self._renderer.size
+        size = (panel_width(height), height)
+        if self._panel is None or self._panel.size != size:
+            if self._panel is not None:
+                self._panel.release()
+            self._panel = ctx.texture(size, 3)
+        self._panel.write(np.ascontiguousarray(picture_panel(self._picture(), size)[::-1]).tobytes())
+        screen.use()
+        ctx.viewport = (width, 0, *size)
+        ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND)
+        self._panel.use(0)
+        self._panel_program["u_image"] = 0
+        self._panel_vao.render(moderngl.TRIANGLES, vertices=3)
+        ctx.viewport = (0, 0, width + size[0], height)
 
     def close(self) -> None:
         if self._renderer is not None:
@@ -190,8 +235,9 @@ class WindowSink:
 def _mp4(rest: str, options: dict) -> Mp4Sink:
     settings = RenderSettings.pop(options)
     audio = options.pop("audio", None)
+    beside = pop_bool(options, "beside", False)
     reject_unknown(f"mp4:{rest}", options)
-    return Mp4Sink(rest, settings, audio)
+    return Mp4Sink(rest, settings, audio, beside=beside)
 
 
 @register_sink("png")
@@ -207,5 +253,6 @@ def _png(rest: str, options: dict) -> PngSink:
 def _window(rest: str, options: dict) -> WindowSink:
     settings = RenderSettings.pop(options)
     title = str(options.pop("title", "engine"))
+    beside = pop_bool(options, "beside", False)
     reject_unknown(f"window:{rest}", options)
-    return WindowSink(settings, title)
+    return WindowSink(settings, title, beside)
