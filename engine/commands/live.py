@@ -19,9 +19,11 @@ def add_parser(sub):
 def add_show_arguments(p, default_fps: float) -> None:
     p.add_argument("--avatar", help=".gltf/.glb/.vrm to pose (needed by window:, mp4:, png:)")
     p.add_argument("--source", action="append", default=[], metavar="URI",
-                   help="idle:, csv:TAKE.csv, expression:happy, ... (repeatable)")
+                   help="idle:, webcam:0, video:FILE, csv:TAKE.csv, expression:happy, livelink://, vmc://, "
+                        "facecap://, ifacialmocap:// (repeatable)")
     p.add_argument("--sink", action="append", default=[], metavar="URI",
-                   help="window:, mp4:OUT.mp4, png:DIR/, csv:TAKE.csv, livelink://HOST:PORT ... (repeatable)")
+                   help="window:, mp4:OUT.mp4, png:DIR/, csv:TAKE.csv, livelink://HOST:PORT, vmc://HOST:PORT, "
+                        "osc://HOST:PORT (repeatable)")
     p.add_argument("--fps", type=float, help=f"frame rate (default {default_fps:g})")
     p.add_argument("--duration", type=float, help="seconds; default: until Ctrl-C or the media ends")
     p.add_argument("--config", help="a TOML show file; command-line options add to it")
