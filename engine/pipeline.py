@@ -339,10 +339,12 @@ class Pipeline:
 
     def run(self, clock: Clock) -> RunStats:
         stats = RunStats()
-        for s in self.sources:
-            s.start(clock)
         workers: list = []
+        started: list = []
         try:
+            for s in self.sources:
+                s.start(clock)
+                started.append(s)
             context = RunContext(clock, self.rig.avatar if self.rig else None, self.rig, self.sources)
             for sink in self.sinks:
                 # Live, each sink gets its own thread, except one that must own the main
@@ -382,7 +384,7 @@ class Pipeline:
                     except Exception as exc:
                         log.warning("sink %s failed to close: %s", w.name, exc)
                         stats.failed.setdefault(w.name, str(exc))
-            for s in self.sources:
+            for s in started:
                 s.stop()
         stats.dropped_ticks = clock.dropped
         return stats
