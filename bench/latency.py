@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import socket
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -24,6 +23,8 @@ from engine.pipeline import Pipeline, RealtimeClock, open_sink, open_source
 from engine.protocols import livelink_udp
 from engine.protocols.livelink_csv import TakeWriter
 
+from .loopback import LoopbackReceiver
+
 
 def _write_take(path: Path, seconds: float, fps: float) -> None:
     t = np.arange(int(seconds * fps)) / fps
@@ -32,32 +33,11 @@ def _write_take(path: Path, seconds: float, fps: float) -> None:
             w.write(FaceFrame.from_named(tk, {"jawOpen": 0.5 + 0.5 * np.sin(7 * tk)}))
 
 
-class _Receiver(threading.Thread):
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.5)
-        self.port = self.sock.getsockname()[1]
-        self.arrivals: dict[int, float] = {}
-        self.stop = threading.Event()
-
-    def run(self):
-        while not self.stop.is_set():
-            try:
-                data = self.sock.recv(2048)
-            except socket.timeout:
-                continue
-            now = time.perf_counter()
-            self.arrivals.setdefault(livelink_udp.decode(data).frame_number, now)
-
-
 def measure(seconds: float = 10.0, fps: float = 60.0) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         take = Path(tmp) / "take.csv"
         _write_take(take, seconds + 1, fps)
-        rx = _Receiver()
-        rx.start()
+        rx = LoopbackReceiver()
         source = open_source(f"csv:{take}")
         handed: dict[int, float] = {}
         inner = source.frame_at
@@ -71,9 +51,7 @@ def measure(seconds: float = 10.0, fps: float = 60.0) -> dict:
         pipeline = Pipeline([source], [open_sink(f"livelink://127.0.0.1:{rx.port}"),
                                        open_sink(f"csv:{Path(tmp) / 'rec.csv'}")])
         stats = pipeline.run(RealtimeClock(fps, seconds))
-        time.sleep(0.2)
-        rx.stop.set()
-        rx.join()
+        rx.close()
 
         # Baseline: encode + send + receive of one packet, no pipeline.
         tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -86,9 +64,12 @@ def measure(seconds: float = 10.0, fps: float = 60.0) -> dict:
             tx.sendto(livelink_udp.encode(frame, k, int(fps)), base_rx.getsockname())
             base_rx.recv(2048)
             bare.append(time.perf_counter() - t0)
-        tx.close(), base_rx.close(), rx.sock.close()
+        tx.close(), base_rx.close()
 
-    lat = np.array([rx.arrivals[k] - handed[k] for k in rx.arrivals if k in handed]) * 1000
+    arrivals: dict[int, float] = {}
+    for t, packet in rx.packets:
+        arrivals.setdefault(packet.frame_number, t)
+    lat = np.array([arrivals[k] - handed[k] for k in arrivals if k in handed]) * 1000
     return {
         "frames": stats.frames,
         "received": len(lat),

@@ -17,8 +17,6 @@
 from __future__ import annotations
 
 import argparse
-import socket
-import threading
 import time
 from pathlib import Path
 
@@ -37,11 +35,12 @@ from engine.filters import Smooth
 from engine.frame import FaceFrame
 from engine.mixer import LayerRule
 from engine.pipeline import Pipeline, RealtimeClock, open_sink
-from engine.protocols import livelink_udp
 from engine.rig.gltf_loader import load_avatar
 from engine.rig.rig import Rig
 from engine.rig.transforms import quat_to_euler
 from engine.sinks.render import RenderSettings
+
+from .loopback import LoopbackReceiver
 
 FACES = Path(__file__).resolve().parents[1] / "tests" / "data" / "faces"
 MASCOT = Path(__file__).resolve().parents[1] / "avatars_gltf" / "mascot.glb"
@@ -202,27 +201,6 @@ class _SteppingCamera:
         pass
 
 
-class _Receiver(threading.Thread):
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.smiles: list[tuple[float, float]] = []  # (arrival, mouthSmileLeft)
-        self.stop = threading.Event()
-
-    def run(self):
-        while not self.stop.is_set():
-            try:
-                data = self.sock.recv(2048)
-            except socket.timeout:
-                continue
-            frame = livelink_udp.to_frame(livelink_udp.decode(data), 0.0)
-            if frame is not None:
-                self.smiles.append((time.perf_counter(), frame.weight("mouthSmileLeft")))
-
-
 class _RenderProbe:
     """A sink that draws each frame at 640x480 (MSAA 4) and notes when each drawing finished,
     with the smile it showed: the camera-to-rendered-frame half of the latency."""
@@ -258,18 +236,15 @@ def _delays(handed: list[float], arrivals: list[tuple[float, float]]) -> np.ndar
 def latency(seconds: float, smooth: dict | None) -> dict:
     pictures, _ = _video(FACES / "single_face.mp4")
     camera = _SteppingCamera(pictures[0], pictures[40])
-    rx = _Receiver()
-    rx.start()
+    rx = LoopbackReceiver()
     rule = LayerRule("webcam:bench", priority=10, stale_after=STALE_AFTER, fade=FADE)
     source = CameraSource(Camera(camera, "stand-in 640x480"), FaceTracker(Landmarker(), rule.name, smooth=smooth), rule)
     probe = _RenderProbe()
     sinks = [open_sink(f"livelink://127.0.0.1:{rx.port}"), probe]
     stats = Pipeline([source], sinks, Rig(load_avatar(MASCOT))).run(RealtimeClock(60, seconds))
-    time.sleep(0.2)
-    rx.stop.set()
-    rx.join()
-    rx.sock.close()
-    packet, drawn = _delays(camera.smiles_handed, rx.smiles), _delays(camera.smiles_handed, probe.smiles)
+    rx.close()
+    smiles = [(t, p.values[arkit.INDEX["mouthSmileLeft"]]) for t, p in rx.packets if p.values is not None]
+    packet, drawn = _delays(camera.smiles_handed, smiles), _delays(camera.smiles_handed, probe.smiles)
     return {"steps": int(np.isfinite(packet).sum()), "p50": np.nanpercentile(packet, 50), "max": np.nanmax(packet),
             "render_p50": np.nanpercentile(drawn, 50), "render_max": np.nanmax(drawn),
             "ticks_dropped": stats.dropped_ticks, "tick_p50": stats.percentile_ms(50)}
