@@ -96,6 +96,7 @@ def split_uri(uri: str) -> tuple[str, str, dict[str, str]]:
 def _load_plugins() -> None:
     """Import the modules that register schemes (kept here so registration has one home)."""
     from .drivers import mocap, playback, synthetic, webcam  # noqa: F401
+    from .drivers.audio import source as _audio  # noqa: F401
     from .sinks import network, recording, render  # noqa: F401
 
 

@@ -1,0 +1,1 @@
+"""The speech corpus: engines with exact phone timings, sentence material, real recordings."""

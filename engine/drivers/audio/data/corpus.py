@@ -1,0 +1,156 @@
+"""The synthetic speech corpus: voices, splits, building it into the cache, reading it back.
+
+Each utterance is stored as 16 kHz audio with its phones already mapped to visemes; targets
+are computed from those at training time, so retuning the poses or the coarticulation needs no
+rebuild. Whole voices are held out for validation. The cache lives outside git, in
+$ENGINE_SPEECH_CACHE or ~/.cache/engine/speech; `python -m engine.drivers.audio.data` rebuilds it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..audio_file import resample_to_16k
+from ..coarticulation import Segment
+from ..features import SAMPLE_RATE
+from ..visemes import VISEME_INDEX, VISEMES, to_visemes
+from . import flite, real, text
+from .espeak import Espeak
+
+CORPUS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One voice of one engine; `split` is train or heldout."""
+
+    engine: str  # flite | espeak
+    name: str
+    lang: str  # en | zh | other
+    count: int
+    split: str = "train"
+
+    @property
+    def key(self) -> str:
+        return f"{self.engine}-{self.name}".replace("+", "_")
+
+
+VOICES: tuple[Voice, ...] = (
+    Voice("flite", "slt", "en", 450), Voice("flite", "awb", "en", 450), Voice("flite", "kal16", "en", 450),
+    Voice("flite", "rms", "en", 60, "heldout"),
+    Voice("espeak", "en-us", "en", 240), Voice("espeak", "en-us+f2", "en", 240),
+    Voice("espeak", "en+m3", "en", 240), Voice("espeak", "en-gb-x-rp+f4", "en", 240),
+    Voice("espeak", "en-gb-scotland+m2", "en", 60, "heldout"),
+    Voice("espeak", "cmn-latn-pinyin", "zh", 300), Voice("espeak", "cmn-latn-pinyin+f3", "zh", 300),
+    Voice("espeak", "cmn-latn-pinyin+m4", "zh", 60, "heldout"),
+    Voice("espeak", "fr", "other", 80), Voice("espeak", "de", "other", 80), Voice("espeak", "es", "other", 80),
+)
+_OTHER_TEXT = {"fr": "Bonjour, je mange une pomme avec mon ami. Voulez-vous du pain et du beurre?",
+               "de": "Guten Morgen, mein Vater baut ein Boot. Wir fahren mit dem Bus nach Bonn.",
+               "es": "Buenos dias, mi mama come pan. Vamos a la playa, bebe agua fresca."}
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("ENGINE_SPEECH_CACHE", Path.home() / ".cache" / "engine" / "speech"))
+
+
+def _utterance(voice: Voice, rng: random.Random, espeak: Espeak | None):
+    if voice.engine == "flite":
+        audio, rate, phones = flite.synth(text.english(rng), voice.name, rng.uniform(0.8, 1.35),
+                                          rng.uniform(80, 200) if rng.random() < 0.7 else None)
+        phone_set = "arpabet"
+    else:
+        if voice.lang == "zh":
+            words = text.pinyin(text.mandarin(rng))
+        elif voice.lang == "en":
+            words = text.english(rng)
+        else:
+            sentences = _OTHER_TEXT[voice.name.split("+")[0]].split(". ")
+            words = rng.choice(sentences)
+        audio, rate, phones = espeak.synth(words, voice.name, rng.randint(120, 240), rng.randint(25, 75))
+        phone_set = "espeak"
+    visemes, opens = to_visemes(phone_set, [p for p, _, _ in phones])
+    segments = np.array([[VISEME_INDEX[v], s, e, o] for v, o, (_, s, e) in zip(visemes, opens, phones)], np.float64)
+    return resample_to_16k(audio, rate), segments
+
+
+def build(root: Path | None = None, scale: float = 1.0, seed: int = 0, real_speech: bool = True) -> Path:
+    """Synthesize every voice's utterances into `root` (`scale` multiplies the counts), then
+    align the real recordings unless told not to."""
+    root = Path(root or cache_dir())
+    espeak = Espeak()
+    manifest = []
+    for voice in VOICES:
+        rng = random.Random(f"{seed}-{voice.key}")
+        for k in range(max(1, round(voice.count * scale))):
+            audio, segments = _utterance(voice, rng, espeak)
+            manifest.append(_save(root, voice.key, k, audio, segments, voice.lang, voice.split))
+        print(f"{voice.key}: {sum(m['voice'] == voice.key for m in manifest)} utterances", flush=True)
+    if real_speech:
+        manifest += _build_real(root)
+    (root / "manifest.json").write_text(json.dumps({"version": CORPUS_VERSION, "items": manifest}))
+    return root
+
+
+def _save(root: Path, folder: str, k: int, audio: np.ndarray, segments: np.ndarray, lang: str, split: str) -> dict:
+    path = root / folder / f"{k:04d}.npz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pcm = np.clip(audio * 32767, -32768, 32767).astype(np.int16)
+    np.savez_compressed(path, audio=pcm, segments=segments)
+    return {"path": str(path.relative_to(root)), "voice": folder, "lang": lang, "split": split,
+            "seconds": round(len(pcm) / SAMPLE_RATE, 3)}
+
+
+def _build_real(root: Path) -> list[dict]:
+    """Real recordings aligned with pocketsphinx, where the packages are installed."""
+    try:
+        import pocketsphinx  # noqa: F401
+    except ImportError:
+        print("real speech skipped: pip install pocketsphinx (the speech-data extra)")
+        return []
+    items, failed = [], 0
+    for k, (name, split, wav, words) in enumerate(real.recordings()):
+        audio = real.load_recording(wav)
+        phones = real.align(audio, words)
+        if phones is None:
+            failed += 1
+            continue
+        visemes, opens = to_visemes("arpabet", [p for p, _, _ in phones])
+        segments = np.array([[VISEME_INDEX[v], s, e, o] for v, o, (_, s, e) in zip(visemes, opens, phones)])
+        items.append(_save(root, f"{name}-{split}", k, audio, segments, "en-real", split))
+    print(f"real speech: {len(items)} recordings aligned, {failed} failed", flush=True)
+    return items
+
+
+@dataclass
+class Utterance:
+    audio: np.ndarray  # float32, 16 kHz
+    segments: list[Segment]
+    voice: str
+    lang: str
+
+
+def load(split: str, root: Path | None = None) -> list[Utterance]:
+    """Every utterance of a split (train or heldout) from a built cache."""
+    root = Path(root or cache_dir())
+    manifest_path = root / "manifest.json"
+    if not manifest_path.exists():
+        raise FileNotFoundError(f"no speech corpus at {root}; build it: python -m engine.drivers.audio.data")
+    manifest = json.loads(manifest_path.read_text())
+    if manifest.get("version") != CORPUS_VERSION:
+        raise ValueError(f"{manifest_path}: corpus version {manifest.get('version')}, expected {CORPUS_VERSION}; rebuild it")
+    out = []
+    for item in manifest["items"]:
+        if item["split"] != split:
+            continue
+        with np.load(root / item["path"]) as z:
+            audio = z["audio"].astype(np.float32) / 32768
+            segs = [Segment(VISEMES[int(v)], s, e, bool(o)) for v, s, e, o in z["segments"]]
+        out.append(Utterance(audio, segs, item["voice"], item["lang"]))
+    return out

@@ -1,0 +1,87 @@
+"""Real English speech from Debian packages, aligned to phones with pocketsphinx.
+
+The asterisk prompts (one speaker, 8 kHz telephone) and the LibriVox test clips of
+pocketsphinx-testdata come with transcripts; pocketsphinx's forced alignment (median boundary
+error about 10 ms) turns each into timed ARPAbet phones. Every fifth prompt and all the
+LibriVox clips are held out.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..audio_file import read_audio
+from ..features import FRAME_RATE, SAMPLE_RATE, features
+
+_PAUSE_BELOW_SPEECH_DB = 20.0  # an aligned pause must be this much quieter than the speech
+
+ASTERISK = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
+ASTERISK_TEXT = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+
+
+def recordings() -> list[tuple[str, str, Path, str]]:
+    """(set, split, wav, transcript) of every real recording installed here."""
+    out = []
+    if ASTERISK_TEXT.exists():
+        k = 0
+        for line in gzip.open(ASTERISK_TEXT, "rt", errors="replace"):
+            name, sep, words = line.partition(":")
+            wav = ASTERISK / f"{name.strip()}.wav"
+            if sep and not line.startswith(";") and wav.exists() and words.strip():
+                out.append(("real-asterisk", "heldout" if k % 5 == 0 else "train", wav, words.strip()))
+                k += 1
+    if (LIBRIVOX / "transcription").exists():
+        for line in (LIBRIVOX / "transcription").read_text().splitlines():
+            m = re.match(r"<s> (.*) </s> \((.*)\)", line.strip())
+            if m and (LIBRIVOX / f"{m.group(2)}.wav").exists():
+                out.append(("real-librivox", "heldout", LIBRIVOX / f"{m.group(2)}.wav", m.group(1)))
+    return out
+
+
+def _words(transcript: str) -> str:
+    return " ".join(re.sub(r"[^a-z' ]", " ", transcript.lower()).split())
+
+
+def align(audio: np.ndarray, transcript: str) -> list[tuple[str, float, float]] | None:
+    """Timed ARPAbet phones of `transcript` in 16 kHz `audio`; None when alignment fails."""
+    from pocketsphinx import Decoder
+
+    pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16).tobytes()
+    decoder = Decoder(samprate=SAMPLE_RATE, bestpath=False, loglevel="FATAL")
+    try:
+        decoder.set_align_text(_words(transcript))
+        for _ in range(2):  # words first, then phones within them
+            decoder.start_utt()
+            decoder.process_raw(pcm, full_utt=True)
+            decoder.end_utt()
+            if _ == 0:
+                decoder.set_alignment()
+        alignment = decoder.get_alignment()
+    except (RuntimeError, ValueError, KeyError):
+        return None
+    if alignment is None:
+        return None
+    phones = [(p.name.lower(), p.start / 100, (p.start + p.duration) / 100) for word in alignment for p in word]
+    phones = [(("pau" if n in ("sil", "+spn+", "+nsn+") else n), s, e) for n, s, e in phones]
+    return phones if phones and _pauses_are_quiet(audio, phones) else None
+
+
+def _pauses_are_quiet(audio: np.ndarray, phones) -> bool:
+    """Reject alignments that put a long pause over speech (a transcript that does not match
+    the recording): their targets would teach the net to rest while someone talks."""
+    _, level = features(audio)
+    speech = np.percentile(level, 90)
+    for name, start, end in phones:
+        inside = level[int((start + 0.1) * FRAME_RATE):int((end - 0.05) * FRAME_RATE)]
+        if name == "pau" and end - start >= 0.25 and len(inside) and np.median(inside) > speech - _PAUSE_BELOW_SPEECH_DB:
+            return False
+    return True
+
+
+def load_recording(wav: Path) -> np.ndarray:
+    return read_audio(wav)

@@ -1,0 +1,73 @@
+"""Log-mel features, 80 bins of 16 kHz audio at a 10 ms hop, computed identically in streaming
+and offline mode (offline is one streaming push), so the net sees the same input either way.
+
+Frame n covers the 25 ms ending at sample (n + 1) * 160: a causal window, 10 ms after frame
+n's nominal time n * 10 ms. A DC blocker runs first, with state, so offsets never reach the net.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.signal import lfilter
+
+SAMPLE_RATE = 16000
+HOP = 160
+WINDOW = 400
+N_FFT = 512
+N_MELS = 80
+FRAME_RATE = SAMPLE_RATE / HOP
+_DC_POLE = 0.995
+_FLOOR = 1e-10
+
+
+def _mel(hz):
+    return 2595.0 * np.log10(1.0 + np.asarray(hz) / 700.0)
+
+
+def _hz(mel):
+    return 700.0 * (10 ** (np.asarray(mel) / 2595.0) - 1.0)
+
+
+def mel_filterbank() -> np.ndarray:
+    """(257, 80) triangular HTK-mel filters from 20 Hz to 8 kHz."""
+    edges = _hz(np.linspace(_mel(20.0), _mel(SAMPLE_RATE / 2), N_MELS + 2))
+    bins = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
+    lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    tri = np.maximum(0.0, np.minimum((bins - lo) / (mid - lo), (hi - bins) / (hi - mid)))
+    return tri.T.astype(np.float32)
+
+
+_FILTERS = mel_filterbank()
+_HANN = np.hanning(WINDOW).astype(np.float32)
+
+
+class StreamingFeatures:
+    """Push 16 kHz samples in any chunk sizes; get the (frames, 80) log-mel and (frames,) level
+    in dB of every frame completed so far."""
+
+    def __init__(self):
+        self._zi = np.zeros(1)  # the DC blocker starts from silence
+        self._tail = np.zeros(WINDOW - HOP, np.float32)  # the window's history before frame 0
+
+    def push(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = np.asarray(samples, np.float32).reshape(-1)
+        if not np.all(np.isfinite(x)):
+            raise ValueError("audio contains NaN or inf samples")
+        clean, self._zi = lfilter([1.0, -1.0], [1.0, -_DC_POLE], x, zi=self._zi)
+        buf = np.concatenate([self._tail, clean.astype(np.float32)])
+        n = (len(buf) - (WINDOW - HOP)) // HOP
+        if n <= 0:
+            self._tail = buf
+            return np.zeros((0, N_MELS), np.float32), np.zeros(0, np.float32)
+        idx = np.arange(WINDOW)[None, :] + HOP * np.arange(n)[:, None]
+        frames = buf[idx]
+        self._tail = buf[n * HOP:]
+        power = np.abs(np.fft.rfft(frames * _HANN, N_FFT)) ** 2
+        logmel = np.log(power @ _FILTERS + _FLOOR).astype(np.float32)
+        level = (10.0 * np.log10(np.mean(frames**2, axis=1) + _FLOOR)).astype(np.float32)
+        return logmel, level
+
+
+def features(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Offline: every complete frame of `audio` (16 kHz), as one streaming push."""
+    return StreamingFeatures().push(audio)

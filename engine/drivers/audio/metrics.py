@@ -1,0 +1,98 @@
+"""Avatar-independent lip-sync metrics on ARKit curves at 60 fps (the issue's definitions)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ... import arkit
+from .coarticulation import FPS, Segment
+from .visemes import DRIVEN, VISEME_INDEX, aperture, pose_matrix
+
+CLOSED = 0.1
+_JAW = arkit.INDEX["jawOpen"]
+
+
+def bilabial_closures(curves: np.ndarray, segments: list[Segment], fps: float = FPS) -> tuple[int, int]:
+    """(closed, total) p/b/m segments of 30 ms or more whose minimum aperture, over the
+    segment +-1 frame, is closed."""
+    ap = aperture(curves)
+    closed = total = 0
+    for s in segments:
+        if s.viseme != "PP" or s.end - s.start < 0.03:
+            continue
+        a = max(0, int(np.floor(s.start * fps)) - 1)
+        b = min(len(ap), int(np.ceil(s.end * fps)) + 2)
+        if a >= b:
+            continue
+        total += 1
+        closed += bool(ap[a:b].min() <= CLOSED)
+    return closed, total
+
+
+def pauses(segments: list[Segment], duration: float, shortest: float = 0.25) -> list[tuple[float, float]]:
+    """Stretches of 250 ms or more with no speech: silence phones, gaps, and the clip's ends."""
+    speech = sorted((s.start, s.end) for s in segments if s.viseme != "sil")
+    out, t = [], 0.0
+    for a, b in speech + [(duration, duration)]:
+        if a - t >= shortest:
+            out.append((t, a))
+        t = max(t, b)
+    return out
+
+
+def silence_rest(curves: np.ndarray, segments: list[Segment], duration: float, fps: float = FPS) -> tuple[int, int]:
+    """(closed, total) frames from pause start + 150 ms to pause end - 100 ms."""
+    ap = aperture(curves)
+    closed = total = 0
+    for a, b in pauses(segments, duration):
+        lo, hi = int(np.ceil((a + 0.15) * fps)), min(len(ap), int(np.floor((b - 0.1) * fps)))
+        if hi > lo:
+            closed += int((ap[lo:hi] <= CLOSED).sum())
+            total += hi - lo
+    return closed, total
+
+
+def open_vowel_jaw(curves: np.ndarray, segments: list[Segment], fps: float = FPS) -> np.ndarray:
+    """jawOpen of every frame inside an open vowel."""
+    parts = [curves[int(np.ceil(s.start * fps)):int(np.ceil(s.end * fps)), _JAW] for s in segments if s.open_vowel]
+    return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+
+
+_POSES = pose_matrix()[:, list(DRIVEN)]
+
+
+def viseme_classes(curves: np.ndarray) -> np.ndarray:
+    """Each frame's nearest viseme pose over the driven channels (mouthClose excluded, as the
+    poses leave it to coarticulation): a classifier that treats targets and predictions alike."""
+    keep = [k for k, c in enumerate(DRIVEN) if c != arkit.INDEX["mouthClose"]]
+    x = curves[:, list(DRIVEN)][:, keep].copy()
+    # a sealed bilabial reads as PP whatever the jaw does under it
+    sealed = aperture(curves) <= CLOSED
+    d = ((x[:, None, :] - _POSES[None][:, :, keep]) ** 2).sum(-1)
+    labels = d.argmin(1)
+    labels[sealed & (labels != VISEME_INDEX["sil"])] = VISEME_INDEX["PP"]
+    return labels
+
+
+def macro_f1(truth: np.ndarray, pred: np.ndarray) -> float:
+    scores = []
+    for c in np.unique(truth):
+        tp = np.sum((pred == c) & (truth == c))
+        fp, fn = np.sum((pred == c) & (truth != c)), np.sum((pred != c) & (truth == c))
+        scores.append(2 * tp / max(1, 2 * tp + fp + fn))
+    return float(np.mean(scores)) if scores else float("nan")
+
+
+def jitter(curves: np.ndarray) -> float:
+    """RMS of the second difference of the mouth channels."""
+    if len(curves) < 3:
+        return 0.0
+    return float(np.sqrt(np.mean(np.diff(curves[:, list(arkit.MOUTH)], n=2, axis=0) ** 2)))
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    if a.std() < 1e-9 or b.std() < 1e-9:
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
+
+

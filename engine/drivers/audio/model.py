@@ -1,0 +1,67 @@
+"""The speech net: normalised log-mel -> causal convolutions -> GRU -> the driven ARKit channels.
+
+Everything is causal, so the net runs chunk by chunk with its state (the convolutions' last
+input frames and the GRU's hidden vector) and gives the same curves as one offline pass. Its
+output for input frame n is the face at frame n - DELAY: that, plus the feature window reaching
+10 ms past its frame's time, is the whole lookahead, 80 ms.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .features import FRAME_RATE, N_MELS
+from .visemes import DRIVEN
+
+DELAY = 7  # frames of 10 ms the output lags its newest input
+LOOKAHEAD_S = (DELAY + 1) / FRAME_RATE
+WEIGHTS = Path(__file__).with_name("weights") / "speech_net.pt"
+
+
+class CausalConv(nn.Module):
+    """A 1-D convolution that only looks back; its state is the last (kernel - 1) * dilation inputs."""
+
+    def __init__(self, cin: int, cout: int, kernel: int, dilation: int = 1):
+        super().__init__()
+        self.history = (kernel - 1) * dilation
+        self.conv = nn.Conv1d(cin, cout, kernel, dilation=dilation)
+
+    def forward(self, x: torch.Tensor, past: torch.Tensor | None):
+        """x: (B, C, T); past: (B, C, history) or None for silence before the start."""
+        if past is None:
+            past = x.new_zeros(x.shape[0], x.shape[1], self.history)
+        full = torch.cat([past, x], dim=2)
+        return self.conv(full), full[:, :, full.shape[2] - self.history:]
+
+
+class SpeechNet(nn.Module):
+    def __init__(self, hidden: int = 128):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(N_MELS))
+        self.register_buffer("std", torch.ones(N_MELS))
+        self.conv1 = CausalConv(N_MELS, hidden, 3)
+        self.conv2 = CausalConv(hidden, hidden, 3, dilation=2)
+        self.gru = nn.GRU(hidden, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, len(DRIVEN))
+
+    def forward(self, logmel: torch.Tensor, state=None):
+        """logmel: (B, T, 80) -> (B, T, driven channels) in [0, 1], and the state to continue from."""
+        c1, c2, h = state if state is not None else (None, None, None)
+        x = ((logmel - self.mean) / self.std).transpose(1, 2)
+        x, c1 = self.conv1(x, c1)
+        x, c2 = self.conv2(torch.relu(x), c2)
+        y, h = self.gru(torch.relu(x).transpose(1, 2), h)
+        return torch.sigmoid(self.out(y)), (c1, c2, h)
+
+
+def load(path: Path = WEIGHTS) -> SpeechNet:
+    """The shipped net; the weights are a plain state_dict, loaded with weights_only=True."""
+    if not Path(path).exists():
+        raise FileNotFoundError(f"{path}: no speech net weights; train them: python -m engine.drivers.audio.train")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    net = SpeechNet(hidden=state["gru.weight_hh_l0"].shape[1])
+    net.load_state_dict(state)
+    return net.eval()

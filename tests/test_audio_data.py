@@ -1,0 +1,82 @@
+"""Corpus material: engines' timings, pinyin, augmentation, and a tiny corpus round trip."""
+
+import random
+import shutil
+
+import numpy as np
+import pytest
+
+from engine.drivers.audio.augment import augment, telephone
+from engine.drivers.audio.data import text
+
+needs_flite = pytest.mark.skipif(shutil.which("flite") is None, reason="flite is not installed")
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+
+
+@needs_flite
+def test_flite_phones_tile_the_audio():
+    from engine.drivers.audio.data import flite
+
+    audio, rate, phones = flite.synth("Bob may move.", "slt")
+    assert [p for p, _, _ in phones if p != "pau"] == ["b", "aa", "b", "m", "ey", "m", "uw", "v"]
+    assert all(a[2] == pytest.approx(b[1]) for a, b in zip(phones, phones[1:]))
+    assert phones[-1][2] == pytest.approx(len(audio) / rate, abs=0.05)
+
+
+@needs_espeak
+def test_espeak_phoneme_events_in_english_and_pinyin():
+    from engine.drivers.audio.data.espeak import Espeak
+
+    audio, rate, phones = Espeak().synth("Bob.", "en-us")
+    assert [p for p, _, _ in phones if not p.startswith("_")] == ["b", "0", "b"]
+    assert phones[-1][2] == pytest.approx(len(audio) / rate)
+    _, _, zh = Espeak().synth(text.pinyin("妈妈"), "cmn-latn-pinyin")
+    assert [p for p, _, _ in zh if not p.startswith("_")][:2] == ["m", "A"]
+
+
+def test_mandarin_characters_become_tone_numbered_pinyin():
+    pytest.importorskip("pypinyin")
+    assert text.pinyin("我们好，吗？") == "wo3 men5 hao3, ma5?"
+
+
+def test_sentence_material_is_seeded():
+    assert text.english(random.Random(3)) == text.english(random.Random(3))
+    assert text.english(random.Random(3)) != text.english(random.Random(4))
+
+
+def test_augmentation_is_seeded_bounded_and_same_length():
+    x = (0.5 * np.sin(np.arange(16000) / 5)).astype(np.float32)
+    outs = [augment(x, np.random.default_rng(s)) for s in range(12)]
+    assert all(len(y) == len(x) and np.all(np.isfinite(y)) and np.abs(y).max() <= 1 for y in outs)
+    np.testing.assert_array_equal(augment(x, np.random.default_rng(5)), outs[5])
+    assert sum(not np.array_equal(y, x) for y in outs) >= 6
+
+
+def test_telephone_removes_the_high_band():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(16000).astype(np.float32)
+    spectrum = np.abs(np.fft.rfft(telephone(x))) ** 2
+    freqs = np.fft.rfftfreq(16000, 1 / 16000)
+    assert spectrum[freqs > 4500].mean() < 0.05 * spectrum[(freqs > 500) & (freqs < 3000)].mean()
+
+
+@needs_flite
+@needs_espeak
+def test_tiny_corpus_builds_and_loads(tmp_path):
+    pytest.importorskip("pypinyin")
+    from engine.drivers.audio.data.corpus import VOICES, build, load
+
+    build(tmp_path, scale=0.001, real_speech=False)
+    train, held = load("train", tmp_path), load("heldout", tmp_path)
+    assert {u.voice for u in held} == {v.key for v in VOICES if v.split == "heldout"}
+    assert not {u.voice for u in train} & {u.voice for u in held}
+    assert all(u.audio.dtype == np.float32 and u.segments for u in train + held)
+
+
+def test_alignments_with_a_pause_over_speech_are_rejected():
+    from engine.drivers.audio.data.real import _pauses_are_quiet
+
+    t = np.arange(32000) / 16000
+    audio = (0.3 * np.sin(2 * np.pi * 150 * t) * ((t < 0.8) | (t > 1.4))).astype(np.float32)
+    assert _pauses_are_quiet(audio, [("aa", 0.0, 0.8), ("pau", 0.8, 1.4), ("aa", 1.4, 2.0)])
+    assert not _pauses_are_quiet(audio, [("pau", 0.0, 0.8), ("aa", 0.8, 1.4), ("pau", 1.4, 2.0)])

@@ -1,0 +1,56 @@
+"""The lip-sync metrics, on hand-made curves and on the coarticulation targets themselves."""
+
+import numpy as np
+
+from engine import arkit
+from engine.drivers.audio.baselines import loudness_jaw
+from engine.drivers.audio.coarticulation import FPS, Segment, curves
+from engine.drivers.audio.metrics import (bilabial_closures, jitter, macro_f1, open_vowel_jaw, pauses, silence_rest,
+                                          viseme_classes)
+from engine.drivers.audio.visemes import VISEME_INDEX, VISEMES, pose_matrix
+
+SEGS = [Segment("aa", 0.3, 0.5, True), Segment("PP", 0.5, 0.58), Segment("I", 0.58, 0.75),
+        Segment("sil", 0.75, 1.25), Segment("U", 1.25, 1.4), Segment("PP", 1.4, 1.42), Segment("E", 1.42, 1.6)]
+DUR = 1.9
+
+
+def test_targets_meet_every_goal():
+    w = curves(SEGS, DUR)
+    assert bilabial_closures(w, SEGS) == (1, 1)  # the 20 ms one is too short to count
+    assert silence_rest(w, SEGS, DUR)[0] == silence_rest(w, SEGS, DUR)[1] > 0
+    assert open_vowel_jaw(w, SEGS).mean() >= 0.25
+
+
+def test_an_open_mouth_fails_closure_and_rest():
+    w = np.zeros((int(DUR * FPS), arkit.COUNT), np.float32)
+    w[:, arkit.INDEX["jawOpen"]] = 0.4
+    assert bilabial_closures(w, SEGS) == (0, 1)
+    assert silence_rest(w, SEGS, DUR)[0] == 0
+
+
+def test_pauses_include_the_clip_ends_and_gaps():
+    assert pauses(SEGS, DUR) == [(0.0, 0.3), (0.75, 1.25), (1.6, 1.9)]
+
+
+def test_viseme_classes_recover_the_poses():
+    labels = viseme_classes(pose_matrix())
+    assert labels.tolist() == list(range(len(VISEMES)))
+    assert macro_f1(labels, labels) == 1.0
+    assert macro_f1(labels, np.full_like(labels, VISEME_INDEX["sil"])) < 0.1
+
+
+def test_jitter_sees_flapping():
+    t = np.arange(120)
+    smooth = np.zeros((120, arkit.COUNT), np.float32)
+    smooth[:, arkit.INDEX["jawOpen"]] = 0.3 + 0.2 * np.sin(t / 10)
+    flappy = smooth.copy()
+    flappy[::2, arkit.INDEX["jawOpen"]] += 0.1
+    assert jitter(flappy) > 10 * jitter(smooth)
+
+
+def test_loudness_baseline_only_moves_the_jaw():
+    t = np.arange(16000) / 16000
+    y = loudness_jaw((0.3 * np.sin(2 * np.pi * 150 * t) * (t > 0.5)).astype(np.float32))
+    jaw = y[:, arkit.INDEX["jawOpen"]]
+    assert jaw[:40].max() < 0.05 and jaw[70:].min() > 0.4
+    assert np.count_nonzero(y.any(axis=0)) == 1
