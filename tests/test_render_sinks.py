@@ -151,3 +151,21 @@ def test_window_shows_the_video_beside_the_avatar(tmp_path):
     with pytest.raises(ValueError, match="picture"):
         Pipeline([open_source("idle:")], [open_sink("mp4:x.mp4?beside=true")],
                  Rig(load_avatar(MASCOT))).run(OfflineClock(10, 0.1))
+
+
+@pytest.mark.parametrize("text, lang", [("Bob made a map of my pub.", "en"), ("你好，我是你们城市的小助手。", "zh")])
+def test_render_speaks_text_into_lip_sync_curves(tmp_path, text, lang):
+    take = tmp_path / "take.csv"
+    r = subprocess.run([sys.executable, "run.py", "render", "--text", text, "--lang", lang, "--curves-out", str(take)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    _, frames = read_take(take)
+    jaw = np.array([f.weight("jawOpen") for f in frames])
+    assert len(frames) > 30 and jaw.max() > 0.2 and jaw.std() > 0.03  # the mouth moves with the speech
+    assert jaw[-1] < 0.1  # and closes as the speech ends
+
+
+def test_render_takes_text_or_audio_not_both():
+    r = subprocess.run([sys.executable, "run.py", "render", "--text", "hi", "--audio", "a.wav", "--curves-out", "x.csv"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "not both" in r.stderr

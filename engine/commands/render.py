@@ -109,7 +109,9 @@ def add_parser(sub):
                    help="another source to mix in, e.g. idle: or expression:happy (repeatable)")
     p.add_argument("--fps", type=positive, help="frame rate (default: the take's, else 30)")
     p.add_argument("--duration", type=positive, help="seconds (default: the take's, the audio's, else 3)")
-    p.add_argument("--audio", help="an audio file (WAV) to mux into the MP4")
+    p.add_argument("--audio", help="speech (wav, flac, ogg, mp3) that drives the lips and is muxed into the MP4")
+    p.add_argument("--text", help="text to speak (espeak-ng): drives the lips, and the speech is muxed in")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of --text (zh: Chinese characters)")
     p.add_argument("--mapping", help="a JSON mapping file (default: AVATAR.mapping.json if present)")
     add_view_options(p, (1280, 720))
     return p
@@ -121,8 +123,12 @@ def add_parser(sub):
 def render_sources(args) -> tuple[list, float | None]:
     """The sources the arguments name, and the take's frame rate if there is one."""
     sources, take_fps = [open_source(uri) for uri in args.source], None
-    if args.video:  # idle beneath, so a face that leaves the picture eases into idle life
-        sources += [open_source("idle:"), open_source(f"video:{args.video}", {"mirror": args.mirror})]
+    if args.video or args.audio:  # idle beneath: blinks and gaze, and a lost face eases into it
+        sources.append(open_source("idle:"))
+    if args.video:
+        sources.append(open_source(f"video:{args.video}", {"mirror": args.mirror}))
+    if args.audio:
+        sources.append(open_source(f"audio:{args.audio}"))
     if args.curves:
         take = open_source(f"csv:{args.curves}")
         sources.append(take)
@@ -163,15 +169,46 @@ def render_offline(rig: Rig | None, sources: list, sinks: list, fps: float, dura
         raise RendererError("; ".join(f"{name}: {error}" for name, error in stats.failed.items()))
 
 
+def speak_to_file(text: str, lang: str, folder: str) -> str:
+    """`--text` spoken to a 16 kHz WAV, so it can both drive the lips and be muxed in."""
+    import wave
+
+    from ..drivers.audio.tts import speak
+
+    samples = speak(text, lang)
+    path = str(Path(folder) / "speech.wav")
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+        w.writeframes((np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes())
+    return path
+
+
 def run(args) -> int:
+    if args.text:
+        if args.audio:
+            print("error: give --text or --audio, not both", file=sys.stderr)
+            return 2
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            try:
+                args.audio = speak_to_file(args.text, args.lang, folder)
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            return render(args)
+    return render(args)
+
+
+def render(args) -> int:
     out = Path(args.output) if args.output else None
     try:
         if out is None and not args.curves_out:
             raise ValueError("name an output: -o OUT.png|OUT.mp4, --curves-out TAKE.csv, or both")
         if out is not None and out.suffix.lower() not in (".png", ".mp4"):
             raise ValueError(f"-o {out}: expected a .png or .mp4 file")
-        if args.audio and (out is None or out.suffix.lower() != ".mp4"):
-            raise ValueError("--audio needs an .mp4 output")
+        if args.audio and out is not None and out.suffix.lower() != ".mp4":
+            raise ValueError("--audio needs an .mp4 output (or only --curves-out)")
         rig = open_avatar(args.avatar, args.mapping)[1] if out is not None else None
         sources, take_fps = render_sources(args)
         fps = args.fps or take_fps or DEFAULT_FPS
