@@ -12,7 +12,7 @@ import numpy as np
 from ...frame import FaceFrame
 from ...mixer import LayerRule, channel_mask
 from ...pipeline import register_source
-from ..options import layer_rule, reject_unknown
+from ..options import layer_rule, pop_float, reject_unknown
 from .audio_file import read_audio
 from .features import FRAME_RATE, SAMPLE_RATE
 from .visemes import driven_mask
@@ -21,10 +21,13 @@ from .visemes import driven_mask
 class AudioSource:
     """Face frames for an audio clip's media time; nothing after its end (the layer fades)."""
 
-    def __init__(self, audio: np.ndarray, rule: LayerRule | None = None, net=None):
-        """`audio`: 16 kHz mono float32 samples (read_audio gives them for any file)."""
-        self.audio = audio
-        self.duration = len(audio) / SAMPLE_RATE
+    def __init__(self, audio: np.ndarray, rule: LayerRule | None = None, net=None, start: float = 0.0):
+        """`audio`: 16 kHz mono float32 samples (read_audio gives them for any file); `start`:
+        the pipeline time the clip begins at (before it, the layer is off)."""
+        if not (start >= 0 and np.isfinite(start)):
+            raise ValueError(f"audio: start must be seconds >= 0, got {start}")
+        self.audio, self.start_at = audio, float(start)
+        self.duration = self.start_at + len(audio) / SAMPLE_RATE
         from .stream import infer  # torch loads only when a pipeline really speaks
 
         self.curves = infer(audio, net)
@@ -36,9 +39,9 @@ class AudioSource:
         pass
 
     def frame_at(self, t: float) -> FaceFrame | None:
-        if t < 0 or t >= self.duration or len(self.curves) == 0:
+        if t < self.start_at or t >= self.duration or len(self.curves) == 0:
             return None
-        x = min(t * FRAME_RATE, len(self.curves) - 1)
+        x = min((t - self.start_at) * FRAME_RATE, len(self.curves) - 1)
         i = int(x)
         j, f = min(i + 1, len(self.curves) - 1), np.float32(x - i)
         w = self.curves[i] * (1 - f) + self.curves[j] * f
@@ -52,9 +55,10 @@ class AudioSource:
 def _audio(rest: str, options: dict) -> AudioSource:
     if not rest:
         raise ValueError("audio: name a file, e.g. audio:speech.wav")
+    start = pop_float(options, "start", 0.0)
     rule = layer_rule(f"audio:{rest}", options, priority=30, channels=channel_mask("mouth"), head=False)
     reject_unknown(f"audio:{rest}", options)
-    return AudioSource(read_audio(rest), rule)
+    return AudioSource(read_audio(rest), rule, start=start)
 
 
 @register_source("tts")
