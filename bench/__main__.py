@@ -11,6 +11,8 @@ QUICK = (
     ("latency", ["--seconds", "5"]),
     ("live_frames", ["--seconds", "5"]),
     ("protocols", ["--seconds", "10"]),
+    ("webcam", ["--seconds", "4"]),
+    ("speech", []),
 )
 
 if __name__ == "__main__":

@@ -216,7 +216,7 @@ void main() {
     // Rim: a back light seen at grazing angles outlines the face against the background.
     float grazing = 1.0 - n_v;
     color += u_rim_color * (grazing * grazing * grazing) * clamp(dot(n, u_rim_direction) + 0.6, 0.0, 1.0)
-           * mix(vec3(1.0), base.rgb, 0.5);
+           * (0.15 + 0.85 * base.rgb);  // dark insides (the mouth) catch little of it
 
     vec3 ambient = mix(u_ground_color, u_sky_color, n.y * 0.5 + 0.5);
     vec3 lit_ambient = ambient * diffuse + ambient * f0 * (1.0 - roughness * 0.7);

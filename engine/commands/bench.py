@@ -12,6 +12,7 @@ BENCHES = {
     "protocols": "bench.protocols",
     "soak": "bench.soak",
     "webcam": "bench.webcam",
+    "speech": "bench.speech",
 }
 
 
