@@ -5,6 +5,7 @@ validated object, read from a TOML show file and/or the command line.
 avatar = "avatars_gltf/mascot.glb"
 fps = 60
 duration = 30            # seconds; omit to run until Ctrl-C (live) or the media ends
+no_idle = false          # with an avatar, idle: (blinks, gaze, breath) is layered beneath
 
 [[source]]
 uri = "idle:"
@@ -47,7 +48,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-_TOP_KEYS = {"avatar", "fps", "duration", "source", "sink", "smooth", "calibration", "gain", "mapping"}
+_TOP_KEYS = {"avatar", "fps", "duration", "source", "sink", "smooth", "calibration", "gain", "mapping", "no_idle"}
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Show:
     smooth: dict | None = None
     calibration: dict | None = None
     gain: dict[str, dict] = field(default_factory=dict)
+    no_idle: bool = False  # with an avatar, idle: is layered beneath unless this is set
 
     @classmethod
     def load(cls, path: str | Path) -> "Show":
@@ -93,6 +95,7 @@ class Show:
             smooth=data.get("smooth"),
             calibration=data.get("calibration"),
             gain=data.get("gain", {}),
+            no_idle=bool(data.get("no_idle", False)),
         )
 
     def filters(self) -> list:

@@ -78,3 +78,15 @@ def test_live_command_refuses_a_bad_source_cleanly():
                         "--duration", "1"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert "nope" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_live_lays_idle_beneath_a_drawn_avatar_unless_told_not_to():
+    from engine.commands.live import build_pipeline
+
+    avatar = str(ROOT / "avatars_gltf" / "mascot.glb")
+    names = [s.name for s in build_pipeline(Show(avatar=avatar, sources=[("expression:sad", {})])).sources]
+    assert names == ["idle", "expression:sad"]
+    quiet = Show(avatar=avatar, sources=[("expression:sad", {})], no_idle=True)
+    assert [s.name for s in build_pipeline(quiet).sources] == ["expression:sad"]
+    forwarding = Show(sources=[("expression:sad", {})])  # no avatar: frames pass through untouched
+    assert [s.name for s in build_pipeline(forwarding).sources] == ["expression:sad"]

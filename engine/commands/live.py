@@ -27,6 +27,9 @@ def add_show_arguments(p, default_fps: float) -> None:
     p.add_argument("--fps", type=float, help=f"frame rate (default {default_fps:g})")
     p.add_argument("--duration", type=float, help="seconds; default: until Ctrl-C or the media ends")
     p.add_argument("--config", help="a TOML show file; command-line options add to it")
+    p.add_argument("--no-idle", action="store_true",
+                   help="with --avatar, idle: (blinks, gaze, breath) is layered beneath the sources "
+                        "so a lost face eases into life; this turns that off")
     p.set_defaults(default_fps=default_fps)
 
 
@@ -37,6 +40,7 @@ def show_from_args(args) -> Show:
     show.duration = args.duration if args.duration is not None else show.duration
     show.sources += [(uri, {}) for uri in args.source]
     show.sinks += [(uri, {}) for uri in args.sink]
+    show.no_idle = args.no_idle or show.no_idle
     return show
 
 
@@ -52,7 +56,10 @@ def build_pipeline(show: Show) -> Pipeline:
             rig = Rig(avatar, mapping)
         except ValueError as exc:
             raise AvatarError(show.avatar, f"mapping {mapping}", str(exc)) from None
-    sources = [open_source(uri, opts) for uri, opts in (show.sources or [("idle:", {})])]
+    uris = show.sources or [("idle:", {})]
+    if rig is not None and not show.no_idle and not any(uri.startswith("idle:") for uri, _ in uris):
+        uris = [("idle:", {})] + uris  # a drawn avatar never freezes when its source goes quiet
+    sources = [open_source(uri, opts) for uri, opts in uris]
     sinks = [open_sink(uri, opts) for uri, opts in show.sinks]
     return Pipeline(sources, sinks, rig, show.filters())
 
