@@ -21,8 +21,8 @@ from pathlib import Path
 from engine.pipeline import Pipeline, RealtimeClock, open_sink, open_source
 from engine.rig.gltf_loader import load_avatar
 from engine.rig.rig import Rig
+from engine.rig import MASCOT
 
-MASCOT = Path(__file__).resolve().parents[1] / "avatars_gltf" / "mascot.glb"
 
 
 def run_once(rig: Rig, seconds: float, fps: float, window: str | None, port: int) -> tuple:

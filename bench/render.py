@@ -29,10 +29,10 @@ from engine.rig.rig import Rig
 from engine.commands.render import render_offline
 from engine.pipeline import open_source
 from engine.sinks.render import Mp4Sink, RenderSettings
+from engine.rig import MASCOT
 from tests.synthetic_avatar import dense_avatar
 
 SIZE = (1280, 720)
-MASCOT = Path(__file__).resolve().parents[1] / "avatars_gltf" / "mascot.glb"
 
 
 def _all_active(k: int, count: int) -> np.ndarray:

@@ -39,11 +39,11 @@ from engine.rig.gltf_loader import load_avatar
 from engine.rig.rig import Rig
 from engine.rig.transforms import quat_to_euler
 from engine.sinks.render import RenderSettings
+from engine.rig import MASCOT
 
 from .loopback import LoopbackReceiver
 
 FACES = Path(__file__).resolve().parents[1] / "tests" / "data" / "faces"
-MASCOT = Path(__file__).resolve().parents[1] / "avatars_gltf" / "mascot.glb"
 ENGINE_DEFAULTS = {"min_cutoff": 0.5, "beta": 2.0, "head_min_cutoff": 0.8, "head_beta": 0.6}
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from engine.frame import FaceFrame
+from engine.rig import MASCOT
 from engine.rig.rig import Rig
 from engine.rig.transforms import quat_from_euler
 
-MASCOT = Path(__file__).resolve().parents[1] / "avatars_gltf" / "mascot.glb"
 MASCOT_MISSING = "avatars_gltf/mascot.glb is not built yet (python -m engine.rig.mascot)"
 
 

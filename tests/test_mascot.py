@@ -17,9 +17,9 @@ import pytest
 from engine.arkit import NAMES
 from engine.rig.gltf_loader import load_avatar
 from engine.rig.mascot_layout import MOUTH
+from engine.rig import MASCOT
 
 ROOT = Path(__file__).resolve().parents[1]
-MASCOT = ROOT / "avatars_gltf" / "mascot.glb"
 JOINTS = ("root", "spine", "neck", "head", "jaw", "leftEye", "rightEye")
 
 

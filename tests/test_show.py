@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.rig import MASCOT
 from engine.filters import Calibration, Gain, Smooth
 from engine.protocols.livelink_csv import read_take
 from engine.show import CapturingCalibration, Show
@@ -83,7 +84,7 @@ def test_live_command_refuses_a_bad_source_cleanly():
 def test_live_lays_idle_beneath_a_drawn_avatar_unless_told_not_to():
     from engine.commands.live import build_pipeline
 
-    avatar = str(ROOT / "avatars_gltf" / "mascot.glb")
+    avatar = str(MASCOT)
     names = [s.name for s in build_pipeline(Show(avatar=avatar, sources=[("expression:sad", {})])).sources]
     assert names == ["idle", "expression:sad"]
     quiet = Show(avatar=avatar, sources=[("expression:sad", {})], no_idle=True)

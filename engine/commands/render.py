@@ -24,8 +24,8 @@ from ..renderer.video import audio_duration
 from ..rig.gltf_loader import load_avatar
 from ..rig.rig import Rig, sidecar_mapping
 from ..sinks.render import Mp4Sink, PngSink, RenderSettings
+from ..rig import MASCOT
 
-MASCOT = Path(__file__).resolve().parents[2] / "avatars_gltf" / "mascot.glb"
 DEFAULT_FPS = 30.0
 DEFAULT_CLIP_SECONDS = 3.0
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.arkit import NAMES
+from engine.rig import MASCOT
 from engine.rig.gltf_writer import GlbWriter, PrimitiveArrays
 from engine.rig.masks import smoothstep
 from engine.rig.mascot_layout import COLLAR, EYES, HEAD_CENTER, JOINTS, PARENTS
@@ -24,7 +25,7 @@ from engine.rig import mascot_parts as parts
 from engine.rig.mascot_shapes import jaw_targets, lid_targets, skin_targets
 from engine.rig.meshing import vertex_normals
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "avatars_gltf" / "mascot.glb"
+DEFAULT_OUTPUT = MASCOT
 JOINT_NAMES = ("root", "spine", "neck", "head", "jaw", "leftEye", "rightEye")
 
 # name: (roughness, metallic); colours come from the vertices, so base colours stay white.
