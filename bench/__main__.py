@@ -13,6 +13,7 @@ QUICK = (
     ("protocols", ["--seconds", "10"]),
     ("webcam", ["--seconds", "4"]),
     ("speech", []),
+    ("overlay", []),
 )
 
 if __name__ == "__main__":

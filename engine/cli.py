@@ -9,7 +9,7 @@ import sys
 from .rig.asset import AvatarError
 
 #: Command modules under engine.commands, in the order `--help` lists them.
-COMMANDS = ("inspect", "render", "view", "demo", "live", "bench")
+COMMANDS = ("inspect", "render", "view", "speak", "demo", "live", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

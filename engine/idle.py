@@ -13,7 +13,7 @@ import numpy as np
 
 from . import arkit
 from .frame import FaceFrame
-from .rig.rig import EYE_DOWN, EYE_UP, EYE_YAW
+from .rig.rig import set_look
 from .rig.transforms import quat_from_euler
 
 # Blink timing, seconds: a fast close, a short hold, a slower open (human lids open ~2x slower).
@@ -121,12 +121,7 @@ class IdleMotion:
         b = self.blink(t)
         w[arkit.INDEX["eyeBlinkLeft"]] = w[arkit.INDEX["eyeBlinkRight"]] = b
         yaw, pitch = self.gaze(t)
-        for side in ("Left", "Right"):
-            towards_out = yaw if side == "Left" else -yaw  # +yaw is out for the left eye
-            w[arkit.INDEX[f"eyeLookOut{side}"]] = max(towards_out, 0.0) / EYE_YAW
-            w[arkit.INDEX[f"eyeLookIn{side}"]] = max(-towards_out, 0.0) / EYE_YAW
-            w[arkit.INDEX[f"eyeLookDown{side}"]] = max(pitch, 0.0) / EYE_DOWN
-            w[arkit.INDEX[f"eyeLookUp{side}"]] = max(-pitch, 0.0) / EYE_UP
+        set_look(w, yaw, pitch)
         mask = np.zeros(arkit.COUNT, bool)
         mask[DRIVEN] = True
         return FaceFrame(t, w, mask=mask, head_rotation=self.head(t),

@@ -1,4 +1,5 @@
-"""What lies behind the avatar: a flat colour or an image scaled to cover the frame.
+"""What lies behind the avatar: a flat colour or an image (a file, or RGB pixels such as
+`engine.overlay.gradient` makes) scaled to cover the frame.
 
 Colours are sRGB (as `#RRGGBB` means) and the colour buffer holds sRGB-encoded values, so
 both go in unchanged.
@@ -27,12 +28,16 @@ def parse_color(text: str) -> tuple[float, float, float]:
     return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))
 
 
-def _cover(path: Path, size: tuple[int, int]) -> np.ndarray:
-    """The image scaled to cover `size` and centre-cropped, as RGB uint8 rows top to bottom."""
+def _cover(source, size: tuple[int, int]) -> np.ndarray:
+    """The image (a path, or an H x W x 3 uint8 array) scaled to cover `size` and
+    centre-cropped, as RGB uint8 rows top to bottom."""
     from PIL import Image, UnidentifiedImageError
 
+    pixels = isinstance(source, np.ndarray)
+    if pixels and (source.dtype != np.uint8 or source.ndim != 3 or source.shape[2] != 3 or source.size == 0):
+        raise ValueError(f"background: expected an H x W x 3 uint8 array, got {source.dtype} {source.shape}")
     try:
-        with Image.open(path) as im:
+        with Image.fromarray(source) if pixels else Image.open(source) as im:
             im = im.convert("RGB")
             w, h = size
             scale = max(w / im.width, h / im.height)
@@ -41,7 +46,7 @@ def _cover(path: Path, size: tuple[int, int]) -> np.ndarray:
             left, top = (sw - w) // 2, (sh - h) // 2
             return np.asarray(im.crop((left, top, left + w, top + h)))
     except (OSError, UnidentifiedImageError) as exc:
-        raise RendererError(f"background: cannot read image {path}: {exc}") from None
+        raise RendererError(f"background: cannot read image {source}: {exc}") from None
 
 
 class Background:
@@ -53,8 +58,8 @@ class Background:
         self._texture = self._program = self._vao = None
         if spec is None:
             return
-        if isinstance(spec, (str, Path)):
-            pixels = _cover(Path(spec), size)
+        if isinstance(spec, (str, Path, np.ndarray)):
+            pixels = _cover(spec if isinstance(spec, np.ndarray) else Path(spec), size)
             # GL rows run bottom to top.
             self._texture = ctx.texture(size, 3, np.ascontiguousarray(pixels[::-1]).tobytes())
             self._program = program(ctx, "background.vert", "background.frag")
@@ -62,7 +67,9 @@ class Background:
             return
         color = tuple(float(c) for c in spec)
         if len(color) != 3 or not all(0.0 <= c <= 1.0 for c in color):
-            raise ValueError(f"background: expected (r, g, b) in [0, 1] or an image path, got {spec!r}")
+            raise ValueError(
+                f"background: expected (r, g, b) in [0, 1], an image path or an RGB array, got {spec!r}"
+            )
         self.color = color
 
     def draw(self, fbo: moderngl.Framebuffer) -> None:

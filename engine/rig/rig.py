@@ -282,6 +282,18 @@ class Rig:
             self._rotate(local, self.roles[role], quat_from_euler(yaw, pitch, 0.0))
 
 
+def set_look(weights: np.ndarray, yaw: float, pitch: float) -> None:
+    """Writes the eyeLook* weights of both eyes looking at (yaw, pitch) radians, the inverse
+    of `eye_angles`: positive yaw to the avatar's left, positive pitch down."""
+    i = arkit.INDEX
+    for side in ("Left", "Right"):
+        towards_out = yaw if side == "Left" else -yaw  # +yaw is out for the left eye
+        weights[i[f"eyeLookOut{side}"]] = min(max(towards_out, 0.0) / EYE_YAW, 1.0)
+        weights[i[f"eyeLookIn{side}"]] = min(max(-towards_out, 0.0) / EYE_YAW, 1.0)
+        weights[i[f"eyeLookDown{side}"]] = min(max(pitch, 0.0) / EYE_DOWN, 1.0)
+        weights[i[f"eyeLookUp{side}"]] = min(max(-pitch, 0.0) / EYE_UP, 1.0)
+
+
 def eye_angles(weights: np.ndarray, side: str) -> tuple[float, float]:
     """(yaw, pitch) in radians that the eyeLook* weights of one eye describe.
 

@@ -90,14 +90,17 @@ class Mp4Sink:
 
     needs_pose = True
 
-    def __init__(self, path: str, settings: RenderSettings, audio: str | None = None, progress: bool = False,
-                 beside: bool = False):
+    def __init__(self, path: str, settings: RenderSettings, audio: str | None = None, progress=False,
+                 beside: bool = False, overlay=None):
+        """`progress`: True for a bar of its own, or a bar (commands.progress.Progress) to advance;
+        `overlay(image, t)`: 2D graphics composited over each rendered frame (engine.overlay)."""
         if not path.lower().endswith(".mp4"):
             raise ValueError(f"mp4:{path}: the file name must end in .mp4")
         self.path, self.settings, self.audio, self.progress = Path(path), settings, audio, progress
-        self.beside = beside
+        self.beside, self.overlay = beside, overlay
         self.name = f"mp4:{path}"
         self._renderer = self._writer = self._bar = None
+        self._own_bar = True
 
     def open(self, run) -> None:
         fps = run.clock.fps
@@ -111,15 +114,19 @@ class Mp4Sink:
         size = (width + self._panel[0], height) if self._panel else (width, height)
         self._writer = Mp4Writer(self.path, size, fps, frames=frames, audio=self.audio)
         self._fps, self._next = fps, 0
-        if self.progress and frames:
+        if self.progress is True and frames:
             from ..commands.progress import Progress
 
             self._bar = Progress(frames, f"rendering {self.path.name}")
+        elif self.progress:
+            self._bar, self._own_bar = self.progress, False
 
     def write(self, frame: FaceFrame, pose: Pose) -> None:
         image = self._renderer.render(pose)
         if self._panel:
             image = np.hstack([image, picture_panel(self._picture(), self._panel)])
+        if self.overlay is not None:
+            image = self.overlay(image, frame.t)
         while self._next <= _tick(frame, self._fps):
             self._writer.write(image)
             self._next += 1
@@ -131,7 +138,7 @@ class Mp4Sink:
             if self._writer is not None:
                 self._writer.close()
         finally:
-            if self._bar:
+            if self._bar and self._own_bar:
                 self._bar.close()
             if self._renderer is not None:
                 self._renderer.close()

@@ -1,0 +1,65 @@
+"""`run.py speak SCRIPT... [-o OUT.mp4 | --out-dir DIR]`: spokesperson videos from scripts
+(engine/script/): each script is checked whole before anything renders, a failing script is
+reported and the batch goes on, and the exit status says whether all of them made it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..renderer.errors import RendererError
+from ..script import video
+from ..script.parse import ScriptError, load
+from .render import positive, size_arg
+
+
+def add_parser(sub):
+    p = sub.add_parser("speak", help="render spokesperson videos from scripts (text -> speech -> face -> MP4)")
+    p.add_argument("scripts", nargs="+", metavar="SCRIPT", help="script files (Markdown with a +++ TOML front matter)")
+    p.add_argument("-o", "--output", help="the MP4 to write (one script only; default out/NAME.mp4)")
+    p.add_argument("--out-dir", default="out", help="folder for NAME.mp4 and NAME.srt (default out/)")
+    p.add_argument("--avatar", help="a .gltf/.glb/.vrm avatar instead of the script's (default: our mascot)")
+    p.add_argument("--size", type=size_arg, help="WIDTHxHEIGHT instead of the script's (default 1920x1080)")
+    p.add_argument("--fps", type=positive, help="frame rate instead of the script's (default 30)")
+    p.add_argument("--msaa", type=int, default=4, help="samples per pixel (default 4; 1 turns it off)")
+    p.add_argument("--check", action="store_true", help="only check the scripts; render nothing")
+    return p
+
+
+def run(args) -> int:
+    if args.output and len(args.scripts) > 1:
+        print("error: -o names one video; give --out-dir for several scripts", file=sys.stderr)
+        return 2
+    if args.avatar and not Path(args.avatar).is_file():
+        print(f"error: --avatar {args.avatar}: no such file", file=sys.stderr)
+        return 2
+    failed: list[tuple[str, str]] = []
+    for name in args.scripts:
+        try:
+            script = load(name)
+            if args.fps:
+                script.settings.fps = args.fps
+            if args.check:
+                print(f"{name}: ok, {len(script.utterances)} utterances")
+                continue
+            out = Path(args.output) if args.output else Path(args.out_dir) / f"{Path(name).stem}.mp4"
+            result = video.render(script, out, args.avatar, args.size, args.msaa)
+        except ScriptError as exc:
+            failed.append((name, str(exc)))
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        except (RendererError, ValueError, OSError) as exc:
+            failed.append((name, f"{name}: {exc}"))
+            print(f"error: {name}: {exc}", file=sys.stderr)
+            continue
+        wall = sum(result.seconds.values())
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
+        print(f"{result.video}  ({result.duration:.1f} s of video in {wall:.1f} s: {stages})")
+        if result.srt:
+            print(result.srt)
+    if failed:
+        print(f"\n{len(failed)} of {len(args.scripts)} script(s) failed:", file=sys.stderr)
+        for name, _ in failed:
+            print(f"  {name}", file=sys.stderr)
+        return 1
+    return 0

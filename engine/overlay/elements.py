@@ -1,0 +1,230 @@
+"""The look of each graphic: subtitle box, lower third, logo, title card, gradient backdrop.
+
+Every measure is a fraction of the frame height, designed at 1080 lines, so a 720p or 480p
+render gets the same picture smaller. Shapes are drawn four times oversized and reduced,
+so rounded corners are as smooth as the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, UnidentifiedImageError
+
+from ..renderer.background import _cover as cover
+from .fonts import load_font
+from .patch import Patch
+from .subtitles import wrap
+
+SUPERSAMPLE = 4
+# Longest subtitle line, in font sizes: about 42 Latin characters, or 16 Chinese ones (the
+# usual broadcast limits).
+LINE_EMS = {"en": 22.0, "zh": 16.0}
+CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
+DARK = (12, 14, 18)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Sizes and places on a `width` x `height` frame, from the 1080-line design."""
+
+    width: int
+    height: int
+
+    def px(self, at_1080: float) -> int:
+        return max(1, round(at_1080 * self.height / 1080))
+
+    @property
+    def margin_x(self) -> int:  # title-safe: 5% in from each side
+        return round(0.05 * self.width)
+
+    @property
+    def margin_y(self) -> int:
+        return round(0.05 * self.height)
+
+    # Subtitles: text size, line pitch, box padding, and the box's bottom edge.
+    @property
+    def sub_font(self) -> int:
+        return self.px(46)
+
+    @property
+    def sub_line(self) -> int:
+        return self.px(62)
+
+    @property
+    def sub_pad(self) -> tuple[int, int]:
+        return self.px(26), self.px(12)
+
+    @property
+    def sub_bottom(self) -> int:
+        return self.height - self.px(64)
+
+    def sub_max_width(self, lang: str) -> float:
+        return min(LINE_EMS[lang] * self.sub_font, 0.9 * self.width - 2 * self.sub_pad[0])
+
+    @property
+    def sub_top(self) -> int:
+        """The top of the tallest (two-line) subtitle box: nothing else goes below it."""
+        return self.sub_bottom - 2 * self.sub_line - 2 * self.sub_pad[1]
+
+
+def _canvas(width: int, height: int) -> Image.Image:
+    return Image.new("RGBA", (max(1, width), max(1, height)), (0, 0, 0, 0))
+
+
+def _paint(canvas: Image.Image, mask: Image.Image, rgb, opacity: float = 1.0) -> None:
+    """Lays `rgb` over `canvas` wherever `mask` (L, same size) covers, at `opacity`."""
+    if opacity < 1.0:
+        mask = mask.point(lambda v: round(v * opacity))
+    layer = Image.new("RGBA", canvas.size, (*rgb, 0))
+    layer.putalpha(mask)
+    canvas.alpha_composite(layer)
+
+
+def _box(size: tuple[int, int], rect, radius: float) -> Image.Image:
+    """An antialiased (rounded) rectangle mask; rect is (x0, y0, x1, y1) in pixels."""
+    big = Image.new("L", (size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE), 0)
+    scaled = [round(v * SUPERSAMPLE) for v in rect]
+    ImageDraw.Draw(big).rounded_rectangle(
+        [scaled[0], scaled[1], scaled[2] - 1, scaled[3] - 1], radius=round(radius * SUPERSAMPLE), fill=255
+    )
+    return big.reduce(SUPERSAMPLE)
+
+
+def _text(size: tuple[int, int], xy, text: str, font: ImageFont.FreeTypeFont, anchor: str) -> Image.Image:
+    mask = Image.new("L", size, 0)
+    ImageDraw.Draw(mask).text(xy, text, font=font, fill=255, anchor=anchor)
+    return mask
+
+
+def fit_text(text: str, lang: str, bold: bool, size: int, max_width: float, max_lines: int):
+    """(font, lines): `text` wrapped at `size`, shrunk step by step until `max_lines` hold it."""
+    while True:
+        font = load_font(lang, size, bold)
+        pages = wrap(text, lang, max_width, font.getlength)
+        lines = [line for page in pages for line in page]
+        if len(lines) <= max_lines or size <= 8:
+            return font, lines[: max_lines]
+        size = round(size * 0.9)
+
+
+def subtitle_box(lines: list[str], lang: str, layout: Layout) -> Patch:
+    """White text on a dark translucent rounded box, centred at the bottom."""
+    font = load_font(lang, layout.sub_font)
+    pad_x, pad_y = layout.sub_pad
+    w = round(max(font.getlength(line) for line in lines)) + 2 * pad_x
+    h = len(lines) * layout.sub_line + 2 * pad_y
+    canvas = _canvas(w, h)
+    _paint(canvas, _box((w, h), (0, 0, w, h), layout.px(10)), DARK, 0.72)
+    for i, line in enumerate(lines):
+        centre = (w / 2, pad_y + (i + 0.5) * layout.sub_line)
+        _paint(canvas, _text((w, h), centre, line, font, "mm"), (255, 255, 255))
+    return Patch(np.asarray(canvas), (layout.width - w) // 2, layout.sub_bottom - h)
+
+
+def lower_third(name: str, role: str, lang: str, accent, text_color, layout: Layout) -> Patch:
+    """Name on a bar of the brand colour, role on a dark bar beneath, bottom left, above the
+    subtitles; a thin light edge on the left ties the two together."""
+    max_width = 0.55 * layout.width
+    name_font, name_lines = fit_text(name, lang, True, layout.px(50), max_width, 1)
+    role_font, role_lines = fit_text(role, lang, False, layout.px(32), max_width, 1)
+    pad, edge = layout.px(28), layout.px(8)
+    name_h = layout.px(84) if name_lines else 0
+    role_h = layout.px(54) if role_lines else 0
+    name_w = round(name_font.getlength(name_lines[0])) + 2 * pad if name_lines else 0
+    role_w = round(role_font.getlength(role_lines[0])) + 2 * pad if role_lines else 0
+    w, h = edge + max(name_w, role_w), name_h + role_h
+    canvas = _canvas(w, h)
+    if name_lines:
+        _paint(canvas, _box((w, h), (edge, 0, edge + name_w, name_h), 0), accent)
+        _paint(canvas, _text((w, h), (edge + pad, name_h / 2), name_lines[0], name_font, "lm"), text_color)
+    if role_lines:
+        _paint(canvas, _box((w, h), (edge, name_h, edge + role_w, h), 0), DARK, 0.85)
+        _paint(canvas, _text((w, h), (edge + pad, name_h + role_h / 2), role_lines[0], role_font, "lm"),
+               (235, 238, 242))
+    _paint(canvas, _box((w, h), (0, 0, edge, h), 0), (255, 255, 255))
+    gap = layout.px(28)
+    return Patch(np.asarray(canvas), layout.margin_x, layout.sub_top - gap - h)
+
+
+def logo(path: Path, corner: str, layout: Layout) -> Patch:
+    """The logo image, 10% of the frame high, in `corner` inside the title-safe margin."""
+    try:
+        with Image.open(path) as im:
+            im.load()
+            # Resizing premultiplied keeps dark fringes off the edges of transparent logos.
+            image = im.convert("RGBA").convert("RGBa")
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        raise ValueError(f"logo: cannot read image {path}: {exc}") from None
+    h = layout.px(108)
+    w = max(1, round(image.width * h / image.height))
+    image = image.resize((w, h), Image.Resampling.LANCZOS).convert("RGBA")
+    x = layout.margin_x if corner.endswith("left") else layout.width - layout.margin_x - w
+    y = layout.margin_y if corner.startswith("top") else layout.height - layout.margin_y - h
+    return Patch(np.asarray(image), x, y)
+
+
+def title_card(title: str, second_line: str, lang: str, accent, text_color, layout: Layout,
+               backdrop: np.ndarray | None) -> tuple[np.ndarray, Patch]:
+    """(backdrop, text): the full-frame picture (the given one, or a gradient of the brand
+    colour) and the centred title, rule and subtitle to lay on it."""
+    if backdrop is None:
+        top = tuple(min(255, round(c * 1.15 + 12)) for c in accent)
+        bottom = tuple(round(c * 0.45) for c in accent)
+        backdrop = gradient((layout.width, layout.height), top, bottom, vignette=0.35)
+    else:
+        backdrop = cover(backdrop, (layout.width, layout.height))
+    w, h = layout.width, layout.height
+    title_font, title_lines = fit_text(title, lang, True, layout.px(92), 0.8 * w, 2)
+    sub_font, sub_lines = fit_text(second_line, lang, False, layout.px(44), 0.8 * w, 1)
+    title_pitch, gap, rule = round(1.25 * title_font.size), layout.px(34), layout.px(5)
+    block = len(title_lines) * title_pitch + (2 * gap + rule + round(1.3 * sub_font.size) if sub_lines else 0)
+    y = (h - block) / 2
+    title_mask, shadow_mask = Image.new("L", (w, h), 0), Image.new("L", (w, h), 0)
+    for line in title_lines:
+        for mask, drop in ((title_mask, 0), (shadow_mask, layout.px(4))):
+            ImageDraw.Draw(mask).text((w / 2, y + title_pitch / 2 + drop), line, font=title_font, fill=255,
+                                      anchor="mm")
+        y += title_pitch
+    canvas = _canvas(w, h)
+    # A soft drop shadow lifts the title off any backdrop.
+    _paint(canvas, shadow_mask.filter(ImageFilter.GaussianBlur(layout.px(6))), (0, 0, 0), 0.45)
+    _paint(canvas, title_mask, text_color)
+    if sub_lines:
+        y += gap
+        rule_w = layout.px(120)
+        rule_box = ((w - rule_w) / 2, y, (w + rule_w) / 2, y + rule)
+        _paint(canvas, _box((w, h), rule_box, rule / 2), text_color, 0.85)
+        y += rule + gap
+        centre = (w / 2, y + round(1.3 * sub_font.size) / 2)
+        _paint(canvas, _text((w, h), centre, sub_lines[0], sub_font, "mm"), text_color, 0.88)
+    return backdrop, Patch(np.asarray(canvas), 0, 0)
+
+
+# 8x8 ordered-dither thresholds: a smooth gradient in 8 bits would otherwise show bands.
+_BAYER = np.array([[0, 32, 8, 40, 2, 34, 10, 42], [48, 16, 56, 24, 50, 18, 58, 26],
+                   [12, 44, 4, 36, 14, 46, 6, 38], [60, 28, 52, 20, 62, 30, 54, 22],
+                   [3, 35, 11, 43, 1, 33, 9, 41], [51, 19, 59, 27, 49, 17, 57, 25],
+                   [15, 47, 7, 39, 13, 45, 5, 37], [63, 31, 55, 23, 61, 29, 53, 21]], np.float32)
+
+
+def gradient(size: tuple[int, int], top_rgb, bottom_rgb, vignette: float = 0.0) -> np.ndarray:
+    """A vertical gradient (sRGB 0..255 colours), darkened towards the corners by
+    `vignette` (0: none, 0.3: gentle), dithered: H x W x 3 uint8, top row first.
+    `size` is (width, height), as everywhere in the renderer."""
+    width, height = (int(v) for v in size)
+    if width < 1 or height < 1:
+        raise ValueError(f"size: expected positive (width, height), got {size!r}")
+    if not 0.0 <= vignette <= 1.0:
+        raise ValueError(f"vignette: expected 0 to 1, got {vignette!r}")
+    top, bottom = (np.asarray(c, np.float32).reshape(3) for c in (top_rgb, bottom_rgb))
+    v = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None, None]
+    image = np.broadcast_to(top + (bottom - top) * v, (height, width, 3))
+    if vignette:
+        y = np.linspace(-1.0, 1.0, height, dtype=np.float32)[:, None]
+        x = np.linspace(-1.0, 1.0, width, dtype=np.float32)[None, :]
+        image = image * (1.0 - vignette * 0.5 * (x * x + y * y))[..., None]
+    dither = np.tile(_BAYER, (height // 8 + 1, width // 8 + 1))[:height, :width, None]
+    return np.clip(image + (dither + 0.5) / 64.0, 0, 255).astype(np.uint8)

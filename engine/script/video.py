@@ -1,0 +1,153 @@
+"""A script rendered to a branded MP4 with its speech and an .srt beside it.
+
+The job runs in four stages, each timed (the benchmark reports them): TTS builds the
+soundtrack; the face stage runs the speech net over it and lays out the performance; the
+offline pipeline then renders every frame (idle, gestures, cues and lips mixed by the runtime's
+rules) and composites the branding over it, while ffmpeg encodes in parallel.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..mixer import LayerRule, channel_mask
+from .parse import Script
+from .performance import Performance
+from .soundtrack import RATE, Soundtrack, build
+
+TITLE_GAP = 0.4  # seconds between the title card fading out and the first word
+LOWER_THIRD = 6.0  # seconds the name card stays, from the first word
+SUBTITLE_HOLD = 0.35  # a subtitle stays this long after its speech, unless the next one comes
+
+
+@dataclass
+class Result:
+    video: Path
+    srt: Path | None
+    duration: float
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
+
+
+def speech_start(script: Script) -> float:
+    s = script.settings
+    return s.title_seconds + TITLE_GAP if s.title and s.title_seconds > 0 else 0.5
+
+
+def subtitle_cues(track: Soundtrack) -> list:
+    """One subtitle per utterance, from its first sound until shortly after its last."""
+    from ..overlay.subtitles import Cue
+
+    cues = []
+    for k, p in enumerate(track.placed):
+        end = p.end + SUBTITLE_HOLD
+        if k + 1 < len(track.placed):
+            end = min(end, track.placed[k + 1].start - 0.04)
+        cues.append(Cue(p.start, max(end, p.end), p.utterance.text, p.utterance.lang))
+    return cues
+
+
+def branding(script: Script, track: Soundtrack):
+    from ..overlay.compositor import Branding
+
+    s = script.settings
+    first = track.placed[0].start
+    chinese = re.compile(r"[\u3400-\u9fff]")
+    lang = "zh" if chinese.search(s.title + s.subtitle + s.name + s.role) else "en"
+    return Branding(accent=s.accent, text_color=s.text_color, logo=s.logo, logo_corner=s.logo_corner,
+                    name=s.name, role=s.role, lower_third=(first, first + LOWER_THIRD),
+                    title=s.title, subtitle=s.subtitle, title_seconds=s.title_seconds if s.title else 0.0, lang=lang)
+
+
+def background(script: Script):
+    """What the renderer paints behind the avatar: an sRGB colour, a gradient array or an image."""
+    from ..overlay.compositor import gradient
+    from ..renderer.background import parse_color
+
+    spec, size = script.settings.background, script.settings.size
+    if isinstance(spec, tuple):
+        top, bottom = (tuple(round(c * 255) for c in parse_color(x)) for x in spec)
+        return gradient(size, top, bottom)
+    if isinstance(spec, str):
+        return parse_color(spec)
+    return str(spec)
+
+
+def render(script: Script, out: str | Path, avatar: str | Path | None = None, size=None, msaa: int = 4,
+           progress: bool = True) -> Result:
+    """Renders `script` to `out` (.mp4) and `out` with .srt (when subtitles are on)."""
+    from ..commands.progress import Progress
+    from ..commands.render import open_avatar, render_offline
+    from ..drivers.audio.source import AudioSource
+    from ..drivers.synthetic import FunctionSource
+    from ..idle import IdleMotion
+    from ..overlay.compositor import Overlay
+    from ..overlay.subtitles import write_srt
+    from ..rig import MASCOT
+    from ..sinks.render import Mp4Sink, RenderSettings
+
+    s = script.settings
+    if size is not None:
+        s.size = tuple(size)
+    out = Path(out)
+    if out.suffix.lower() != ".mp4":
+        raise ValueError(f"{out}: the output must be an .mp4")
+    seconds: dict[str, float] = {}
+    n_utterances = len(script.utterances)
+    bar = Progress(n_utterances + round(_estimate_seconds(script) * s.fps), f"speak {script.path.name}") \
+        if progress else None
+
+    clock = time.perf_counter()
+    track = build(script, speech_start(script), progress=bar.update if bar else None)
+    seconds["tts"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    speech = track.speech_16k()
+    voice = AudioSource(speech, LayerRule("audio", priority=30, channels=channel_mask("mouth"), head=False))
+    performance = Performance(script, track, speech)
+    idle = IdleMotion(s.seed)
+    sources = [FunctionSource(LayerRule("idle", priority=0), idle.frame), *performance.sources(), voice]
+    seconds["face"] = time.perf_counter() - clock
+
+    frames = round(track.duration * s.fps)
+    if bar:
+        bar.total = n_utterances + frames
+    avatar_path = str(avatar or s.avatar or MASCOT)
+    _, rig = open_avatar(avatar_path, None)
+    overlay = Overlay(branding(script, track), s.size, subtitle_cues(track) if s.subtitles else [],
+                      background=None)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    srt = None
+    clock = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        wav = Path(folder) / "speech.wav"
+        write_wav(wav, track.samples, RATE)
+        settings = RenderSettings(s.size, msaa, s.framing, background(script))
+        sink = Mp4Sink(str(out), settings, str(wav), progress=bar or False, overlay=overlay.apply)
+        render_offline(rig, sources, [sink], s.fps, track.duration)
+    seconds["render+encode"] = time.perf_counter() - clock
+    if bar:
+        bar.close()
+    if s.subtitles:
+        srt = out.with_suffix(".srt")
+        write_srt(subtitle_cues(track), srt)
+    return Result(out, srt, track.duration, seconds)
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
+        w.writeframes((np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes())
+
+
+def _estimate_seconds(script: Script) -> float:
+    """A first guess at the video's length, for the progress bar until the speech exists."""
+    chars = {"en": 14.0, "zh": 4.5}  # characters spoken per second
+    talk = sum(len(u.text) / chars[u.lang] + u.gap_after for u in script.utterances)
+    return speech_start(script) + script.lead + talk + 1.0
