@@ -71,12 +71,27 @@ def background(script: Script):
     from ..renderer.background import parse_color
 
     spec, size = script.settings.background, script.settings.size
-    if isinstance(spec, tuple):
+    if isinstance(spec, tuple) and len(spec) == 2:  # (top, bottom) #RRGGBB
         top, bottom = (tuple(round(c * 255) for c in parse_color(x)) for x in spec)
         return gradient(size, top, bottom)
-    if isinstance(spec, str):
+    if isinstance(spec, tuple):  # an sRGB colour already parsed (`demo --background`)
+        return spec
+    if isinstance(spec, str) and not Path(spec).is_file():
         return parse_color(spec)
     return str(spec)
+
+
+def face_sources(script: Script, track: Soundtrack) -> list:
+    """The layers of the spokesperson's face, for the pipeline's mixer: idle life beneath,
+    the gestures and cue expressions (engine/script/performance.py), the speech net on the mouth."""
+    from ..drivers.audio.source import AudioSource
+    from ..drivers.synthetic import FunctionSource
+    from ..idle import IdleMotion
+
+    speech = track.speech_16k()
+    voice = AudioSource(speech, LayerRule("audio", priority=30, channels=channel_mask("mouth"), head=False))
+    idle = FunctionSource(LayerRule("idle", priority=0), IdleMotion(script.settings.seed).frame)
+    return [idle, *Performance(script, track, speech).sources(), voice]
 
 
 def render(script: Script, out: str | Path, avatar: str | Path | None = None, size=None, msaa: int = 4,
@@ -84,9 +99,6 @@ def render(script: Script, out: str | Path, avatar: str | Path | None = None, si
     """Renders `script` to `out` (.mp4) and `out` with .srt (when subtitles are on)."""
     from ..commands.progress import Progress
     from ..commands.render import open_avatar, render_offline
-    from ..drivers.audio.source import AudioSource
-    from ..drivers.synthetic import FunctionSource
-    from ..idle import IdleMotion
     from ..overlay.compositor import Overlay
     from ..overlay.subtitles import write_srt
     from ..rig import MASCOT
@@ -108,11 +120,7 @@ def render(script: Script, out: str | Path, avatar: str | Path | None = None, si
     seconds["tts"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    speech = track.speech_16k()
-    voice = AudioSource(speech, LayerRule("audio", priority=30, channels=channel_mask("mouth"), head=False))
-    performance = Performance(script, track, speech)
-    idle = IdleMotion(s.seed)
-    sources = [FunctionSource(LayerRule("idle", priority=0), idle.frame), *performance.sources(), voice]
+    sources = face_sources(script, track)
     seconds["face"] = time.perf_counter() - clock
 
     frames = round(track.duration * s.fps)

@@ -1,0 +1,107 @@
+"""`run.py speak` end to end on the mascot: a batch that goes on past a bad script, an MP4 whose
+speech is in sync with its subtitles, an .srt beside it, Chinese subtitles with real glyphs."""
+
+import re
+import subprocess
+
+import numpy as np
+import pytest
+
+from engine.cli import main
+from engine.renderer.video import ffmpeg_exe
+from engine.script.parse import load
+from engine.script.soundtrack import build
+from engine.script.video import speech_start
+from test_video import probe
+
+SIZE = (640, 360)
+SCRIPT = ('+++\ntitle = "Riverton"\ntitle_seconds = 1.0\nname = "Mia"\nrole = "City guide"\n'
+          'voice = "espeak"\nseed = 2\n+++\n\n[smile] Welcome to Riverton!\n\n[look right] 欢迎来到河湾市。\n')
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("speak")
+    good = folder / "good.md"
+    good.write_text(SCRIPT, encoding="utf-8")
+    bad = folder / "bad.md"
+    bad.write_text("Hello [smiel] there.\n", encoding="utf-8")
+    out = folder / "out"
+    code = main(["speak", str(bad), str(good), "--out-dir", str(out), "--size", f"{SIZE[0]}x{SIZE[1]}",
+                 "--msaa", "1"])
+    return code, good, out
+
+
+def frame_at(video, t: float) -> np.ndarray:
+    raw = subprocess.run([ffmpeg_exe(), "-v", "error", "-ss", f"{t:.3f}", "-i", str(video), "-frames:v", "1",
+                          "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"], capture_output=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(SIZE[1], SIZE[0], 3)
+
+
+def srt_cues(path) -> list[tuple[float, float, str]]:
+    def seconds(stamp):
+        h, m, s = stamp.replace(",", ".").split(":")
+        return int(h) * 3600 + int(m) * 60 + float(s)
+
+    blocks = path.read_text(encoding="utf-8").strip().split("\n\n")
+    cues = []
+    for block in blocks:
+        lines = block.splitlines()
+        start, end = re.fullmatch(r"(\S+) --> (\S+)", lines[1]).groups()
+        cues.append((seconds(start), seconds(end), "".join(lines[2:])))
+    return cues
+
+
+def test_the_batch_goes_on_past_a_bad_script_and_reports_it(batch, capsys):
+    code, _, out = batch
+    assert code == 1
+    assert (out / "good.mp4").is_file() and not (out / "bad.mp4").exists()
+
+
+def test_the_video_has_the_length_of_the_speech_and_its_audio(batch):
+    _, good, out = batch
+    info = probe(out / "good.mp4")
+    track = build(load(good), speech_start(load(good)))
+    assert info["size"] == SIZE
+    assert info["frames"] == round(track.duration * 30)
+    assert info["audio_seconds"] == pytest.approx(info["frames"] / 30, abs=1 / 30)
+
+
+def test_speech_in_the_mp4_starts_with_its_subtitle(batch):
+    _, _, out = batch
+    rate = 16000
+    pcm = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(out / "good.mp4"), "-map", "0:a:0", "-f", "s16le",
+                          "-ac", "1", "-ar", str(rate), "pipe:1"], capture_output=True).stdout
+    audio = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
+    hop = rate // 100
+    level = np.sqrt(np.mean(audio[: len(audio) // hop * hop].reshape(-1, hop) ** 2, axis=1))
+    loud = level > level.max() * 0.03
+    cues = srt_cues(out / "good.srt")
+    assert [c[2] for c in cues] == ["Welcome to Riverton!", "欢迎来到河湾市。"]
+    for start, _, text in cues:
+        onset = int(start * 100) + int(np.flatnonzero(loud[int(start * 100):])[0])
+        assert abs(onset / 100 - start) <= 0.1, text
+    first = int(np.flatnonzero(loud)[0])
+    assert abs(first / 100 - cues[0][0]) <= 1 / 30 + 0.01  # nothing heard before the first subtitle
+
+
+def test_a_chinese_subtitle_puts_ink_in_the_subtitle_area(batch):
+    """(That the ink is real glyphs, not tofu boxes, tests/test_overlay.py checks.)"""
+    _, _, out = batch
+    (en_start, en_end, _), (zh_start, zh_end, _) = srt_cues(out / "good.srt")
+
+    def ink(t):
+        band = frame_at(out / "good.mp4", t)[int(SIZE[1] * 0.78):, SIZE[0] // 4: 3 * SIZE[0] // 4]
+        return band.min(axis=2) > 200
+
+    chinese, english, after = ink((zh_start + zh_end) / 2), ink((en_start + en_end) / 2), ink(zh_end + 0.5)
+    assert chinese.sum() > 150 and english.sum() > 150
+    assert (chinese ^ english).sum() > 0.3 * chinese.sum()
+    assert after.sum() < 0.05 * chinese.sum(), "gone once its cue ends"
+
+
+def test_the_title_card_covers_the_start_and_the_avatar_follows(batch):
+    _, _, out = batch
+    card, avatar = frame_at(out / "good.mp4", 0.3), frame_at(out / "good.mp4", 1.9)
+    # the card is a calm full-frame graphic; the avatar frame has a face in the middle
+    assert np.abs(card.astype(int) - avatar.astype(int)).mean() > 10
