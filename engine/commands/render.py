@@ -110,7 +110,7 @@ def add_parser(sub):
     p.add_argument("--fps", type=positive, help="frame rate (default: the take's, else 30)")
     p.add_argument("--duration", type=positive, help="seconds (default: the take's, the audio's, else 3)")
     p.add_argument("--audio", help="speech (wav, flac, ogg, mp3) that drives the lips and is muxed into the MP4")
-    p.add_argument("--text", help="text to speak (espeak-ng): drives the lips, and the speech is muxed in")
+    p.add_argument("--text", help="text to speak (piper when installed, else flite/espeak-ng): drives the lips, and the speech is muxed in")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of --text (zh: Chinese characters)")
     p.add_argument("--mapping", help="a JSON mapping file (default: AVATAR.mapping.json if present)")
     add_view_options(p, (1280, 720))
