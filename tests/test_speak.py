@@ -105,3 +105,11 @@ def test_the_title_card_covers_the_start_and_the_avatar_follows(batch):
     card, avatar = frame_at(out / "good.mp4", 0.3), frame_at(out / "good.mp4", 1.9)
     # the card is a calm full-frame graphic; the avatar frame has a face in the middle
     assert np.abs(card.astype(int) - avatar.astype(int)).mean() > 10
+
+
+def test_the_same_script_gives_the_same_video(batch, tmp_path):
+    _, good, out = batch
+    again = tmp_path / "again.mp4"
+    assert main(["speak", str(good), "-o", str(again), "--size", f"{SIZE[0]}x{SIZE[1]}", "--msaa", "1"]) == 0
+    assert again.read_bytes() == (out / "good.mp4").read_bytes()
+    assert again.with_suffix(".srt").read_text(encoding="utf-8") == (out / "good.srt").read_text(encoding="utf-8")
