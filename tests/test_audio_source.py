@@ -1,14 +1,21 @@
 """`audio:FILE` as a pipeline source, and what it does with bad or unusual input."""
 
 import subprocess
+import tracemalloc
+import wave
+from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from imageio_ffmpeg import get_ffmpeg_exe
 from scipy.io import wavfile
 
 from engine import arkit
-from engine.drivers.audio.audio_file import read_audio
+from engine.drivers.audio.audio_file import Resampler, audio_blocks, read_audio, resample_to_16k
+from engine.drivers.audio.model import load
+from engine.drivers.audio.source import CHANNELS, AudioSource
+from engine.drivers.audio.stream import infer
 from engine.drivers.audio.visemes import aperture
 from engine.pipeline import open_source
 
@@ -26,13 +33,17 @@ def _wav(tmp_path, data, rate=RATE, name="x.wav"):
     return str(path)
 
 
-def test_source_registers_and_owns_the_mouth(tmp_path):
-    src = open_source(f"audio:{_wav(tmp_path, (_voiced(1.5) * 32767).astype(np.int16))}")
+def test_source_registers_and_owns_the_mouth_and_brow_raises(tmp_path):
+    path = _wav(tmp_path, (_voiced(1.5) * 32767).astype(np.int16))
+    src = open_source(f"audio:{path}")
     assert src.duration == pytest.approx(1.5)
     assert src.rule.priority == 30 and not src.rule.head
-    assert src.rule.channels[arkit.INDEX["jawOpen"]] and not src.rule.channels[arkit.INDEX["eyeBlinkLeft"]]
+    i = arkit.INDEX
+    assert src.rule.channels[[i["jawOpen"], i["browInnerUp"]]].all() and not src.rule.channels[i["eyeBlinkLeft"]]
     frame = src.frame_at(0.5)
-    assert frame.t == 0.5 and frame.mask[arkit.INDEX["jawOpen"]] and not frame.mask[arkit.INDEX["browInnerUp"]]
+    assert frame.t == 0.5 and frame.mask[[i["jawOpen"], i["browInnerUp"], i["browOuterUpLeft"]]].all()
+    assert not frame.mask[i["browDownLeft"]] and not frame.mask[i["eyeBlinkLeft"]]
+    assert not open_source(f"audio:{path}?channels=mouth").rule.channels[i["browInnerUp"]]
     assert src.frame_at(1.5) is None and src.frame_at(-0.1) is None
     assert max(aperture(src.frame_at(t / 60).weights) for t in range(90)) > 0.15
 
@@ -110,3 +121,112 @@ def test_tts_source_speaks_english_and_chinese():
         assert ap.max() > 0.15 and ap.min() <= 0.1
     with pytest.raises(ValueError, match="lang"):
         open_source("tts:hello?lang=xx")
+
+
+def _long_wav(path, seconds, rate=48000):
+    """Tone bursts over noise, written a second at a time (the test never holds it whole)."""
+    rng = np.random.default_rng(0)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
+        for k in range(seconds):
+            t = k + np.arange(rate) / rate
+            x = 0.3 * np.sin(2 * np.pi * 150 * t) * (np.sin(2 * np.pi * 1.5 * t) > 0) + 0.02 * rng.standard_normal(rate)
+            w.writeframes((x * 32767).astype("<i2").tobytes())
+    return path
+
+
+def _peak_while_opening(path, net):
+    tracemalloc.start()
+    try:
+        src = AudioSource.from_file(path, net=net)
+        return tracemalloc.get_traced_memory()[1], src
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_long_file_is_lip_synced_in_bounded_memory(tmp_path):
+    """Ten minutes at 48 kHz: memory holds a block and the float16 curves, never the audio.
+    (Decoding the whole file first peaked at 7x its decoded size.)"""
+    net, threads = load(), torch.get_num_threads()
+    torch.set_num_threads(1)  # as the bench measures: on a busy small machine torch's pool can stall
+    try:
+        peak_short, _ = _peak_while_opening(_long_wav(tmp_path / "short.wav", 120), net)
+        peak_long, src = _peak_while_opening(_long_wav(tmp_path / "long.wav", 600), net)
+    finally:
+        torch.set_num_threads(threads)
+    decoded = 600 * RATE * 4  # bytes of float32 at 16 kHz
+    assert src.duration == pytest.approx(600.0)
+    assert peak_long < 0.5 * decoded
+    # What grows with the length is the curves alone: 7 KB a second against 64 KB decoded.
+    assert peak_long - peak_short < 0.2 * (decoded - 120 * RATE * 4)
+    assert src.curves.nbytes == len(src.curves) * len(CHANNELS) * 2 < 0.11 * decoded  # float16
+    ap = np.array([aperture(src.frame_at(599.0 + k / 100).weights) for k in range(100)])
+    assert ap.max() > 0.15 and ap.min() <= 0.1  # still speaking its bursts at the end
+
+
+def test_a_file_in_blocks_gives_the_curves_of_the_whole_clip(tmp_path):
+    rate = 44100
+    x = np.clip(_voiced(3.0, rate) + 0.01 * np.random.default_rng(0).standard_normal(3 * rate), -1, 1)
+    path = _wav(tmp_path, (x * 32767).astype(np.int16), rate)
+    blocks = list(audio_blocks(path, seconds=0.37))
+    assert len(blocks) > 5
+    whole = resample_to_16k((x * 32767).astype(np.int16).astype(np.float32) / 32768, rate)
+    np.testing.assert_allclose(np.concatenate(blocks), whole, atol=1e-6)
+    src, offline = AudioSource(iter(blocks)), infer(whole)
+    streamed = np.array([src.frame_at(k / 100).weights for k in range(len(offline))])
+    np.testing.assert_allclose(streamed, np.clip(offline, 0, 1), atol=2e-3)  # float16 curves
+
+
+@pytest.mark.parametrize("rate", [8000, 11025, 22050, 44100, 48000, 16000])
+def test_resampling_in_blocks_has_no_seams(rate):
+    x = np.random.default_rng(rate).standard_normal(2 * rate + 137).astype(np.float32)
+    resampler, rng, parts, i = Resampler(rate), np.random.default_rng(1), [], 0
+    while i < len(x):
+        n = int(rng.integers(1, 3000))
+        parts.append(resampler.push(x[i:i + n]))
+        i += n
+    parts.append(resampler.flush())
+    np.testing.assert_array_equal(np.concatenate(parts), resample_to_16k(x, rate))
+    with pytest.raises(ValueError, match="sample rate"):
+        Resampler(0)
+
+
+@pytest.mark.parametrize("bits", [8, 24, 32])
+def test_wav_sample_widths_read_to_the_same_scale(tmp_path, bits):
+    x = _voiced(0.5)
+    wav16 = _wav(tmp_path, (x * 32767).astype(np.int16), name="16.wav")
+    other = tmp_path / f"{bits}.wav"
+    codec = {8: "pcm_u8", 24: "pcm_s24le", 32: "pcm_s32le"}[bits]
+    subprocess.run([get_ffmpeg_exe(), "-v", "error", "-i", wav16, "-c:a", codec, str(other)], check=True)
+    np.testing.assert_allclose(read_audio(other), read_audio(wav16), atol=1.5 / 2 ** (min(bits, 16) - 1))
+
+
+def test_nan_is_counted_over_the_whole_file_and_never_reaches_the_net(tmp_path):
+    x = _voiced(25.0)
+    x[[5, 200_000, 390_000]] = [np.nan, np.inf, -np.inf]  # in the first, second and third block
+    path = _wav(tmp_path, x, name="holes.wav")
+    with pytest.raises(ValueError, match=r"holes.wav: 3 samples are NaN or inf"):
+        AudioSource.from_file(path)
+    given = []
+    with pytest.raises(ValueError, match="3 samples"):
+        given.extend(audio_blocks(path))
+    assert given == []  # the first block held a NaN: nothing after it is passed on
+
+
+def test_render_gives_speech_the_brows_unless_a_tracked_face_has_them(tmp_path):
+    import argparse
+
+    from engine.commands.render import add_parser, render_sources
+
+    parser = argparse.ArgumentParser().add_subparsers()
+    add_parser(parser)
+    render = parser.choices["render"]
+    wav = _wav(tmp_path, (_voiced(1.0) * 32767).astype(np.int16))
+    brow = arkit.INDEX["browInnerUp"]
+    alone, _ = render_sources(render.parse_args(["--audio", wav]))
+    assert alone[-1].rule.channels[brow]
+    face = str(Path(__file__).parent / "data" / "faces" / "single_face.mp4")
+    tracked, _ = render_sources(render.parse_args(["--audio", wav, "--video", face]))
+    assert not tracked[-1].rule.channels[brow] and tracked[-1].rule.channels[arkit.INDEX["jawOpen"]]
+    for source in tracked:
+        source.stop()

@@ -87,15 +87,27 @@ def test_viewer_keys_cycle_shapes_and_expressions():
 
 
 @pytest.mark.slow
-def test_demo_writes_ten_seconds_of_the_mascot(tmp_path):
+def test_demo_presents_the_bilingual_script(tmp_path):
     if not MASCOT.is_file():
         pytest.skip(MASCOT_MISSING)
     out = tmp_path / "demo.mp4"
-    done = subprocess.run([sys.executable, "run.py", "demo", "-o", str(out)],
+    done = subprocess.run([sys.executable, "run.py", "demo", "-o", str(out), "--size", "640x360"],
                           cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == str(out)
+    assert done.stdout.split() == [str(out), str(out.with_suffix(".srt"))]
     info = probe(out)
-    assert info["size"] == (1280, 720)
-    assert info["frames"] > round(demo_tour.DURATION * FPS)  # the tour, then the greetings
+    assert info["size"] == (640, 360)
+    assert info["frames"] > 20 * FPS  # a title card, then both languages
     assert abs(info["audio_seconds"] - info["frames"] / FPS) <= 1 / FPS  # the speech is muxed in sync
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in out.with_suffix(".srt").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_demo_tour_writes_ten_seconds_of_expressions(tmp_path):
+    if not MASCOT.is_file():
+        pytest.skip(MASCOT_MISSING)
+    out = tmp_path / "tour.mp4"
+    done = subprocess.run([sys.executable, "run.py", "demo", "--tour", "-o", str(out), "--size", "640x360"],
+                          cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert probe(out)["frames"] == round(demo_tour.DURATION * FPS)

@@ -50,9 +50,10 @@ def run(args) -> int:
             if args.background is not None:
                 script.settings.background = args.background
             result = video.render(script, out, args.avatar, args.size, args.msaa)
-            print(result.srt)
     except (ScriptError, RendererError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(out)
+    if not args.tour:
+        print(result.srt)
     return 0

@@ -127,8 +127,8 @@ def render_sources(args) -> tuple[list, float | None]:
         sources.append(open_source("idle:"))
     if args.video:
         sources.append(open_source(f"video:{args.video}", {"mirror": args.mirror}))
-    if args.audio:
-        sources.append(open_source(f"audio:{args.audio}"))
+    if args.audio:  # over a tracked face, speech takes the mouth and leaves it its brows
+        sources.append(open_source(f"audio:{args.audio}", {"channels": "mouth"} if args.video else None))
     if args.curves:
         take = open_source(f"csv:{args.curves}")
         sources.append(take)

@@ -10,7 +10,8 @@ saccades) and the speech net above (the mouth):
   the mouth in a pause and never fights a p, b or m.
 - a gesture layer at priority 20 for the head and brows: a slow sway, a new attitude for each
   sentence, small nods on the stressed syllables (found as peaks of the speech's loudness),
-  a larger nod with a brow raise on emphasised words, a lift at questions, and the looks.
+  brow raises on pitch accents (drivers/audio/prosody.py), a larger nod with a brow raise on
+  emphasised words, a lift at questions, and the looks.
 
 Everything is a function of time, seeded by the script: the same script gives the same video.
 """
@@ -26,6 +27,7 @@ from scipy.signal import find_peaks
 
 from .. import arkit
 from ..drivers.audio.features import FRAME_RATE, SAMPLE_RATE
+from ..drivers.audio.prosody import BROWS as PROSODY_BROWS, brow_curves
 from ..drivers.synthetic import FunctionSource
 from ..expressions import EXPRESSIONS, OVERRIDES
 from ..frame import FaceFrame
@@ -98,6 +100,7 @@ class Performance:
                            (spans[k] for k in sorted(spans))]
         self._phases = rng.uniform(0, 2 * math.pi, (3, 2))
         self.beats = syllable_beats(speech_16k, [(p.start, p.end) for p in track.placed])
+        self._prosody = brow_curves(speech_16k)  # (frames, 3) raises on pitch accents
         self.emphasis = self._emphasis_times()
         self.questions = [p.end for p in track.placed if p.utterance.text.rstrip().endswith(("?", "？"))]
 
@@ -139,8 +142,7 @@ class Performance:
             pitch -= QUESTION_LIFT * k
             brow = max(brow, QUESTION_BROW * k)
         weights = np.zeros(arkit.COUNT, np.float32)
-        weights[arkit.INDEX["browInnerUp"]] = brow
-        weights[arkit.INDEX["browOuterUpLeft"]] = weights[arkit.INDEX["browOuterUpRight"]] = 0.7 * brow
+        weights[list(PROSODY_BROWS)] = np.maximum(self._pitch_accents(t), [brow, 0.7 * brow, 0.7 * brow])
         mask = BROWS.copy()
         eyes = None
         look_yaw = look_pitch = eye_yaw = eye_pitch = level_sum = 0.0
@@ -161,6 +163,11 @@ class Performance:
                          source="gesture")
 
     # parts ------------------------------------------------------------------------------------
+
+    def _pitch_accents(self, t: float) -> np.ndarray:
+        if len(self._prosody) == 0:
+            return np.zeros(3)
+        return self._prosody[min(max(int(round(t * FRAME_RATE)), 0), len(self._prosody) - 1)]
 
     def _sway(self, t: float) -> np.ndarray:
         p = self._phases

@@ -24,7 +24,7 @@ TAIL = 1.2  # seconds after the last word
 @dataclass(frozen=True)
 class Placed:
     utterance: Utterance
-    start: float  # seconds into the soundtrack of its first audible sample
+    start: float  # seconds into the soundtrack of its first sound (within 10 ms)
     end: float  # ... and of its last
 
 
@@ -63,14 +63,14 @@ def build(script: Script, start: float = 0.0, progress=None) -> Soundtrack:
             audio, rate = synthesize(u.text, u.lang, voice, settings.rate)
         except (ValueError, RuntimeError) as exc:
             raise ValueError(f"{script.path}:{u.line}: {exc}") from None
-        clips.append((_voice_key(u, voice), trim(_resample(audio, rate))))
+        clips.append((_voice_key(u, voice), *trim(_resample(audio, rate))))
         if progress:
             progress()
     gains = _loudness_gains(clips)
     t = start + script.lead
     pieces, placed = [], []
-    for u, (key, clip) in zip(script.utterances, clips):
-        placed.append(Placed(u, t, t + len(clip) / RATE))
+    for u, (key, clip, margin) in zip(script.utterances, clips):
+        placed.append(Placed(u, t + margin, t + len(clip) / RATE - margin))
         pieces.append((round(t * RATE), clip * gains[key]))
         t += len(clip) / RATE + u.gap_after
     samples = np.zeros(round((placed[-1].end + TAIL) * RATE), np.float32)
@@ -79,18 +79,19 @@ def build(script: Script, start: float = 0.0, progress=None) -> Soundtrack:
     return Soundtrack(limit(samples), placed)
 
 
-def trim(audio: np.ndarray, floor_db: float = -40.0, margin: float = 0.02) -> np.ndarray:
+def trim(audio: np.ndarray, floor_db: float = -40.0, margin: float = 0.02) -> tuple[np.ndarray, float]:
     """`audio` without the silence a TTS engine leaves at its ends (quieter than `floor_db`
-    below its peak in every 10 ms), keeping `margin` seconds so no consonant is clipped."""
+    below its peak in every 10 ms), keeping up to `margin` seconds so no consonant is clipped;
+    and how many seconds of that margin it kept before the first sound (the same after the last)."""
     hop = RATE // 100
     frames = len(audio) // hop
     if frames == 0:
-        return audio
+        return audio, 0.0
     level = np.sqrt(np.mean(audio[: frames * hop].reshape(frames, hop) ** 2, axis=1))
     loud = np.flatnonzero(level > level.max() * 10 ** (floor_db / 20))
-    keep = round(margin * RATE)
+    keep = min(round(margin * RATE), loud[0] * hop, len(audio) - (loud[-1] + 1) * hop)
     first, last = loud[0] * hop - keep, (loud[-1] + 1) * hop + keep
-    return audio[max(first, 0) : min(last, len(audio))]
+    return audio[first:last], keep / RATE
 
 
 def loudness(audio: np.ndarray) -> float:
@@ -115,12 +116,12 @@ def limit(audio: np.ndarray, attack: float = 0.005, release: float = 0.05) -> np
     return (audio * np.minimum(gain, need)).astype(np.float32)  # smoothing never lets a peak through
 
 
-def _loudness_gains(clips) -> dict:
+def _loudness_gains(clips: list[tuple[str, np.ndarray, float]]) -> dict:
     """One gain per voice, bringing all its speech together to TARGET_LUFS: voices match one
     another, and each keeps its own rise and fall between sentences."""
     gains = {}
-    for key in {k for k, _ in clips}:
-        speech = np.concatenate([c for k, c in clips if k == key])
+    for key in {clip[0] for clip in clips}:
+        speech = np.concatenate([c for k, c, _ in clips if k == key])
         measured = loudness(speech)
         gains[key] = 10 ** ((TARGET_LUFS - measured) / 20) if np.isfinite(measured) else 1.0
     return gains

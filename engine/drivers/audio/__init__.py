@@ -7,5 +7,7 @@
                       with pocketsphinx; cached outside git (python -m engine.drivers.audio.data)
     augment.py targets.py train.py    python -m engine.drivers.audio.train
     metrics.py baselines.py eval.py   python -m engine.drivers.audio.eval
-    audio_file.py tts.py source.py    the `audio:FILE` and `tts:TEXT` pipeline sources
+    audio_file.py tts.py source.py    the `audio:FILE` and `tts:TEXT` pipeline sources (files stream)
+    prosody.py        pitch track -> brow raises on pitch accents, for those sources
+    mic.py            `mic:`, live from a microphone (the `mic` extra)
 """

