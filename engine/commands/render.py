@@ -170,16 +170,13 @@ def render_offline(rig: Rig | None, sources: list, sinks: list, fps: float, dura
 
 
 def speak_to_file(text: str, lang: str, folder: str) -> str:
-    """`--text` spoken to a 16 kHz WAV, so it can both drive the lips and be muxed in."""
-    import wave
+    """`--text` spoken to a WAV at its voice's own rate, so it can both drive the lips and be muxed in."""
+    from ..drivers.audio.audio_file import write_wav
+    from ..drivers.audio.tts import synthesize
 
-    from ..drivers.audio.tts import speak
-
-    samples = speak(text, lang)
+    samples, rate = synthesize(text, lang)
     path = str(Path(folder) / "speech.wav")
-    with wave.open(path, "wb") as w:
-        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
-        w.writeframes((np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes())
+    write_wav(path, samples, rate)
     return path
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
-from ..drivers.audio.audio_file import resample_to_16k
+from ..drivers.audio.audio_file import resample, resample_to_16k
 from .parse import Script, Utterance
 
 RATE = 22050  # the soundtrack's sample rate: piper's and espeak-ng's own
@@ -63,7 +63,7 @@ def build(script: Script, start: float = 0.0, progress=None) -> Soundtrack:
             audio, rate = synthesize(u.text, u.lang, voice, settings.rate)
         except (ValueError, RuntimeError) as exc:
             raise ValueError(f"{script.path}:{u.line}: {exc}") from None
-        clips.append((_voice_key(u, voice), *trim(_resample(audio, rate))))
+        clips.append((_voice_key(u, voice), *trim(resample(audio, rate, RATE))))
         if progress:
             progress()
     gains = _loudness_gains(clips)
@@ -133,11 +133,3 @@ def _voice_key(u: Utterance, voice: str | None) -> str:
     return resolve_voice(voice, u.lang)
 
 
-
-def _resample(audio: np.ndarray, rate: int) -> np.ndarray:  # TODO(lead): move beside resample_to_16k
-    from math import gcd
-
-    from scipy.signal import resample_poly
-
-    g = gcd(rate, RATE)
-    return audio.astype(np.float32) if rate == RATE else resample_poly(audio, RATE // g, rate // g).astype(np.float32)

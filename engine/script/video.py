@@ -11,12 +11,10 @@ from __future__ import annotations
 import re
 import tempfile
 import time
-import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
+from ..drivers.audio.audio_file import write_wav
 from ..mixer import LayerRule, channel_mask
 from .parse import Script
 from .performance import Performance
@@ -146,12 +144,6 @@ def render(script: Script, out: str | Path, avatar: str | Path | None = None, si
         srt = out.with_suffix(".srt")
         write_srt(subtitle_cues(track), srt)
     return Result(out, srt, track.duration, seconds)
-
-
-def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
-        w.writeframes((np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes())
 
 
 def _estimate_seconds(script: Script) -> float:

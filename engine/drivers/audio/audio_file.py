@@ -7,6 +7,7 @@ from __future__ import annotations
 import struct
 import subprocess
 import tempfile
+import wave
 from dataclasses import dataclass
 from math import gcd
 from pathlib import Path
@@ -25,17 +26,28 @@ _WAV_TYPES = {(_PCM, 8): ("u1", 128.0, 128.0), (_PCM, 16): ("<i2", 0.0, 32768.0)
               (_FLOAT, 32): ("<f4", 0.0, 1.0), (_FLOAT, 64): ("<f8", 0.0, 1.0)}
 
 
-def _ratio(rate: int) -> tuple[int, int]:
-    g = gcd(int(rate), SAMPLE_RATE)
-    return SAMPLE_RATE // g, int(rate) // g
+def _ratio(rate: int, to: int = SAMPLE_RATE) -> tuple[int, int]:
+    g = gcd(int(rate), int(to))
+    return int(to) // g, int(rate) // g
+
+
+def resample(x: np.ndarray, rate: int, to: int) -> np.ndarray:
+    """Polyphase resampling of mono samples from `rate` to `to` Hz, as float32."""
+    if rate == to:
+        return x.astype(np.float32)
+    up, down = _ratio(rate, to)
+    return resample_poly(x, up, down).astype(np.float32)
 
 
 def resample_to_16k(x: np.ndarray, rate: int) -> np.ndarray:
-    """Polyphase resampling of mono samples at `rate` to 16 kHz float32."""
-    if rate == SAMPLE_RATE:
-        return x.astype(np.float32)
-    up, down = _ratio(rate)
-    return resample_poly(x, up, down).astype(np.float32)
+    return resample(x, rate, SAMPLE_RATE)
+
+
+def write_wav(path, samples: np.ndarray, rate: int) -> None:
+    """Mono 16-bit PCM WAV of float samples in [-1, 1] (clipped beyond)."""
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(int(rate))
+        w.writeframes((np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes())
 
 
 class Resampler:
