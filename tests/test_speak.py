@@ -113,3 +113,13 @@ def test_the_same_script_gives_the_same_video(batch, tmp_path):
     assert main(["speak", str(good), "-o", str(again), "--size", f"{SIZE[0]}x{SIZE[1]}", "--msaa", "1"]) == 0
     assert again.read_bytes() == (out / "good.mp4").read_bytes()
     assert again.with_suffix(".srt").read_text(encoding="utf-8") == (out / "good.srt").read_text(encoding="utf-8")
+
+
+def test_a_broken_avatar_is_reported_not_raised(batch, tmp_path, capsys):
+    _, good, _ = batch
+    broken = tmp_path / "broken.glb"
+    broken.write_bytes(b"glTF\x02\x00\x00\x00garbage")
+    assert main(["speak", str(good), "--avatar", str(broken), "-o", str(tmp_path / "x.mp4")]) == 1
+    err = capsys.readouterr().err
+    assert "broken.glb" in err and "1 of 1 script(s) failed" in err
+    assert not (tmp_path / "x.mp4").exists()

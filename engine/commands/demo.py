@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..pipeline import open_source
 from ..renderer.errors import RendererError
+from ..rig.asset import AvatarError
 from ..rig import MASCOT
 from ..script import video
 from ..script.parse import ScriptError, load
@@ -50,7 +51,7 @@ def run(args) -> int:
             if args.background is not None:
                 script.settings.background = args.background
             result = video.render(script, out, args.avatar, args.size, args.msaa)
-    except (ScriptError, RendererError, ValueError, OSError) as exc:
+    except (AvatarError, ScriptError, RendererError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(out)

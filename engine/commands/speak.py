@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..renderer.errors import RendererError
+from ..rig.asset import AvatarError
 from ..script import video
 from ..script.parse import ScriptError, load
 from .render import positive, size_arg
@@ -48,7 +49,7 @@ def run(args) -> int:
             failed.append((name, str(exc)))
             print(f"error: {exc}", file=sys.stderr)
             continue
-        except (RendererError, ValueError, OSError) as exc:
+        except (AvatarError, RendererError, ValueError, OSError) as exc:
             failed.append((name, f"{name}: {exc}"))
             print(f"error: {name}: {exc}", file=sys.stderr)
             continue
