@@ -129,20 +129,24 @@ def render(script: Script, out: str | Path, avatar: str | Path | None = None, si
     overlay = Overlay(branding(script, track), s.size, subtitle_cues(track) if s.subtitles else [],
                       background=None)
     out.parent.mkdir(parents=True, exist_ok=True)
-    srt = None
     clock = time.perf_counter()
-    with tempfile.TemporaryDirectory() as folder:
-        wav = Path(folder) / "speech.wav"
+    # Rendered beside the target and renamed when whole: a failure never leaves half a video.
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.stem}.") as folder:
+        wav, part = Path(folder) / "speech.wav", Path(folder) / out.name
         write_wav(wav, track.samples, RATE)
         settings = RenderSettings(s.size, msaa, s.framing, background(script))
-        sink = Mp4Sink(str(out), settings, str(wav), progress=bar or False, overlay=overlay.apply)
-        render_offline(rig, sources, [sink], s.fps, track.duration)
+        sink = Mp4Sink(str(part), settings, str(wav), progress=bar or False, overlay=overlay.apply)
+        try:
+            render_offline(rig, sources, [sink], s.fps, track.duration)
+        finally:
+            if bar:
+                bar.close()
+        part.replace(out)
     seconds["render+encode"] = time.perf_counter() - clock
-    if bar:
-        bar.close()
+    srt = None
     if s.subtitles:
         srt = out.with_suffix(".srt")
-        write_srt(subtitle_cues(track), srt)
+        write_srt(overlay.cues, srt)  # as burned in: the same pages and line breaks
     return Result(out, srt, track.duration, seconds)
 
 
