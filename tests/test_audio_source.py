@@ -114,13 +114,15 @@ def test_tts_source_speaks_english_and_chinese():
 
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed")
-    for uri in ("tts:Bob ate a big apple", "tts:妈妈买了一把雨伞?lang=zh"):
+    for uri in ("tts:Bob ate a big apple", "tts:Bob ate a big apple?voice=espeak", "tts:妈妈买了一把雨伞?lang=zh"):
         src = open_source(uri)
         assert 1.0 < src.duration < 5.0
         ap = np.array([aperture(src.frame_at(k / 60).weights) for k in range(int(src.duration * 60))])
         assert ap.max() > 0.15 and ap.min() <= 0.1
     with pytest.raises(ValueError, match="lang"):
         open_source("tts:hello?lang=xx")
+    with pytest.raises(ValueError, match="does not speak 'zh'"):
+        open_source("tts:你好?lang=zh&voice=flite")
 
 
 def _long_wav(path, seconds, rate=48000):

@@ -151,12 +151,13 @@ def _mic(rest: str, options: dict):
 
 @register_source("tts")
 def _tts(rest: str, options: dict) -> AudioSource:
-    """`tts:Hello there?lang=en` (or lang=zh for Chinese characters) spoken by espeak-ng."""
+    """`tts:Hello there?lang=en` (or lang=zh for Chinese characters; voice=flite:slt ...) spoken
+    by the language's default voice (tts.py)."""
     from .tts import speak
 
     if not rest.strip():
         raise ValueError("tts: give the text, e.g. tts:Hello there")
-    lang = options.pop("lang", "en")
+    lang, voice = options.pop("lang", "en"), options.pop("voice", None)
     rule = layer_rule("tts", options, priority=30, channels=channel_mask(LAYER_CHANNELS), head=False)
     reject_unknown("tts:", options)
-    return AudioSource(speak(rest, lang), rule)
+    return AudioSource(speak(rest, lang, voice), rule)
