@@ -1,10 +1,7 @@
 #version 330 core
 // A full-screen triangle from gl_VertexID alone: no vertex buffer needed.
 
-out vec2 v_uv;
-
 void main() {
     vec2 corner = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
-    v_uv = corner;
     gl_Position = vec4(corner * 2.0 - 1.0, 1.0, 1.0);
 }

@@ -72,13 +72,16 @@ class Background:
             )
         self.color = color
 
-    def draw(self, fbo: moderngl.Framebuffer) -> None:
+    def draw(self, fbo: moderngl.Framebuffer, offset: tuple[int, int] = (0, 0)) -> None:
+        """Clears `fbo` (colour and depth) and paints the background into it; `offset` is
+        where the framebuffer's origin lies in the whole frame (a patch of it, see patch.py)."""
         fbo.use()
         fbo.clear(*self.color, 1.0, depth=1.0)
         if self._texture is not None:
             self.ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND)
             self._texture.use(0)
             self._program["u_image"] = 0
+            self._program["u_offset"] = tuple(offset)
             self._vao.render(moderngl.TRIANGLES, vertices=3)
 
     def release(self) -> None:

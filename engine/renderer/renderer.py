@@ -1,8 +1,10 @@
 """The renderer facade: a posed avatar in, an RGB image out.
 
-Every frame is drawn into the renderer's own multisampled framebuffer and resolved, whether
-the context is headless or a window's; a window then just shows the resolved image. That is
-why headless and windowed output are the same pixels.
+Frames for files (`render`) are drawn only where the avatar can be and pasted over a picture
+of the background (patch.py). A window's frames (`draw`, `present`) are drawn whole into the
+renderer's own multisampled framebuffer and resolved, whether the context is headless or a
+window's; a window then just shows the resolved image. Both give the same pixels, so headless
+and windowed output agree.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from .gpu_avatar import Draw, GpuAvatar
 from .lighting import LightRig
 from .materials import Materials
 from .morphs import morph_mode as default_morph_mode
+from .patch import Patch
 from .platform import HeadlessPlatform
 from .programs import Programs
 from .screen_bounds import ScreenBounds
 from .shaders import set_uniforms
+from .targets import Targets
 
 
 class Renderer:
@@ -90,26 +94,14 @@ class Renderer:
         self.size = (int(size[0]), int(size[1]))
         self.camera.aspect = self.size[0] / self.size[1]
         self.samples = min(int(self.msaa), self.ctx.max_samples)
-        if self.samples > 1:
-            self._target = self.ctx.framebuffer(
-                self.ctx.renderbuffer(self.size, 4, samples=self.samples),
-                self.ctx.depth_renderbuffer(self.size, samples=self.samples),
-            )
-            # Colour only: resolving depth too would cost a third more and nothing reads it.
-            self._resolved = self.ctx.framebuffer(self.ctx.renderbuffer(self.size, 4))
-        else:
-            self._target = self._resolved = self.ctx.framebuffer(
-                self.ctx.renderbuffer(self.size, 4), self.ctx.depth_renderbuffer(self.size)
-            )
+        self._frame = Targets(self.ctx, self.size, self.samples)
         self.background = Background(self.ctx, self._background_spec, self.size)
+        self.background.draw(self._frame.resolved)
+        self._patch = Patch(self.ctx, self.samples, _pixels(self._frame.resolved).copy())
 
     def _release_targets(self) -> None:
-        fbos = {self._target, self._resolved}
-        for fbo in fbos:
-            for attachment in (*fbo.color_attachments, fbo.depth_attachment):
-                if attachment is not None:
-                    attachment.release()
-            fbo.release()
+        self._frame.release()
+        self._patch.release()
         self.background.release()
 
     # -- drawing ---------------------------------------------------------------------------
@@ -119,11 +111,17 @@ class Renderer:
         m = pose.world[draw.node] if draw.skin is None else pose.skin_matrices[draw.skin][draw.anchor]
         return float((view @ m @ np.append(draw.centroid, 1.0))[2])
 
-    def draw(self, pose: Pose) -> moderngl.Framebuffer:
-        """Draws `pose` and returns the resolved (single-sample) framebuffer."""
+    def screen_rect(self, pose: Pose) -> tuple[int, int, int, int]:
+        """Where on screen the avatar can be in `pose`: (x, y, width, height) in GL pixels
+        (origin bottom left), conservative; the whole frame when that cannot be bounded."""
+        rect = self._bounds.rect(self.gpu.draws, pose, self.camera.view_projection(), np.array(self.size))
+        return (0, 0, *self.size) if rect is None else rect
+
+    def _draw_scene(self, fbo: moderngl.Framebuffer, pose: Pose, offset: tuple[int, int] = (0, 0)) -> None:
+        """Background and avatar into `fbo`, whose origin lies at `offset` in the frame."""
         ctx, cam = self.ctx, self.camera
         self.gpu.sync(pose)
-        self.background.draw(self._target)
+        self.background.draw(fbo, offset)
         view = cam.view()
         view_proj = cam.projection() @ view
         frame_uniforms = dict(u_view_proj=view_proj, u_camera_position=cam.position)
@@ -154,29 +152,37 @@ class Renderer:
             ctx.front_face = "cw" if mirrored else "ccw"
             if i in blend:
                 ctx.enable(moderngl.BLEND)
-                self._target.depth_mask = False
+                fbo.depth_mask = False
             vao.render(moderngl.TRIANGLES)
             if i in blend:
                 ctx.disable(moderngl.BLEND)
-                self._target.depth_mask = True
+                fbo.depth_mask = True
         ctx.disable(moderngl.CULL_FACE)
         ctx.front_face = "ccw"
-        if self._target is not self._resolved:
+
+    def draw(self, pose: Pose) -> moderngl.Framebuffer:
+        """Draws `pose` over the whole frame and returns the resolved (single-sample) framebuffer."""
+        self._draw_scene(self._frame.draw, pose)
+        if self._frame.multisampled:
             # Resolve only where the avatar can be; the rest of the frame is background.
-            rect = self._bounds.rect(self.gpu.draws, pose, view_proj, np.array(self.size))
-            self.background.draw(self._resolved)
-            self._resolved.scissor = rect
-            self._resolved.use()
-            ctx.copy_framebuffer(self._resolved, self._target)
-            self._resolved.scissor = None
-            self._resolved.use()
-        return self._resolved
+            self.background.draw(self._frame.resolved)
+            self._frame.resolve(self.screen_rect(pose))
+        return self._frame.resolved
 
     def render(self, pose: Pose) -> np.ndarray:
-        """The frame as (height, width, 3) uint8 sRGB, top row first."""
-        fbo = self.draw(pose)
-        data = fbo.read(components=3, alignment=1)
-        return np.frombuffer(data, np.uint8).reshape(self.size[1], self.size[0], 3)[::-1].copy()
+        """The frame as (height, width, 3) uint8 sRGB, top row first. Only the rectangle the
+        avatar can cover is drawn (patch.py); the pixels are those of `render_full_frame`, but
+        for a rare multisample edge sample."""
+        rect = self.screen_rect(pose)
+        if rect[2] == 0 or rect[3] == 0:  # nothing on screen
+            return self._patch.backdrop.copy()
+        self._draw_scene(self._patch.target(rect), pose, rect[:2])
+        return self._patch.image()
+
+    def render_full_frame(self, pose: Pose) -> np.ndarray:
+        """`render` drawn over the whole frame, as a window shows it: the reference that the
+        patch path is tested and timed against."""
+        return _pixels(self.draw(pose)).copy()
 
     def present(self, screen: moderngl.Framebuffer, pose: Pose) -> None:
         """Draws `pose` and copies it to a window's framebuffer (same size)."""
@@ -189,7 +195,7 @@ class Renderer:
         prog = self.programs.capture(draw.defines)
         width = 6 if "HAS_NORMALS" in draw.defines else 3
         self.gpu.sync(pose)
-        self._target.use()  # a headless context has no default framebuffer; GL wants one bound
+        self._frame.draw.use()  # a headless context has no default framebuffer; GL wants one bound
         vao = self.gpu.bind_draw(prog, draw, pose)
         captured = self.ctx.buffer(reserve=draw.gpu.index_count * width * 4)
         vao.transform(captured, moderngl.POINTS)
@@ -224,3 +230,10 @@ class Renderer:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _pixels(fbo: moderngl.Framebuffer) -> np.ndarray:
+    """`fbo` as (height, width, 3) uint8, top row first (a read-only view: GL rows run bottom
+    to top)."""
+    width, height = fbo.size
+    return np.frombuffer(fbo.read(components=3, alignment=1), np.uint8).reshape(height, width, 3)[::-1]

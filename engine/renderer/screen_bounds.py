@@ -1,11 +1,12 @@
-"""A conservative screen rectangle around the posed avatar, so the multisample resolve (a
-third of a 720p frame's cost on llvmpipe) only touches the pixels the avatar can cover.
+"""A conservative screen rectangle around the posed avatar, so that a frame is only drawn,
+resolved and read back where the avatar can be (see patch.py).
 
 Per draw, bind-pose boxes are computed once: for a skinned primitive one box per joint, over
-every vertex that joint influences, grown by the farthest its morph targets can push a
-vertex. A skinned vertex is a weighted mean of its joints' transforms of it, so it stays
-inside the union of those joints' transformed boxes; projecting the corners of all boxes
-bounds the avatar on screen.
+every vertex that joint influences, each vertex grown by the farthest its own morph targets
+can push it (weights in [0, 1]). Growing per vertex, not by the whole mesh's largest deltas,
+keeps the boxes tight: a face's 52 targets each move a few vertices. A skinned vertex is a
+weighted mean of its joints' transforms of it, so it stays inside the union of those joints'
+transformed boxes; projecting the corners of all boxes bounds the avatar on screen.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from .gpu_avatar import Draw
 _CORNERS = np.array([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)], float)
 
 
-def _box(points: np.ndarray, grow_lo: np.ndarray, grow_hi: np.ndarray) -> np.ndarray:
-    """(8, 4) homogeneous corners of the points' box, grown per axis."""
-    lo, hi = points.min(0) + grow_lo, points.max(0) + grow_hi
+def _box(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """(8, 4) homogeneous corners of the box around per-vertex extents `lo`, `hi` (N, 3)."""
+    lo, hi = lo.min(0), hi.max(0)
     return np.c_[lo + _CORNERS * (hi - lo), np.ones(8)]
 
 
@@ -29,17 +30,18 @@ class ScreenBounds:
         self._boxes = []  # per draw: list of (joint or None, corners (8, 4))
         for d in draws:
             prim = d.gpu.prim
-            grow_lo, grow_hi = np.zeros(3), np.zeros(3)
+            lo = prim.positions.astype(np.float64)
+            hi = lo.copy()
             for t in prim.targets:
-                grow_lo += np.minimum(t.positions.min(0), 0.0)
-                grow_hi += np.maximum(t.positions.max(0), 0.0)
+                lo += np.minimum(t.positions, 0.0)
+                hi += np.maximum(t.positions, 0.0)
             if d.skin is None:
-                self._boxes.append([(None, _box(prim.positions, grow_lo, grow_hi))])
+                self._boxes.append([(None, _box(lo, hi))])
                 continue
             boxes = []
             for j in np.unique(prim.joints[prim.weights > 0]):
                 influenced = np.any((prim.joints == j) & (prim.weights > 0), axis=1)
-                boxes.append((int(j), _box(prim.positions[influenced], grow_lo, grow_hi)))
+                boxes.append((int(j), _box(lo[influenced], hi[influenced])))
             self._boxes.append(boxes)
 
     def rect(self, draws: list[Draw], pose: Pose, view_proj: np.ndarray, size) -> tuple[int, int, int, int] | None:

@@ -228,6 +228,7 @@ class WindowSink:
         ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND)
         self._panel.use(0)
         self._panel_program["u_image"] = 0
+        self._panel_program["u_offset"] = (-width, 0)  # texels by screen pixel; the panel starts at x = width
         self._panel_vao.render(moderngl.TRIANGLES, vertices=3)
         ctx.viewport = (0, 0, width + size[0], height)
 
