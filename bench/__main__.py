@@ -14,6 +14,7 @@ QUICK = (
     ("webcam", ["--seconds", "4"]),
     ("speech", []),
     ("overlay", []),
+    ("speak", ["--utterances", "2"]),
 )
 
 if __name__ == "__main__":
