@@ -80,3 +80,28 @@ def test_alignments_with_a_pause_over_speech_are_rejected():
     audio = (0.3 * np.sin(2 * np.pi * 150 * t) * ((t < 0.8) | (t > 1.4))).astype(np.float32)
     assert _pauses_are_quiet(audio, [("aa", 0.0, 0.8), ("pau", 0.8, 1.4), ("aa", 1.4, 2.0)])
     assert not _pauses_are_quiet(audio, [("pau", 0.0, 0.8), ("aa", 0.8, 1.4), ("pau", 1.4, 2.0)])
+
+
+def test_piper_tokens_fold_into_timed_phones():
+    from engine.drivers.audio.data.piper import phones_from_alignment
+
+    tokens = [("^", 0.0, 0.1), ("b", 0.1, 0.15), ("ˈ", 0.15, 0.2), ("ɑ", 0.2, 0.3), ("ː", 0.3, 0.35),
+              ("b", 0.35, 0.4), (" ", 0.4, 0.5), ("m", 0.5, 0.6), (",", 0.6, 0.7), (" ", 0.7, 0.9),
+              ("i", 0.9, 1.0), ("$", 1.0, 1.1)]
+    phones = phones_from_alignment(tokens)
+    assert [p for p, _, _ in phones] == ["_", "b", "ɑ", "b", "m", "_", "i", "_"]
+    np.testing.assert_allclose([s for _, s, _ in phones], [0.0, 0.1, 0.15, 0.35, 0.45, 0.6, 0.9, 1.0])
+    np.testing.assert_allclose([e for _, _, e in phones], [0.1, 0.15, 0.35, 0.45, 0.6, 0.9, 1.0, 1.1])
+
+
+def test_piper_voice_gives_phones_that_tile_the_audio():
+    from engine.drivers.audio.data import piper
+    from engine.drivers.audio.visemes import to_visemes
+
+    if not piper.installed():
+        pytest.skip("piper, its voice and onnx are not installed")
+    audio, rate, phones = piper.synth("Bob bought a big map, then we walked home.")
+    assert abs(phones[-1][2] - len(audio) / rate) < 1e-6
+    assert all(a[2] == b[1] for a, b in zip(phones, phones[1:]))
+    visemes, _ = to_visemes("ipa", [p for p, _, _ in phones])
+    assert visemes.count("PP") == 7 and visemes[0] == visemes[-1] == "sil"

@@ -27,6 +27,14 @@ def _voiced(seconds=1.0, rate=RATE):
     return (0.3 * np.sign(np.sin(2 * np.pi * 130 * t)) * (np.sin(2 * np.pi * 2.5 * t) > 0)).astype(np.float32)
 
 
+def _speech(seconds: float) -> np.ndarray:
+    """Real (synthetic) speech, `seconds` long: espeak-ng saying a sentence full of open vowels."""
+    from engine.drivers.audio.tts import speak
+
+    x = speak("Bob and Tom ate a big apple, and papa laughed.", "en", "espeak")
+    return np.resize(x, int(RATE * seconds)).astype(np.float32)
+
+
 def _wav(tmp_path, data, rate=RATE, name="x.wav"):
     path = tmp_path / name
     wavfile.write(path, rate, data)
@@ -34,7 +42,7 @@ def _wav(tmp_path, data, rate=RATE, name="x.wav"):
 
 
 def test_source_registers_and_owns_the_mouth_and_brow_raises(tmp_path):
-    path = _wav(tmp_path, (_voiced(1.5) * 32767).astype(np.int16))
+    path = _wav(tmp_path, (_speech(1.5) * 32767).astype(np.int16))
     src = open_source(f"audio:{path}")
     assert src.duration == pytest.approx(1.5)
     assert src.rule.priority == 30 and not src.rule.head
@@ -59,7 +67,7 @@ def test_unknown_option_and_missing_name_are_refused():
 def test_degenerate_signals_give_a_face_at_rest_or_sensible_motion(tmp_path, make):
     x = {"silence": np.zeros(RATE, np.float32),
          "dc": np.full(RATE, 0.5, np.float32),
-         "clipped": np.clip(_voiced() * 20, -1, 1)}[make]
+         "clipped": np.clip(_speech(1.0) * 20, -1, 1)}[make]
     src = open_source(f"audio:{_wav(tmp_path, x)}")
     ap = np.array([aperture(src.frame_at(k / 60).weights) for k in range(60)])
     if make == "clipped":

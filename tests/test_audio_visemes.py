@@ -49,3 +49,14 @@ def test_pose_apertures_rank_as_the_mouth_does():
     assert ap["O"] > ap["U"] and ap["E"] > ap["I"]
     assert pose_matrix()[VISEMES.index("U"), arkit.INDEX["mouthPucker"]] > 0.5
     assert np.isclose(aperture(np.zeros(arkit.COUNT)), 0)
+
+
+def test_piper_ipa_phones():
+    from engine.drivers.audio.visemes import IPA
+
+    assert set(IPA.values()) == set(VISEMES)
+    visemes, opens = to_visemes("ipa", ["b", "ɑ", "θ", "ʃ", "ɹ", "ʊ", "_"])
+    assert visemes == ["PP", "aa", "TH", "CH", "RR", "U", "sil"]
+    assert opens == [False, True, False, False, False, False, False]
+    with pytest.raises(ValueError, match="no viseme"):
+        to_visemes("ipa", ["ʘ"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 
@@ -71,9 +72,9 @@ def _clips(utts):
             yield (voice, a.lang, *join((a.audio, a.segments), (b.audio, b.segments), 0.6))
 
 
-def evaluate(limit: int | None = None) -> dict[str, dict[str, dict[str, float]]]:
+def evaluate(limit: int | None = None, weights: Path | None = None) -> dict[str, dict[str, dict[str, float]]]:
     """{clip set: {method: {metric: value}}} over the held-out voices."""
-    net = load_net()
+    net = load_net(weights) if weights is not None else load_net()
     try:
         import pocketsphinx  # noqa: F401
 
@@ -101,8 +102,9 @@ def evaluate(limit: int | None = None) -> dict[str, dict[str, dict[str, float]]]
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--limit", type=int, default=None, help="clips per held-out voice")
+    p.add_argument("--weights", type=Path, default=None, help="a net other than the shipped one")
     args = p.parse_args()
-    results = evaluate(args.limit)
+    results = evaluate(args.limit, args.weights)
     keys = list(GOALS)
     print(f"{'clips':28} {'method':10} " + " ".join(f"{k:>12}" for k in keys))
     print(f"{'goal':28} {'':10} " + " ".join(f"{GOALS[k]:>12}" for k in keys))

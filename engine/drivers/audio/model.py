@@ -47,14 +47,19 @@ class SpeechNet(nn.Module):
         self.gru = nn.GRU(hidden, hidden, batch_first=True)
         self.out = nn.Linear(hidden, len(DRIVEN))
 
-    def forward(self, logmel: torch.Tensor, state=None):
-        """logmel: (B, T, 80) -> (B, T, driven channels) in [0, 1], and the state to continue from."""
+    def encode(self, logmel: torch.Tensor, state=None):
+        """logmel: (B, T, 80) -> the GRU's features (B, T, hidden), and the state to continue from."""
         c1, c2, h = state if state is not None else (None, None, None)
         x = ((logmel - self.mean) / self.std).transpose(1, 2)
         x, c1 = self.conv1(x, c1)
         x, c2 = self.conv2(torch.relu(x), c2)
         y, h = self.gru(torch.relu(x).transpose(1, 2), h)
-        return torch.sigmoid(self.out(y)), (c1, c2, h)
+        return y, (c1, c2, h)
+
+    def forward(self, logmel: torch.Tensor, state=None):
+        """logmel: (B, T, 80) -> (B, T, driven channels) in [0, 1], and the state to continue from."""
+        y, state = self.encode(logmel, state)
+        return torch.sigmoid(self.out(y)), state
 
 
 def load(path: Path = WEIGHTS) -> SpeechNet:

