@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from engine import arkit
+from engine.drivers.audio.source import AudioSource
 from engine.drivers.audio.visemes import aperture
 from engine.pipeline import Pipeline
 from engine.rig.rig import eye_angles
@@ -29,6 +30,11 @@ def take():
     times = np.arange(0, track.duration, 1 / FPS)
     frames = [pipeline.step(float(t)) for t in times]
     return script, track, times, frames
+
+
+def performance(script, track) -> Performance:
+    speech = track.speech_16k()
+    return Performance(script, track, speech, AudioSource(speech))
 
 
 def weights(frames, name):
@@ -81,7 +87,7 @@ def test_look_left_turns_head_and_eyes_to_the_viewers_left_for_its_sentence(take
 def test_nods_follow_the_speech_and_stop_in_silence():
     script = parse('+++\nvoice = "espeak"\n+++\nOne two three four five six seven. [pause 3s] Eight nine ten.')
     track = build(script, start=0.5)
-    perf = Performance(script, track, track.speech_16k())
+    perf = performance(script, track)
     assert len(perf.beats) >= 3
     for time, _ in perf.beats:
         assert any(p.start - 0.05 <= time <= p.end + 0.05 for p in track.placed)
@@ -93,7 +99,7 @@ def test_nods_follow_the_speech_and_stop_in_silence():
 
 def test_an_emphasised_word_raises_the_brows_near_its_time(take):
     script, track, times, frames = take
-    perf = Performance(script, track, track.speech_16k())
+    perf = performance(script, track)
     (when,) = perf.emphasis
     placed = next(p for p in track.placed if p.utterance.emphasis)
     assert placed.start < when < placed.end
@@ -105,12 +111,11 @@ def test_an_emphasised_word_raises_the_brows_near_its_time(take):
 def test_the_performance_is_seeded():
     script = parse(SCRIPT)
     track = build(script)
-    speech = track.speech_16k()
-    a, b = Performance(script, track, speech), Performance(script, track, speech)
+    a, b = performance(script, track), performance(script, track)
     heads = [(a.gesture(t).head_rotation, b.gesture(t).head_rotation) for t in np.arange(0, track.duration, 0.5)]
     assert all(np.allclose(x, y) for x, y in heads)
     script.settings.seed += 1
-    c = Performance(script, track, speech)
+    c = performance(script, track)
     assert not all(np.allclose(a.gesture(t).head_rotation, c.gesture(t).head_rotation)
                    for t in np.arange(1, track.duration, 0.5))
 
@@ -130,3 +135,14 @@ def test_each_subtitle_starts_within_100_ms_of_its_speech(take):
         assert cue.end > cue.start
     for a, b in zip(cues, cues[1:]):
         assert a.end <= b.start
+
+
+def test_the_gestures_carry_the_speech_nets_pitch_accent_brows(take):
+    script, track, _, _ = take
+    perf = performance(script, track)
+    times = np.arange(0, track.duration, 0.02)
+    inner = arkit.INDEX["browInnerUp"]
+    voice = np.array([(f.weights[inner] if (f := perf.voice.frame_at(t)) is not None else 0.0) for t in times])
+    gesture = np.array([perf.gesture(t).weights[inner] for t in times])
+    assert voice.max() > 0.05, "the speech has pitch accents to follow"
+    assert np.all(gesture >= voice - 1e-6)

@@ -10,7 +10,7 @@ saccades) and the speech net above (the mouth):
   the mouth in a pause and never fights a p, b or m.
 - a gesture layer at priority 20 for the head and brows: a slow sway, a new attitude for each
   sentence, small nods on the stressed syllables (found as peaks of the speech's loudness),
-  brow raises on pitch accents (drivers/audio/prosody.py), a larger nod with a brow raise on
+  the speech net's brow raises on pitch accents (its layer keeps to the mouth), a larger nod with a brow raise on
   emphasised words, a lift at questions, and the looks.
 
 Everything is a function of time, seeded by the script: the same script gives the same video.
@@ -27,7 +27,7 @@ from scipy.signal import find_peaks
 
 from .. import arkit
 from ..drivers.audio.features import FRAME_RATE, SAMPLE_RATE
-from ..drivers.audio.prosody import BROWS as PROSODY_BROWS, brow_curves
+from ..drivers.audio.prosody import BROWS as PROSODY_BROWS
 from ..drivers.synthetic import FunctionSource
 from ..expressions import EXPRESSIONS, OVERRIDES
 from ..frame import FaceFrame
@@ -84,8 +84,10 @@ def bump(x: float) -> float:
 
 
 class Performance:
-    def __init__(self, script: Script, track: Soundtrack, speech_16k: np.ndarray):
-        self.script, self.track = script, track
+    def __init__(self, script: Script, track: Soundtrack, speech_16k: np.ndarray, voice):
+        """`voice`: the speech net's source over the same speech (an AudioSource), whose brow
+        raises on pitch accents the gestures take over."""
+        self.script, self.track, self.voice = script, track, voice
         spans = track.sentence_spans()
         self.expressions: dict[str, list[Span]] = {}
         self.looks: list[tuple[str, Span]] = []
@@ -100,7 +102,6 @@ class Performance:
                            (spans[k] for k in sorted(spans))]
         self._phases = rng.uniform(0, 2 * math.pi, (3, 2))
         self.beats = syllable_beats(speech_16k, [(p.start, p.end) for p in track.placed])
-        self._prosody = brow_curves(speech_16k)  # (frames, 3) raises on pitch accents
         self.emphasis = self._emphasis_times()
         self.questions = [p.end for p in track.placed if p.utterance.text.rstrip().endswith(("?", "？"))]
 
@@ -165,9 +166,8 @@ class Performance:
     # parts ------------------------------------------------------------------------------------
 
     def _pitch_accents(self, t: float) -> np.ndarray:
-        if len(self._prosody) == 0:
-            return np.zeros(3)
-        return self._prosody[min(max(int(round(t * FRAME_RATE)), 0), len(self._prosody) - 1)]
+        frame = self.voice.frame_at(t)
+        return np.zeros(3) if frame is None else frame.weights[list(PROSODY_BROWS)]
 
     def _sway(self, t: float) -> np.ndarray:
         p = self._phases

@@ -89,7 +89,7 @@ def face_sources(script: Script, track: Soundtrack) -> list:
     speech = track.speech_16k()
     voice = AudioSource(speech, LayerRule("audio", priority=30, channels=channel_mask("mouth"), head=False))
     idle = FunctionSource(LayerRule("idle", priority=0), IdleMotion(script.settings.seed).frame)
-    return [idle, *Performance(script, track, speech).sources(), voice]
+    return [idle, *Performance(script, track, speech, voice).sources(), voice]
 
 
 def render(script: Script, out: str | Path, avatar: str | Path | None = None, size=None, msaa: int = 4,
