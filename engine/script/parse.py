@@ -50,7 +50,7 @@ MAX_PAUSE = 10.0
 GAPS = {"clause": 0.12, "sentence": 0.3, "paragraph": 0.65}
 #: A sentence longer than this (characters) is split at its commas into subtitle-sized utterances.
 LONG_SENTENCE = {"en": 84, "zh": 26}
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SENTENCE_END = {"en": re.compile(r"(?<=[.!?])[\"')\]]*\s+"), "zh": re.compile(r"(?<=[。！？!?])\s*"),
                  "any": re.compile(r"(?<=[.!?])[\"')\]]*\s+|(?<=[。！？])\s*")}
 _CLAUSE_END = {"en": re.compile(r"(?<=[,;:])\s+"), "zh": re.compile(r"(?<=[，；：,;])\s*")}
@@ -330,7 +330,7 @@ class _Builder:
         if not text.strip():
             return
         for start, end in _spans(text, _SENTENCE_END[lang or "any"]):
-            said = lang or ("zh" if _CJK.search(text[start:end]) else self.settings.language)
+            said = lang or ("zh" if CJK.search(text[start:end]) else self.settings.language)
             if voice is not None:
                 self._check_voice(voice, said, lines[start])
             for cstart, cend, last in self._clauses(text, start, end, said):

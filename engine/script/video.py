@@ -8,7 +8,6 @@ rules) and composites the branding over it, while ffmpeg encodes in parallel.
 
 from __future__ import annotations
 
-import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from ..drivers.audio.audio_file import write_wav
 from ..mixer import LayerRule, channel_mask
-from .parse import Script
+from .parse import CJK, Script
 from .performance import Performance
 from .soundtrack import RATE, Soundtrack, build
 
@@ -56,8 +55,7 @@ def branding(script: Script, track: Soundtrack):
 
     s = script.settings
     first = track.placed[0].start
-    chinese = re.compile(r"[\u3400-\u9fff]")
-    lang = "zh" if chinese.search(s.title + s.subtitle + s.name + s.role) else "en"
+    lang = "zh" if CJK.search(s.title + s.subtitle + s.name + s.role) else "en"
     return Branding(accent=s.accent, text_color=s.text_color, logo=s.logo, logo_corner=s.logo_corner,
                     name=s.name, role=s.role, lower_third=(first, first + LOWER_THIRD),
                     title=s.title, subtitle=s.subtitle, title_seconds=s.title_seconds if s.title else 0.0, lang=lang)
