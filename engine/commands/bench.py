@@ -13,6 +13,8 @@ BENCHES = {
     "soak": "bench.soak",
     "webcam": "bench.webcam",
     "speech": "bench.speech",
+    "overlay": "bench.overlay",
+    "speak": "bench.speak",
 }
 
 
