@@ -392,26 +392,15 @@ class _Builder:
                     open_star = None
                 while i + 1 < len(chars) and chars[i + 1][0] == "*":  # **strong** reads as *emphasis*
                     i += 1
+            elif c in " \t":
+                if not out or out[-1] != " ":  # runs of blanks (a cue taken out between two) read as one
+                    out.append(" "), lines.append(line)
             else:
                 out.append(c), lines.append(line)
             i += 1
         if open_star is not None:
             self.problems.append((chars[0][1], "an *emphasis is never closed with *"))
-        text = re.sub(r"[ \t]+", " ", "".join(out))
-        if len(text) != len(out):  # collapse runs of spaces, keeping offsets in step
-            keep = [k for k in range(len(out)) if not (out[k] == " " and k > 0 and out[k - 1] == " ")]
-            remap = {old: new for new, old in enumerate(keep)}
-            remap[len(out)] = len(keep)
-            lines = [lines[k] for k in keep]
-
-            def moved(k):
-                while k not in remap:
-                    k += 1
-                return remap[k]
-
-            marks = [(moved(o), *rest) for o, *rest in marks]
-            emphasis = [(moved(a), moved(b)) for a, b in emphasis]
-        return text, lines, marks, emphasis, lang, voice
+        return "".join(out), lines, marks, emphasis, lang, voice
 
     def _cue(self, body: str, line: int):
         words = body.split()

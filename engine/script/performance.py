@@ -18,6 +18,7 @@ Everything is a function of time, seeded by the script: the same script gives th
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -29,10 +30,9 @@ from .. import arkit
 from ..drivers.audio.features import FRAME_RATE, SAMPLE_RATE
 from ..drivers.audio.prosody import BROWS as PROSODY_BROWS
 from ..drivers.synthetic import FunctionSource
-from ..expressions import EXPRESSIONS, OVERRIDES
 from ..frame import FaceFrame
 from ..idle import smoothstep
-from ..mixer import LayerRule, channel_mask
+from ..mixer import LayerRule, channel_mask, preset_frame, preset_rule
 from ..rig.rig import set_look
 from ..rig.transforms import quat_from_euler
 from .parse import Script
@@ -116,15 +116,14 @@ class Performance:
 
     @staticmethod
     def expression_rule(name: str) -> LayerRule:
-        owned = channel_mask(list(EXPRESSIONS[name])) & ~ARTICULATORS
-        return LayerRule(f"cue:{name}", priority=40, channels=owned, head=False, **OVERRIDES.get(name, {}))
+        """The preset's own rule (its channels and override rules), less the articulators."""
+        rule = preset_rule(name, priority=40)
+        return dataclasses.replace(rule, channels=rule.channels & ~ARTICULATORS)
 
-    def _expression_face(self, name: str, spans: list[Span]):
-        base = FaceFrame.from_named(0.0, EXPRESSIONS[name])
-
+    @staticmethod
+    def _expression_face(name: str, spans: list[Span]):
         def face(t: float) -> FaceFrame:
-            level = min(1.0, max(span.level(t) for span in spans))
-            return FaceFrame(t, base.weights, base.mask, source=f"cue:{name}", confidence=level)
+            return preset_frame(name, t, min(1.0, max(span.level(t) for span in spans)))
 
         return face
 

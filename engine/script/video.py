@@ -32,9 +32,15 @@ class Result:
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
 
 
-def speech_start(script: Script) -> float:
+def title_seconds(script: Script) -> float:
+    """How long the title card shows: 0 without a title."""
     s = script.settings
-    return s.title_seconds + TITLE_GAP if s.title and s.title_seconds > 0 else 0.5
+    return s.title_seconds if s.title else 0.0
+
+
+def speech_start(script: Script) -> float:
+    card = title_seconds(script)
+    return card + TITLE_GAP if card > 0 else 0.5
 
 
 def subtitle_cues(track: Soundtrack) -> list:
@@ -58,7 +64,7 @@ def branding(script: Script, track: Soundtrack):
     lang = "zh" if CJK.search(s.title + s.subtitle + s.name + s.role) else "en"
     return Branding(accent=s.accent, text_color=s.text_color, logo=s.logo, logo_corner=s.logo_corner,
                     name=s.name, role=s.role, lower_third=(first, first + LOWER_THIRD),
-                    title=s.title, subtitle=s.subtitle, title_seconds=s.title_seconds if s.title else 0.0, lang=lang)
+                    title=s.title, subtitle=s.subtitle, title_seconds=title_seconds(script), lang=lang)
 
 
 def background(script: Script):
