@@ -1,6 +1,7 @@
-"""The speech net against the loudness baseline, measured in the same run on one thread:
-offline speed in multiples of real time, compute per 10 ms hop when streaming, the
-algorithmic latency (lookahead) and peak memory; and the speed and peak memory of lip-syncing
+"""The speech net against both baselines (loudness flapping; pocketsphinx phone recognition
+where the speech-data extra is installed), measured in the same run on one thread: offline
+speed in multiples of real time, compute per 10 ms hop when streaming, the algorithmic latency
+(lookahead) and peak memory; and the speed and peak memory of lip-syncing
 a long 48 kHz WAV file (mouth and brows), streamed block by block as `audio:` does, against
 decoding it whole first.
 
@@ -20,7 +21,7 @@ import numpy as np
 import torch
 
 from engine.drivers.audio.audio_file import read_audio
-from engine.drivers.audio.baselines import loudness_jaw
+from engine.drivers.audio.baselines import loudness_jaw, phone_recognition
 from engine.drivers.audio.features import HOP, SAMPLE_RATE
 from engine.drivers.audio.model import LOOKAHEAD_S, load
 from engine.drivers.audio.source import AudioSource
@@ -64,7 +65,14 @@ def main(argv=None) -> None:
     net = load()
     infer(audio[:SAMPLE_RATE], net)  # warm up
     rows = {"net": lambda a: infer(a, net), "loudness": loudness_jaw}
-    print(f"{args.seconds:.0f} s of audio, 1 thread; peak memory is Python allocations (tracemalloc)")
+    try:
+        import pocketsphinx  # noqa: F401
+
+        rows["phones"] = phone_recognition
+    except ImportError:
+        print("(phones baseline skipped: pip install pocketsphinx, the speech-data extra)")
+    print(f"{args.seconds:.0f} s of audio, 1 thread; peak memory is Python allocations (tracemalloc; "
+          "pocketsphinx's own C allocations are not in it)")
     for name, fn in rows.items():
         seconds, peak = _timed(fn, audio)
         print(f"  {name:9} offline {args.seconds / seconds:8.0f}x real time   peak {peak / 2**20:7.1f} MiB")
@@ -77,7 +85,10 @@ def main(argv=None) -> None:
         times.append(time.perf_counter() - start)
     times = np.array(times[50:]) * 1000
     print(f"  net streaming: {np.median(times):.3f} ms per 10 ms hop (p99 {np.percentile(times, 99):.3f} ms)")
-    print(f"  lookahead: net {LOOKAHEAD_S * 1000:.0f} ms, loudness baseline 25 ms (its window)")
+    print("  baselines streaming: none as written (loudness takes its reference level from the whole clip, "
+          "phones decodes whole utterances)")
+    print(f"  lookahead: net {LOOKAHEAD_S * 1000:.0f} ms, loudness baseline 25 ms (its window), "
+          "phones baseline the whole utterance")
     with tempfile.TemporaryDirectory() as folder:
         path = _write_wav(Path(folder) / "long.wav", args.file_minutes * 60)
         decoded = int(args.file_minutes * 60) * SAMPLE_RATE * 4

@@ -64,11 +64,13 @@ def test_telephone_removes_the_high_band():
 @needs_espeak
 def test_tiny_corpus_builds_and_loads(tmp_path):
     pytest.importorskip("pypinyin")
+    from engine.drivers.audio.data import festival
     from engine.drivers.audio.data.corpus import VOICES, build, load
 
     build(tmp_path, scale=0.001, real_speech=False)
     train, held = load("train", tmp_path), load("heldout", tmp_path)
-    assert {u.voice for u in held} == {v.key for v in VOICES if v.split == "heldout"}
+    assert {u.voice for u in held} == {v.key for v in VOICES if v.split == "heldout"
+                                       and (v.engine != "festival" or festival.installed(v.name))}
     assert not {u.voice for u in train} & {u.voice for u in held}
     assert all(u.audio.dtype == np.float32 and u.segments for u in train + held)
 
@@ -105,3 +107,61 @@ def test_piper_voice_gives_phones_that_tile_the_audio():
     assert all(a[2] == b[1] for a, b in zip(phones, phones[1:]))
     visemes, _ = to_visemes("ipa", [p for p, _, _ in phones])
     assert visemes.count("PP") == 7 and visemes[0] == visemes[-1] == "sil"
+
+
+needs_festival = pytest.mark.skipif(shutil.which("festival") is None, reason="festival is not installed")
+
+
+@needs_festival
+@pytest.mark.parametrize("voice", ["kal", "slt_hts"])
+def test_festival_phones_tile_the_audio_at_any_rate(voice):
+    from engine.drivers.audio.data import festival
+
+    if not festival.installed(voice):
+        pytest.skip(f"festival voice {voice} is not installed")
+    lengths = []
+    for stretch in (0.8, 1.3):
+        audio, rate, phones = festival.synth("Bob may move.", voice, stretch)
+        assert [p for p, _, _ in phones if p != "pau"] == ["b", "aa", "b", "m", "ey", "m", "uw", "v"]
+        assert all(a[2] == pytest.approx(b[1]) for a, b in zip(phones, phones[1:]))
+        assert phones[-1][2] == pytest.approx(len(audio) / rate, abs=0.05)
+        lengths.append(phones[-1][2])
+    assert lengths[1] > 1.3 * lengths[0]
+
+
+@needs_festival
+def test_festival_diphone_pitch_follows_the_semitones():
+    from engine.drivers.audio.audio_file import resample_to_16k
+    from engine.drivers.audio.data import festival
+    from engine.drivers.audio.prosody import pitch_track
+
+    if not festival.installed("kal"):
+        pytest.skip("festival voice kal is not installed")
+    medians = []
+    for semitones in (-3.0, 4.0):
+        audio, rate, _ = festival.synth("The rainbow is a division of white light into many beautiful colors.", "kal", 1.0, semitones)
+        f0, _ = pitch_track(resample_to_16k(audio, rate))
+        medians.append(np.median(f0[f0 > 0]))
+    assert 12 * np.log2(medians[1] / medians[0]) == pytest.approx(7.0, abs=1.0)
+
+
+def test_festival_rejects_an_unknown_voice():
+    from engine.drivers.audio.data import festival
+
+    with pytest.raises(ValueError, match="festival voice 'nobody'"):
+        festival.synth("hello", "nobody")
+
+
+@needs_flite
+@needs_espeak
+def test_a_rebuild_keeps_voices_built_alike(tmp_path):
+    pytest.importorskip("pypinyin")
+    from engine.drivers.audio.data.corpus import build, load
+
+    build(tmp_path, scale=0.001, real_speech=False)
+    first = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.npz")}
+    build(tmp_path, scale=0.001, real_speech=False)
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.npz")} == first
+    before = len(load("train", tmp_path))
+    build(tmp_path, scale=0.004, real_speech=False)  # a different recipe: every voice again
+    assert len(load("train", tmp_path)) > before

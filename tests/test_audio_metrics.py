@@ -1,9 +1,12 @@
 """The lip-sync metrics, on hand-made curves and on the coarticulation targets themselves."""
 
+import shutil
+
 import numpy as np
+import pytest
 
 from engine import arkit
-from engine.drivers.audio.baselines import loudness_jaw
+from engine.drivers.audio.baselines import LOUDNESS_GAIN, fit_loudness_gain, loudness_jaw
 from engine.drivers.audio.coarticulation import FPS, Segment, curves
 from engine.drivers.audio.metrics import (bilabial_closures, jitter, macro_f1, open_vowel_jaw, pauses, silence_rest,
                                           viseme_classes)
@@ -52,5 +55,31 @@ def test_loudness_baseline_only_moves_the_jaw():
     t = np.arange(16000) / 16000
     y = loudness_jaw((0.3 * np.sin(2 * np.pi * 150 * t) * (t > 0.5)).astype(np.float32))
     jaw = y[:, arkit.INDEX["jawOpen"]]
-    assert jaw[:40].max() < 0.05 and jaw[70:].min() > 0.4
+    assert jaw[:40].max() < 0.05 and jaw[70:].min() > 0.8 * LOUDNESS_GAIN
     assert np.count_nonzero(y.any(axis=0)) == 1
+
+
+@pytest.mark.skipif(shutil.which("flite") is None, reason="flite is not installed")
+def test_loudness_gain_fit_is_the_least_squares_one():
+    from engine.drivers.audio.data import flite
+    from engine.drivers.audio.audio_file import resample_to_16k
+    from engine.drivers.audio.targets import target_curves
+    from engine.drivers.audio.visemes import to_visemes
+
+    pairs = []
+    for text in ("Bob may move.", "Far away, the tall father sang a song."):
+        audio, rate, phones = flite.synth(text, "slt")
+        visemes, opens = to_visemes("arpabet", [p for p, _, _ in phones])
+        pairs.append((resample_to_16k(audio, rate), [Segment(v, s, e, o) for v, o, (_, s, e) in zip(visemes, opens, phones)]))
+    gain = fit_loudness_gain(pairs)
+
+    def error(g):
+        total = 0.0
+        for audio, segments in pairs:
+            jaw = loudness_jaw(audio, g)[:, arkit.INDEX["jawOpen"]]
+            target = target_curves(audio, segments)[:, arkit.INDEX["jawOpen"]]
+            total += float(((jaw - target[: len(jaw)]) ** 2).sum())
+        return total
+
+    assert 0.05 < gain < 1.0
+    assert error(gain) < min(error(0.9 * gain), error(1.1 * gain))

