@@ -165,3 +165,4 @@ def test_a_rebuild_keeps_voices_built_alike(tmp_path):
     before = len(load("train", tmp_path))
     build(tmp_path, scale=0.004, real_speech=False)  # a different recipe: every voice again
     assert len(load("train", tmp_path)) > before
+

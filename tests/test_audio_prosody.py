@@ -1,6 +1,10 @@
 """Prosody: the pitch tracker, and brow raises on pitch accents (never on a monotone or silence)."""
 
+import json
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -90,15 +94,31 @@ def test_at_most_one_raise_per_0_6_s_and_bigger_accents_raise_higher():
     assert LOW <= small < big <= HIGH
 
 
+_SAY = """
+import json, sys
+import numpy as np
+from engine.drivers.audio.data.espeak import Espeak
+audio, rate, phones = Espeak().synth(sys.argv[2], "en-us", pitch_range=int(sys.argv[3]))
+np.save(sys.argv[1] + ".npy", audio)
+open(sys.argv[1] + ".json", "w").write(json.dumps({"rate": rate, "phones": phones}))
+"""
+
+
 @pytest.fixture(scope="module")
-def espeak():
+def espeak(tmp_path_factory):
+    """Speech with espeak-ng's phone timings, each from a fresh process: the library keeps
+    intonation state between utterances, so what other tests spoke before would change it."""
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed")
-    from engine.drivers.audio.data.espeak import Espeak
+    folder = tmp_path_factory.mktemp("espeak")
 
     def say(text, pitch_range):
-        audio, rate, phones = Espeak().synth(text, "en-us", pitch_range=pitch_range)
-        return resample_to_16k(audio, rate), phones
+        base = str(folder / f"say{pitch_range}")
+        run = subprocess.run([sys.executable, "-c", _SAY, base, text, str(pitch_range)], capture_output=True, text=True)
+        if run.returncode:
+            raise ValueError(run.stderr.strip().splitlines()[-1])
+        meta = json.loads(Path(base + ".json").read_text())
+        return resample_to_16k(np.load(base + ".npy"), meta["rate"]), [tuple(p) for p in meta["phones"]]
 
     return say
 

@@ -32,7 +32,7 @@ _SMOOTHNESS = 20.0
 # Viseme sharpness: cross-entropy of the eval's nearest-pose classifier, made soft (distances
 # to the poses over a temperature), against the target curves' own class, so the curves commit
 # to a pose instead of averaging their neighbours; weighted towards the rarer classes.
-_CLASS_LOSS, _CLASS_TAU = 0.04, 0.02
+_CLASS_LOSS, _CLASS_TAU = 0.08, 0.02
 _KEEP = [k for k, c in enumerate(DRIVEN) if c != arkit.INDEX["mouthClose"]]
 _POSES_T = torch.from_numpy(pose_matrix()[:, list(DRIVEN)][:, _KEEP])
 # An auxiliary head, used only in training, reads the phone's viseme off the GRU's features.
@@ -45,6 +45,10 @@ _IGNORE = -100
 # pays a hinge above _JITTER_RATIO times the targets' (the eval's jitter ratio).
 _JITTER_LOSS, _JITTER_RATIO = 0.5, 0.8
 _MOUTH = [k for k, c in enumerate(DRIVEN) if c in set(arkit.MOUTH)]
+# Spread: a regression net hedges towards the mean where it is unsure, so rounded vowels come
+# out half-rounded and open vowels half-open; each channel's spread over the batch pays a hinge
+# where it falls short of the targets' spread.
+_SPREAD_LOSS = 0.05
 _CHANNEL_WEIGHT = np.ones(len(DRIVEN), np.float32)
 for _name, _w in (("jawOpen", 3.0), ("mouthClose", 3.0), ("mouthPucker", 2.0), ("mouthRollLower", 2.0)):
     _CHANNEL_WEIGHT[list(DRIVEN).index(arkit.INDEX[_name])] = _w
@@ -56,6 +60,20 @@ def _aperture_t(y: torch.Tensor) -> torch.Tensor:
     return (torch.relu(d["jawOpen"] - d["mouthClose"])
             + 0.5 * torch.maximum(d["mouthLowerDownLeft"], d["mouthLowerDownRight"])
             + 0.5 * torch.maximum(d["mouthUpperUpLeft"], d["mouthUpperUpRight"]) + 0.3 * d["mouthFunnel"])
+
+
+def _spread_shortfall(pred: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean over channels of how far each channel's standard deviation over the batch's frames
+    falls short of the targets', relative to the targets'."""
+    m = mask[..., None]
+    n = m.sum()
+
+    def std(x):
+        mean = (x * m).sum((0, 1)) / n
+        return (((x - mean) ** 2 * m).sum((0, 1)) / n + 1e-8).sqrt()
+
+    want = std(y)
+    return (torch.relu(want - std(pred)) / (want + 1e-3)).mean()
 
 
 def _examples(utts, rng: random.Random, nprng: np.random.Generator):
@@ -112,12 +130,12 @@ def _class_weights(examples) -> torch.Tensor:
 
 
 def train(epochs: int, seed: int, threads: int, batch: int = 16, lr: float = 3e-3, hidden: int = 128,
-          out: Path = WEIGHTS) -> dict:
+          out: Path = WEIGHTS, corpus: Path | None = None) -> dict:
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(threads)
     rng, nprng = random.Random(seed), np.random.default_rng(seed)
-    utts = load_corpus("train")
+    utts = load_corpus("train", corpus)
     net = SpeechNet(hidden=hidden)
     aux = torch.nn.Linear(hidden, len(VISEMES))  # training only: not saved
     stats = np.concatenate([features(u.audio)[0] for u in utts[::4]])
@@ -130,7 +148,7 @@ def train(epochs: int, seed: int, threads: int, batch: int = 16, lr: float = 3e-
     start = time.time()
     class_weight = None
     for epoch in range(epochs):
-        totals, count = np.zeros(5), 0
+        totals, count = np.zeros(6), 0
         examples = _examples(utts, rng, nprng)
         if class_weight is None:
             class_weight = _class_weights(examples)
@@ -155,6 +173,7 @@ def train(epochs: int, seed: int, threads: int, batch: int = 16, lr: float = 3e-
             terms[2] = terms[2] + _JITTER_LOSS * torch.relu(j_pred / (j_true + 1e-6) - _JITTER_RATIO)
             sealed = (ap_true <= CLOSED).float() * mask
             terms.append(_SEAL_LOSS * (torch.relu(ap_pred - _SEAL_MARGIN) * sealed).sum() / mask.sum())
+            terms.append(_SPREAD_LOSS * _spread_shortfall(pred, y, mask))
             loss = sum(terms)
             opt.zero_grad()
             loss.backward()
@@ -162,7 +181,7 @@ def train(epochs: int, seed: int, threads: int, batch: int = 16, lr: float = 3e-
             opt.step()
             sched.step()
             totals, count = totals + [t.item() for t in terms], count + 1
-        parts = " ".join(f"{k} {v / count:.4f}" for k, v in zip(("mse", "aperture", "jitter", "class", "seal"), totals))
+        parts = " ".join(f"{k} {v / count:.4f}" for k, v in zip(("mse", "aperture", "jitter", "class", "seal", "spread"), totals))
         print(f"epoch {epoch + 1}/{epochs}: loss {totals.sum() / count:.4f} ({parts}; {time.time() - start:.0f} s)", flush=True)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -177,9 +196,9 @@ def train(epochs: int, seed: int, threads: int, batch: int = 16, lr: float = 3e-
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--epochs", type=int, default=24)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1, help="torch threads (the weights depend on it)")
     p.add_argument("--hidden", type=int, default=128, help="GRU width")
     p.add_argument("--out", type=Path, default=WEIGHTS, help="where the weights go (and their .json beside)")
     args = p.parse_args()
