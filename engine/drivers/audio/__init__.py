@@ -3,7 +3,7 @@
     visemes.py        every engine's phones -> 15 OVR visemes -> ARKit poses
     coarticulation.py timed visemes -> 60 fps curves (dominance functions): the training targets
     features.py       streaming log-mel; model.py the causal net; stream.py running it
-    data/             the corpus: flite, espeak-ng (Mandarin via pinyin), piper, real speech
+    data/             the corpus: flite, festival, espeak-ng (Mandarin via pinyin), piper, real speech
                       aligned with pocketsphinx; cached outside git (python -m engine.drivers.audio.data)
     augment.py targets.py train.py    python -m engine.drivers.audio.train
     metrics.py baselines.py eval.py   python -m engine.drivers.audio.eval
