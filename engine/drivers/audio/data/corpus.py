@@ -144,7 +144,7 @@ def _save(root: Path, folder: str, k: int, audio: np.ndarray, segments: np.ndarr
 
 def _build_real(root: Path) -> list[dict]:
     """Real recordings aligned with pocketsphinx, where the packages are installed; kept from
-    an earlier build while the installed recordings are the same (real.json)."""
+    an earlier build while the installed recordings are the same (real/voice.json)."""
     try:
         import pocketsphinx  # noqa: F401
     except ImportError:

@@ -4,7 +4,8 @@ and pitch.
 Diphone voices take the rate from `Duration_Stretch` and the pitch from their intonation
 model's target mean; the HTS voice takes the rate as hts_engine's `-r` speed (festival reads the
 engine's own durations back into the segments, so the timings stay exact) and keeps its pitch:
-festival's HTS module ignores the `-fm` half-tone shift. Phones come in festival's "radio" set, which is ARPAbet in lower case with `pau`.
+festival's HTS module ignores the `-fm` half-tone shift. Phones come in festival's "radio" set,
+which is ARPAbet in lower case with `pau`.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def installed(voice: str) -> bool:
 
 
 def synth(text: str, voice: str, stretch: float = 1.0, semitones: float = 0.0):
-    """(float32 audio, sample rate, [(ARPAbet phone, start s, end s)]); `stretch` > 1 is slower."""
+    """(float32 audio, sample rate, [(ARPAbet phone, start s, end s)]); `stretch` > 1 is slower,
+    `semitones` shifts a diphone voice's pitch (the HTS voice keeps its own)."""
     if voice not in VOICES:
         raise ValueError(f"festival voice {voice!r} is unknown; known: {sorted(VOICES)}")
     if shutil.which("festival") is None:
