@@ -10,8 +10,8 @@ saccades) and the speech net above (the mouth):
   the mouth in a pause and never fights a p, b or m.
 - a gesture layer at priority 20 for the head and brows: a slow sway, a new attitude for each
   sentence, small nods on the stressed syllables (found as peaks of the speech's loudness),
-  the speech net's brow raises on pitch accents (its layer keeps to the mouth), a larger nod with a brow raise on
-  emphasised words, a lift at questions, and the looks.
+  the speech net's brow raises on pitch accents (its layer keeps to the mouth), a larger nod
+  with a brow raise on emphasised words, a lift at questions, and the looks.
 
 Everything is a function of time, seeded by the script: the same script gives the same video.
 """

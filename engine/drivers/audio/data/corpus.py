@@ -113,7 +113,7 @@ def build(root: Path | None = None, scale: float = 1.0, seed: int = 0, real_spee
             rng = random.Random(f"{seed}-{voice.key}")
             items = [_save(root, voice.key, k, *_utterance(voice, rng, espeak), voice.lang, voice.split)
                      for k in range(count)]
-            (root / voice.key / "voice.json").write_text(json.dumps({**recipe, "items": items}))
+            _keep(root / voice.key, recipe, items)
         manifest += items
         print(f"{voice.key}: {len(items)} utterances", flush=True)
     if real_speech:
@@ -131,6 +131,12 @@ def _built(folder: Path, recipe: dict) -> list[dict] | None:
     if {k: done.get(k) for k in recipe} != recipe or not all((folder.parent / i["path"]).exists() for i in done["items"]):
         return None
     return done["items"]
+
+
+def _keep(folder: Path, recipe: dict, items: list[dict]) -> None:
+    """Records what `folder` was built from, for `_built` to find next time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "voice.json").write_text(json.dumps({**recipe, "items": items}))
 
 
 def _save(root: Path, folder: str, k: int, audio: np.ndarray, segments: np.ndarray, lang: str, split: str) -> dict:
@@ -166,8 +172,7 @@ def _build_real(root: Path) -> list[dict]:
         visemes, opens = to_visemes("arpabet", [p for p, _, _ in phones])
         segments = np.array([[VISEME_INDEX[v], s, e, o] for v, o, (_, s, e) in zip(visemes, opens, phones)])
         items.append(_save(root, f"{name}-{split}", k, audio, segments, "en-real", split))
-    (root / "real").mkdir(parents=True, exist_ok=True)
-    (root / "real" / "voice.json").write_text(json.dumps({**recipe, "items": items}))
+    _keep(root / "real", recipe, items)
     print(f"real speech: {len(items)} recordings aligned, {failed} failed", flush=True)
     return items
 
