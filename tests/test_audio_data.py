@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from engine.drivers.audio.augment import augment, telephone
+from engine.drivers.audio.augment import augment, mask_bands, telephone
 from engine.drivers.audio.data import text
 
 needs_flite = pytest.mark.skipif(shutil.which("flite") is None, reason="flite is not installed")
@@ -166,3 +166,16 @@ def test_a_rebuild_keeps_voices_built_alike(tmp_path):
     build(tmp_path, scale=0.004, real_speech=False)  # a different recipe: every voice again
     assert len(load("train", tmp_path)) > before
 
+
+
+def test_masked_bands_are_flat_and_the_rest_untouched():
+    rng = np.random.default_rng(0)
+    logmel = rng.standard_normal((50, 80)).astype(np.float32)
+    for seed in range(20):
+        out = mask_bands(logmel, np.random.default_rng(seed))
+        assert out.shape == logmel.shape
+        changed = np.flatnonzero((out != logmel).any(axis=0))
+        assert len(changed) <= 16
+        for band in changed:
+            assert np.ptp(out[:, band]) == 0  # no detail left in a masked band
+    assert sum((mask_bands(logmel, np.random.default_rng(s)) != logmel).any() for s in range(20)) >= 15

@@ -1,6 +1,7 @@
 """Training-time corruption of clean synthetic speech, so the net learns the mouth, not the
-recording: noise, room reverb, gain, clipping and 8 kHz telephone band-limiting, each drawn
-at random from a seeded generator."""
+recording or the voice: noise, room reverb, gain, clipping and 8 kHz telephone band-limiting on
+the audio, and masked frequency bands on the features, each drawn at random from a seeded
+generator."""
 
 from __future__ import annotations
 
@@ -56,3 +57,16 @@ def augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         limit = rng.uniform(0.1, 0.6) * np.abs(y).max()
         y = np.clip(y, -limit, limit)
     return np.clip(y, -1.0, 1.0).astype(np.float32)
+
+
+def mask_bands(logmel: np.ndarray, rng: np.random.Generator, count: int = 2, widest: int = 8) -> np.ndarray:
+    """Up to `count` bands of up to `widest` mel bins flattened to the clip's mean level there, so
+    the net cannot lean on one voice's formant details: with it, speakers it never heard close
+    their lips on more p/b/m and open wider on vowels."""
+    out = logmel.copy()
+    for _ in range(count):
+        width = int(rng.integers(0, widest + 1))
+        lo = int(rng.integers(0, logmel.shape[1] - width + 1))
+        if width:
+            out[:, lo:lo + width] = logmel[:, lo:lo + width].mean()
+    return out

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from ... import arkit
-from .augment import augment
+from .augment import augment, mask_bands
 from .coarticulation import frame_visemes
 from .data.corpus import load as load_corpus
 from .features import features
@@ -39,7 +39,7 @@ _POSES_T = torch.from_numpy(pose_matrix()[:, list(DRIVEN)][:, _KEEP])
 _AUX_LOSS = 0.02
 # Sealed lips: where the target's lips are shut (aperture <= 0.1), the prediction's aperture
 # pays a hinge above _SEAL_MARGIN, so p/b/m close instead of nearly closing.
-_SEAL_LOSS, _SEAL_MARGIN = 2.0, 0.06
+_SEAL_LOSS, _SEAL_MARGIN = 4.0, 0.06
 _IGNORE = -100
 # Jitter: the sharper curves flicker; each batch's RMS second difference of the mouth channels
 # pays a hinge above _JITTER_RATIO times the targets' (the eval's jitter ratio).
@@ -93,7 +93,7 @@ def _examples(utts, rng: random.Random, nprng: np.random.Generator):
         target = full[:, list(DRIVEN)]
         classes = viseme_classes(full)
         phones = frame_visemes(clip[1], len(full) / 100.0, fps=100.0)[: len(full)]
-        logmel = features(augment(clip[0], nprng))[0][: len(target)]
+        logmel = mask_bands(features(augment(clip[0], nprng))[0][: len(target)], nprng)
         logmel = np.concatenate([logmel, np.repeat(SILENCE_LOGMEL[None], DELAY, axis=0)])
         n = len(logmel) - DELAY
         out.append((logmel, target[:n], classes[:n], phones[:n]))
