@@ -19,6 +19,8 @@ FRAME_RATE = SAMPLE_RATE / HOP
 _DC_POLE = 0.995
 _FLOOR = 1e-10
 _BATCH = 250  # frames computed together
+SPEAKER_TAU = 1.5  # seconds over which RunningSpectrum averages the voice
+N_INPUT = 2 * N_MELS  # the net's input: log-mel and log-mel less the running spectrum
 
 
 def _mel(hz):
@@ -73,6 +75,37 @@ def _frames(buf: np.ndarray, first: int, end: int) -> tuple[np.ndarray, np.ndarr
     logmel = np.log(power @ _FILTERS + _FLOOR).astype(np.float32)
     level = (10.0 * np.log10(np.mean(frames**2, axis=1) + _FLOOR)).astype(np.float32)
     return logmel, level
+
+
+class RunningSpectrum:
+    """The voice's own average spectrum, subtracted: push log-mel frames, get each one minus the
+    loudness-weighted mean log-mel of the frames up to it (a decay of SPEAKER_TAU seconds).
+
+    A speaker the net never heard, or a new microphone, colours every frame the same way; with
+    that colour taken out, vowels and consonants of a new voice look more like the training
+    voices'. Louder frames weigh more (the square root of their power), so pauses hardly move
+    the mean, and a gain change moves a frame and its mean alike: the output ignores level.
+    """
+
+    def __init__(self):
+        self._num = np.zeros((1, N_MELS))  # decayed sum of weight * log-mel
+        self._den = np.zeros(1)  # decayed sum of weights
+
+    def push(self, logmel: np.ndarray) -> np.ndarray:
+        x = np.asarray(logmel, np.float64)
+        if len(x) == 0:
+            return np.zeros((0, N_MELS), np.float32)
+        decay = [1.0, -np.exp(-1.0 / (SPEAKER_TAU * FRAME_RATE))]
+        w = np.sqrt(np.exp(x).mean(axis=1))
+        num, zn = lfilter([1.0], decay, w[:, None] * x, axis=0, zi=-decay[1] * self._num)
+        den, zd = lfilter([1.0], decay, w, zi=-decay[1] * self._den)
+        self._num, self._den = num[-1:], den[-1:]
+        return (x - num / den[:, None]).astype(np.float32)
+
+
+def net_input(logmel: np.ndarray, spectrum: RunningSpectrum) -> np.ndarray:
+    """What the net reads: each log-mel frame and the same frame with the voice's mean taken out."""
+    return np.concatenate([logmel, spectrum.push(logmel)], axis=1)
 
 
 def features(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,4 +1,4 @@
-"""The speech net: normalised log-mel -> causal convolutions -> GRU -> the driven ARKit channels.
+"""The speech net: log-mel and its speaker-centred twin -> causal convolutions -> GRU -> the driven ARKit channels.
 
 Everything is causal, so the net runs chunk by chunk with its state (the convolutions' last
 input frames and the GRU's hidden vector) and gives the same curves as one offline pass. Its
@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .features import FRAME_RATE, N_MELS
+from .features import FRAME_RATE, N_INPUT
 from .visemes import DRIVEN
 
 DELAY = 7  # frames of 10 ms the output lags its newest input
@@ -40,25 +40,26 @@ class CausalConv(nn.Module):
 class SpeechNet(nn.Module):
     def __init__(self, hidden: int = 128):
         super().__init__()
-        self.register_buffer("mean", torch.zeros(N_MELS))
-        self.register_buffer("std", torch.ones(N_MELS))
-        self.conv1 = CausalConv(N_MELS, hidden, 3)
+        self.register_buffer("mean", torch.zeros(N_INPUT))
+        self.register_buffer("std", torch.ones(N_INPUT))
+        self.conv1 = CausalConv(N_INPUT, hidden, 3)
         self.conv2 = CausalConv(hidden, hidden, 3, dilation=2)
         self.gru = nn.GRU(hidden, hidden, batch_first=True)
         self.out = nn.Linear(hidden, len(DRIVEN))
 
-    def encode(self, logmel: torch.Tensor, state=None):
-        """logmel: (B, T, 80) -> the GRU's features (B, T, hidden), and the state to continue from."""
+    def encode(self, inputs: torch.Tensor, state=None):
+        """inputs: (B, T, N_INPUT) from features.net_input -> the GRU's features (B, T, hidden),
+        and the state to continue from."""
         c1, c2, h = state if state is not None else (None, None, None)
-        x = ((logmel - self.mean) / self.std).transpose(1, 2)
+        x = ((inputs - self.mean) / self.std).transpose(1, 2)
         x, c1 = self.conv1(x, c1)
         x, c2 = self.conv2(torch.relu(x), c2)
         y, h = self.gru(torch.relu(x).transpose(1, 2), h)
         return y, (c1, c2, h)
 
-    def forward(self, logmel: torch.Tensor, state=None):
-        """logmel: (B, T, 80) -> (B, T, driven channels) in [0, 1], and the state to continue from."""
-        y, state = self.encode(logmel, state)
+    def forward(self, inputs: torch.Tensor, state=None):
+        """inputs: (B, T, N_INPUT) -> (B, T, driven channels) in [0, 1], and the state to continue from."""
+        y, state = self.encode(inputs, state)
         return torch.sigmoid(self.out(y)), state
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ... import arkit
-from .features import FRAME_RATE, SAMPLE_RATE, StreamingFeatures, features
+from .features import FRAME_RATE, SAMPLE_RATE, RunningSpectrum, StreamingFeatures, features, net_input
 from .model import DELAY, SpeechNet, load
 from .visemes import DRIVEN
 
@@ -27,6 +27,7 @@ class SpeechStream:
     def __init__(self, net: SpeechNet | None = None):
         self.net = net or load()
         self._features = StreamingFeatures()
+        self._spectrum = RunningSpectrum()
         self._state = None
         self._seen = 0  # net outputs so far; the first DELAY belong before time 0
 
@@ -34,7 +35,8 @@ class SpeechStream:
     def _run(self, logmel: np.ndarray) -> np.ndarray:
         if len(logmel) == 0:
             return np.zeros((0, arkit.COUNT), np.float32)
-        y, self._state = self.net(torch.from_numpy(logmel)[None], self._state)
+        x = net_input(logmel, self._spectrum)
+        y, self._state = self.net(torch.from_numpy(x)[None], self._state)
         out = np.zeros((y.shape[1], arkit.COUNT), np.float32)
         out[:, list(DRIVEN)] = y[0].numpy()
         drop = max(0, DELAY - self._seen)

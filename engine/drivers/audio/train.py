@@ -21,7 +21,7 @@ from ... import arkit
 from .augment import augment, mask_bands
 from .coarticulation import frame_visemes
 from .data.corpus import load as load_corpus
-from .features import features
+from .features import RunningSpectrum, features, net_input
 from .model import DELAY, WEIGHTS, SpeechNet
 from .stream import SILENCE_LOGMEL
 from .metrics import CLOSED, viseme_classes
@@ -39,12 +39,15 @@ _POSES_T = torch.from_numpy(pose_matrix()[:, list(DRIVEN)][:, _KEEP])
 _AUX_LOSS = 0.02
 # Sealed lips: where the target's lips are shut (aperture <= 0.1), the prediction's aperture
 # pays a hinge above _SEAL_MARGIN, so p/b/m close instead of nearly closing.
-_SEAL_LOSS, _SEAL_MARGIN = 4.0, 0.06
+_SEAL_LOSS, _SEAL_MARGIN = 6.0, 0.06
 _IGNORE = -100
 # Jitter: the sharper curves flicker; each batch's RMS second difference of the mouth channels
 # pays a hinge above _JITTER_RATIO times the targets' (the eval's jitter ratio).
 _JITTER_LOSS, _JITTER_RATIO = 0.5, 0.8
 _MOUTH = [k for k, c in enumerate(DRIVEN) if c in set(arkit.MOUTH)]
+# Real recordings are few and nearest to what users speak: each comes this many times an epoch,
+# augmented apart.
+_REAL_REPEATS = 2
 # Spread: a regression net hedges towards the mean where it is unsure, so rounded vowels come
 # out half-rounded and open vowels half-open; each channel's spread over the batch pays a hinge
 # where it falls short of the targets' spread.
@@ -77,7 +80,7 @@ def _spread_shortfall(pred: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -
 
 
 def _examples(utts, rng: random.Random, nprng: np.random.Generator):
-    """One epoch's (log-mel with DELAY silent frames appended, target) pairs."""
+    """One epoch's (net input with DELAY silent frames appended, target) pairs."""
     order = list(range(len(utts)))
     rng.shuffle(order)
     out, k = [], 0
@@ -96,7 +99,7 @@ def _examples(utts, rng: random.Random, nprng: np.random.Generator):
         logmel = mask_bands(features(augment(clip[0], nprng))[0][: len(target)], nprng)
         logmel = np.concatenate([logmel, np.repeat(SILENCE_LOGMEL[None], DELAY, axis=0)])
         n = len(logmel) - DELAY
-        out.append((logmel, target[:n], classes[:n], phones[:n]))
+        out.append((net_input(logmel, RunningSpectrum()), target[:n], classes[:n], phones[:n]))
     return out
 
 
@@ -106,7 +109,7 @@ def _batches(examples, size: int, rng: random.Random):
     rng.shuffle(groups)
     for group in groups:
         t = max(len(e[1]) for e in group)
-        x = np.repeat(SILENCE_LOGMEL[None, None], len(group), 0).repeat(t + DELAY, 1)
+        x = np.zeros((len(group), t + DELAY, group[0][0].shape[1]), np.float32)  # after each clip's end: unread
         y = np.zeros((len(group), t, len(DRIVEN)), np.float32)
         mask = np.zeros((len(group), t), np.float32)
         cls = np.full((len(group), t), _IGNORE, np.int64)
@@ -136,9 +139,10 @@ def train(epochs: int, seed: int, threads: int, batch: int = 16, lr: float = 3e-
     torch.set_num_threads(threads)
     rng, nprng = random.Random(seed), np.random.default_rng(seed)
     utts = load_corpus("train", corpus)
+    utts += [u for u in utts if u.lang == "en-real"] * (_REAL_REPEATS - 1)
     net = SpeechNet(hidden=hidden)
     aux = torch.nn.Linear(hidden, len(VISEMES))  # training only: not saved
-    stats = np.concatenate([features(u.audio)[0] for u in utts[::4]])
+    stats = np.concatenate([net_input(features(u.audio)[0], RunningSpectrum()) for u in utts[::4]])
     net.mean.copy_(torch.from_numpy(stats.mean(0)))
     net.std.copy_(torch.from_numpy(stats.std(0) + 1e-3))
     opt = torch.optim.AdamW(list(net.parameters()) + list(aux.parameters()), lr=lr, weight_decay=1e-4)
