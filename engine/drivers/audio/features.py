@@ -20,6 +20,7 @@ _DC_POLE = 0.995
 _FLOOR = 1e-10
 _BATCH = 250  # frames computed together
 SPEAKER_TAU = 1.5  # seconds over which RunningSpectrum averages the voice
+_SPEAKER_DECAY = [1.0, -np.exp(-1.0 / (SPEAKER_TAU * FRAME_RATE))]  # y[n] = x[n] + r * y[n - 1]
 N_INPUT = 2 * N_MELS  # the net's input: log-mel and log-mel less the running spectrum
 
 
@@ -88,18 +89,16 @@ class RunningSpectrum:
     """
 
     def __init__(self):
-        self._num = np.zeros((1, N_MELS))  # decayed sum of weight * log-mel
-        self._den = np.zeros(1)  # decayed sum of weights
+        self._num = np.zeros((1, N_MELS))  # the filter state of the decayed sum of weight * log-mel
+        self._den = np.zeros(1)  # and of the decayed sum of weights
 
     def push(self, logmel: np.ndarray) -> np.ndarray:
         x = np.asarray(logmel, np.float64)
         if len(x) == 0:
             return np.zeros((0, N_MELS), np.float32)
-        decay = [1.0, -np.exp(-1.0 / (SPEAKER_TAU * FRAME_RATE))]
         w = np.sqrt(np.exp(x).mean(axis=1))
-        num, zn = lfilter([1.0], decay, w[:, None] * x, axis=0, zi=-decay[1] * self._num)
-        den, zd = lfilter([1.0], decay, w, zi=-decay[1] * self._den)
-        self._num, self._den = num[-1:], den[-1:]
+        num, self._num = lfilter([1.0], _SPEAKER_DECAY, w[:, None] * x, axis=0, zi=self._num)
+        den, self._den = lfilter([1.0], _SPEAKER_DECAY, w, zi=self._den)
         return (x - num / den[:, None]).astype(np.float32)
 
 

@@ -22,7 +22,6 @@ from importlib import resources
 import numpy as np
 
 from . import importable
-
 from .piper import phones_from_alignment
 
 SAMPLE_RATE = 24000
@@ -84,11 +83,10 @@ def timed_phones(symbols: str, frames: np.ndarray) -> list[tuple[str, float, flo
     if len(frames) != len(symbols) + 2:
         raise ValueError(f"{len(frames)} durations for {len(symbols)} symbols and two pads")
     ends = np.cumsum(frames) * _FRAME / SAMPLE_RATE
-    starts = np.concatenate([[0.0], ends[:-1]])
-    shift = lambda t: max(0.0, t - _LEAD_S)  # noqa: E731
-    tokens = [(_FROM_KOKORO.get(s, s), shift(a), shift(b))
-              for s, a, b in zip("^" + symbols + "$", starts, ends)]
-    tokens[-1] = (tokens[-1][0], tokens[-1][1], float(ends[-1]))  # the end pad reaches the audio's end
+    bounds = np.maximum(0.0, np.concatenate([[0.0], ends]) - _LEAD_S)
+    bounds[-1] = ends[-1]  # the end pad reaches the audio's end
+    tokens = [(_FROM_KOKORO.get(s, s), float(a), float(b))
+              for s, a, b in zip("^" + symbols + "$", bounds[:-1], bounds[1:])]
     return phones_from_alignment(tokens)
 
 
