@@ -59,18 +59,24 @@ def test_loudness_baseline_only_moves_the_jaw():
     assert np.count_nonzero(y.any(axis=0)) == 1
 
 
-@pytest.mark.skipif(shutil.which("flite") is None, reason="flite is not installed")
-def test_loudness_gain_fit_is_the_least_squares_one():
-    from engine.drivers.audio.data import flite
+def _flite_clip(text: str, padding: float = 0.0):
+    """flite slt saying `text` at 16 kHz, with `padding` s of silence each side, and its viseme segments."""
     from engine.drivers.audio.audio_file import resample_to_16k
-    from engine.drivers.audio.targets import target_curves
+    from engine.drivers.audio.data import flite
     from engine.drivers.audio.visemes import to_visemes
 
-    pairs = []
-    for text in ("Bob may move.", "Far away, the tall father sang a song."):
-        audio, rate, phones = flite.synth(text, "slt")
-        visemes, opens = to_visemes("arpabet", [p for p, _, _ in phones])
-        pairs.append((resample_to_16k(audio, rate), [Segment(v, s, e, o) for v, o, (_, s, e) in zip(visemes, opens, phones)]))
+    audio, rate, phones = flite.synth(text, "slt")
+    pad = np.zeros(int(padding * 16000), np.float32)
+    visemes, opens = to_visemes("arpabet", [p for p, _, _ in phones])
+    return (np.concatenate([pad, resample_to_16k(audio, rate), pad]),
+            [Segment(v, s + padding, e + padding, o) for v, o, (_, s, e) in zip(visemes, opens, phones)])
+
+
+@pytest.mark.skipif(shutil.which("flite") is None, reason="flite is not installed")
+def test_loudness_gain_fit_is_the_least_squares_one():
+    from engine.drivers.audio.targets import target_curves
+
+    pairs = [_flite_clip(text) for text in ("Bob may move.", "Far away, the tall father sang a song.")]
     gain = fit_loudness_gain(pairs)
 
     def error(g):
@@ -83,3 +89,25 @@ def test_loudness_gain_fit_is_the_least_squares_one():
 
     assert 0.05 < gain < 1.0
     assert error(gain) < min(error(0.9 * gain), error(1.1 * gain))
+
+
+@pytest.mark.skipif(shutil.which("flite") is None, reason="flite is not installed")
+def test_phone_recognition_baseline_follows_the_speech():
+    """The pocketsphinx baseline hears the sentence: lips shut on most p/b/m (it misses some), at
+    rest through most of the pauses, and visemes that agree with the targets far better than flapping's."""
+    pytest.importorskip("pocketsphinx")
+    from engine.drivers.audio.baselines import phone_recognition
+    from engine.drivers.audio.targets import target_curves
+
+    audio, segments = _flite_clip("Bob may move the map. Papa bought a big blue bag.", padding=0.5)
+    duration = len(audio) / 16000
+    target = target_curves(audio, segments)
+    heard = phone_recognition(audio)
+    n = min(len(heard), len(target))
+    flapping = loudness_jaw(audio)
+    closed, total = bilabial_closures(heard, segments)
+    assert total >= 8 and closed >= total / 2 and closed > bilabial_closures(flapping, segments)[0]
+    rested, frames = silence_rest(heard, segments, duration)
+    assert frames > 0 and rested >= 0.8 * frames
+    truth = viseme_classes(target[:n])
+    assert macro_f1(truth, viseme_classes(heard[:n])) > 2 * macro_f1(truth, viseme_classes(flapping[:n]))
