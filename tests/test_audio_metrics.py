@@ -10,7 +10,9 @@ from engine.drivers.audio.baselines import LOUDNESS_GAIN, fit_loudness_gain, lou
 from engine.drivers.audio.coarticulation import FPS, Segment, curves
 from engine.drivers.audio.metrics import (bilabial_closures, jitter, macro_f1, open_vowel_jaw, pauses, silence_rest,
                                           viseme_classes)
+from engine.drivers.audio.stream import resample_curves
 from engine.drivers.audio.visemes import VISEME_INDEX, VISEMES, pose_matrix
+from speech_clips import flite_clip
 
 SEGS = [Segment("aa", 0.3, 0.5, True), Segment("PP", 0.5, 0.58), Segment("I", 0.58, 0.75),
         Segment("sil", 0.75, 1.25), Segment("U", 1.25, 1.4), Segment("PP", 1.4, 1.42), Segment("E", 1.42, 1.6)]
@@ -59,24 +61,11 @@ def test_loudness_baseline_only_moves_the_jaw():
     assert np.count_nonzero(y.any(axis=0)) == 1
 
 
-def _flite_clip(text: str, padding: float = 0.0):
-    """flite slt saying `text` at 16 kHz, with `padding` s of silence each side, and its viseme segments."""
-    from engine.drivers.audio.audio_file import resample_to_16k
-    from engine.drivers.audio.data import flite
-    from engine.drivers.audio.visemes import to_visemes
-
-    audio, rate, phones = flite.synth(text, "slt")
-    pad = np.zeros(int(padding * 16000), np.float32)
-    visemes, opens = to_visemes("arpabet", [p for p, _, _ in phones])
-    return (np.concatenate([pad, resample_to_16k(audio, rate), pad]),
-            [Segment(v, s + padding, e + padding, o) for v, o, (_, s, e) in zip(visemes, opens, phones)])
-
-
 @pytest.mark.skipif(shutil.which("flite") is None, reason="flite is not installed")
 def test_loudness_gain_fit_is_the_least_squares_one():
     from engine.drivers.audio.targets import target_curves
 
-    pairs = [_flite_clip(text) for text in ("Bob may move.", "Far away, the tall father sang a song.")]
+    pairs = [flite_clip(text) for text in ("Bob may move.", "Far away, the tall father sang a song.")]
     gain = fit_loudness_gain(pairs)
 
     def error(g):
@@ -99,12 +88,11 @@ def test_phone_recognition_baseline_follows_the_speech():
     from engine.drivers.audio.baselines import phone_recognition
     from engine.drivers.audio.targets import target_curves
 
-    audio, segments = _flite_clip("Bob may move the map. Papa bought a big blue bag.", padding=0.5)
+    audio, segments = flite_clip("Bob may move the map. Papa bought a big blue bag.", padding=0.5)
     duration = len(audio) / 16000
-    target = target_curves(audio, segments)
-    heard = phone_recognition(audio)
+    target, heard, flapping = (resample_curves(c, FPS) for c in
+                               (target_curves(audio, segments), phone_recognition(audio), loudness_jaw(audio)))
     n = min(len(heard), len(target))
-    flapping = loudness_jaw(audio)
     closed, total = bilabial_closures(heard, segments)
     assert total >= 8 and closed >= total / 2 and closed > bilabial_closures(flapping, segments)[0]
     rested, frames = silence_rest(heard, segments, duration)
