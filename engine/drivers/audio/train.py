@@ -39,7 +39,11 @@ _POSES_T = torch.from_numpy(pose_matrix()[:, list(DRIVEN)][:, _KEEP])
 _AUX_LOSS = 0.02
 # Sealed lips: where the target's lips are shut (aperture <= 0.1), the prediction's aperture
 # pays a hinge above _SEAL_MARGIN, so p/b/m close instead of nearly closing.
-_SEAL_LOSS, _SEAL_MARGIN = 6.0, 0.06
+_SEAL_LOSS, _SEAL_MARGIN = 10.0, 0.06
+# Parted lips: the seal alone taught the net to shut its lips on n, d and k too (an unheard
+# voice's nasal sounds much like its m); where the target is parted (aperture >= _UNSEAL_OPEN),
+# the prediction pays a hinge below _UNSEAL_FLOOR.
+_UNSEAL_LOSS, _UNSEAL_OPEN, _UNSEAL_FLOOR = 3.0, 0.18, 0.14
 _IGNORE = -100
 # Jitter: the sharper curves flicker; each batch's RMS second difference of the mouth channels
 # pays a hinge above _JITTER_RATIO times the targets' (the eval's jitter ratio).
@@ -139,10 +143,11 @@ def train(epochs: int, seed: int, threads: int, batch: int = 16, lr: float = 3e-
     torch.set_num_threads(threads)
     rng, nprng = random.Random(seed), np.random.default_rng(seed)
     utts = load_corpus("train", corpus)
-    utts += [u for u in utts if u.lang == "en-real"] * (_REAL_REPEATS - 1)
     net = SpeechNet(hidden=hidden)
     aux = torch.nn.Linear(hidden, len(VISEMES))  # training only: not saved
     stats = np.concatenate([net_input(features(u.audio)[0], RunningSpectrum()) for u in utts[::4]])
+    voices = {v: sum(u.voice == v for u in utts) for v in sorted({u.voice for u in utts})}
+    utts += [u for u in utts if u.lang == "en-real"] * (_REAL_REPEATS - 1)
     net.mean.copy_(torch.from_numpy(stats.mean(0)))
     net.std.copy_(torch.from_numpy(stats.std(0) + 1e-3))
     opt = torch.optim.AdamW(list(net.parameters()) + list(aux.parameters()), lr=lr, weight_decay=1e-4)
@@ -176,7 +181,9 @@ def train(epochs: int, seed: int, threads: int, batch: int = 16, lr: float = 3e-
             j_true = ((y[..., _MOUTH].diff(n=2, dim=1) ** 2 * m2).sum() / m2.sum()).sqrt()
             terms[2] = terms[2] + _JITTER_LOSS * torch.relu(j_pred / (j_true + 1e-6) - _JITTER_RATIO)
             sealed = (ap_true <= CLOSED).float() * mask
-            terms.append(_SEAL_LOSS * (torch.relu(ap_pred - _SEAL_MARGIN) * sealed).sum() / mask.sum())
+            parted = (ap_true >= _UNSEAL_OPEN).float() * mask
+            terms.append(_SEAL_LOSS * (torch.relu(ap_pred - _SEAL_MARGIN) * sealed).sum() / mask.sum()
+                         + _UNSEAL_LOSS * (torch.relu(_UNSEAL_FLOOR - ap_pred) * parted).sum() / mask.sum())
             terms.append(_SPREAD_LOSS * _spread_shortfall(pred, y, mask))
             loss = sum(terms)
             opt.zero_grad()
@@ -190,8 +197,8 @@ def train(epochs: int, seed: int, threads: int, batch: int = 16, lr: float = 3e-
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(net.state_dict(), out)
-    record = {"epochs": epochs, "seed": seed, "threads": threads, "hidden": hidden, "utterances": len(utts),
-              "voices": {v: sum(u.voice == v for u in utts) for v in sorted({u.voice for u in utts})},
+    record = {"epochs": epochs, "seed": seed, "threads": threads, "hidden": hidden, "utterances": sum(voices.values()),
+              "voices": voices, "real_repeats": _REAL_REPEATS,
               "seconds": round(time.time() - start), "machine": f"{platform.node()} {platform.processor() or platform.machine()}, CPU",
               "torch": torch.__version__}
     out.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
