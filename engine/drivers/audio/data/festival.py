@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 from scipy.io import wavfile
 
+from . import spans_from_ends
+
 #: festival's voice names, by the short names the corpus uses.
 VOICES = {"kal": "kal_diphone", "ked": "ked_diphone", "slt_hts": "cmu_us_slt_arctic_hts"}
 
@@ -62,9 +64,6 @@ def synth(text: str, voice: str, stretch: float = 1.0, semitones: float = 0.0):
             raise RuntimeError(f"festival {voice}: {(run.stderr or run.stdout).strip()[-300:]}")
         rate, audio = wavfile.read(wav)
         lines = segs.read_text().splitlines()
-    phones, start = [], 0.0
-    for line in lines[lines.index("#") + 1:]:
-        end, _, phone = line.split()
-        phones.append((phone, start, float(end)))
-        start = float(end)
+    rows = (line.split() for line in lines[lines.index("#") + 1:])
+    phones = spans_from_ends((phone, float(end)) for end, _, phone in rows)
     return audio.astype(np.float32) / 32768, rate, phones

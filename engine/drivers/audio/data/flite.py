@@ -7,8 +7,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from scipy.io import wavfile
 import numpy as np
+from scipy.io import wavfile
+
+from . import spans_from_ends
 
 
 def synth(text: str, voice: str, stretch: float = 1.0, f0: float | None = None):
@@ -24,9 +26,6 @@ def synth(text: str, voice: str, stretch: float = 1.0, f0: float | None = None):
         if run.returncode != 0:
             raise RuntimeError(f"flite {voice}: {run.stderr.strip()}")
         rate, audio = wavfile.read(out)
-    phones, start = [], 0.0
-    for item in run.stdout.split():
-        phone, _, end = item.rpartition(":")
-        phones.append((phone, start, float(end)))
-        start = float(end)
+    items = (item.rpartition(":") for item in run.stdout.split())  # "phone:end" each
+    phones = spans_from_ends((phone, float(end)) for phone, _, end in items)
     return audio.astype(np.float32) / 32768, rate, phones
