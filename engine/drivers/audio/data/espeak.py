@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import threading
 
 import numpy as np
 
@@ -28,9 +29,12 @@ _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctype
 
 
 class Espeak:
-    """One library instance (espeak-ng is process-global): `synth` returns (audio, rate, phones)."""
+    """`synth` returns (audio, rate, phones). espeak-ng is process-global, one callback for all:
+    each synth holds the library under a lock and points the callback at its own instance, so
+    several instances (and threads) never receive each other's audio."""
 
     _lib = None
+    _lock = threading.Lock()
 
     def __init__(self):
         if Espeak._lib is None:
@@ -46,7 +50,6 @@ class Espeak:
         self._chunks: list[np.ndarray] = []
         self._events: list[tuple[int, str]] = []
         self._cb = _CALLBACK(self._on_audio)
-        Espeak._lib.espeak_SetSynthCallback(self._cb)
 
     def _on_audio(self, wav, n, events):
         if n > 0:
@@ -61,18 +64,20 @@ class Espeak:
     def synth(self, text: str, voice: str, words_per_minute: int = 175, pitch: int = 50, pitch_range: int = 50):
         """(float32 audio, sample rate, [(phone, start s, end s)]) for `text` in `voice`;
         `pitch_range` 0 is a monotone, 50 espeak-ng's normal intonation, 100 an emphatic one."""
-        lib = Espeak._lib
-        if lib.espeak_SetVoiceByName(voice.encode()) != 0:
-            raise ValueError(f"espeak-ng has no voice {voice!r}")
         if not 0 <= pitch_range <= 100:
             raise ValueError(f"espeak-ng: pitch_range must be 0-100, got {pitch_range}")
-        lib.espeak_SetParameter(_RATE, int(words_per_minute), 0)
-        lib.espeak_SetParameter(_PITCH, int(pitch), 0)
-        lib.espeak_SetParameter(_RANGE, int(pitch_range), 0)
-        self._chunks, self._events = [], []
-        data = text.encode("utf-8") + b"\0"
-        lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _UTF8, None, None)
-        lib.espeak_Synchronize()
+        lib = Espeak._lib
+        with Espeak._lock:
+            if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise ValueError(f"espeak-ng has no voice {voice!r}")
+            lib.espeak_SetSynthCallback(self._cb)
+            lib.espeak_SetParameter(_RATE, int(words_per_minute), 0)
+            lib.espeak_SetParameter(_PITCH, int(pitch), 0)
+            lib.espeak_SetParameter(_RANGE, int(pitch_range), 0)
+            self._chunks, self._events = [], []
+            data = text.encode("utf-8") + b"\0"
+            lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _UTF8, None, None)
+            lib.espeak_Synchronize()
         audio = (np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)).astype(np.float32) / 32768
         end = len(audio) / Espeak.rate
         starts = [(ms / 1000.0, p) for ms, p in self._events]
