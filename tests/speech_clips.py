@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.drivers.audio.coarticulation import Segment
+from engine.drivers.audio.features import SAMPLE_RATE
 
 
 def flite_clip(text: str, voice: str = "slt", padding: float = 0.0):
@@ -14,7 +15,7 @@ def flite_clip(text: str, voice: str = "slt", padding: float = 0.0):
     from engine.drivers.audio.visemes import to_visemes
 
     audio, rate, phones = flite.synth(text, voice)
-    pad = np.zeros(int(padding * 16000), np.float32)
+    pad = np.zeros(int(padding * SAMPLE_RATE), np.float32)
     visemes, opens = to_visemes("arpabet", [p for p, _, _ in phones])
     return (np.concatenate([pad, resample_to_16k(audio, rate), pad]),
             [Segment(v, s + padding, e + padding, o) for v, o, (_, s, e) in zip(visemes, opens, phones)])
