@@ -7,7 +7,7 @@ from typing import Mapping
 
 import numpy as np
 
-from . import arkit
+from . import arkit, bones
 
 IDENTITY_QUAT = (0.0, 0.0, 0.0, 1.0)
 
@@ -33,6 +33,12 @@ class FaceFrame:
     `head_rotation` is a unit quaternion (x, y, z, w), right-handed, +Y up, avatar facing +Z;
     `head_position` is optional metres. `eyes` is optional [[left yaw, pitch], [right yaw,
     pitch]] in radians; without it, gaze comes from the eyeLook* weights.
+
+    The body is optional: `bones` is (bones.COUNT, 4) normalized humanoid bone rotations
+    (see engine/bones.py) and `bone_mask` says which of them this source drives, as `mask`
+    does for the face. A frame without `bones` leaves the body to the layers beneath it and,
+    at the rig, to the avatar's rest pose. `head_rotation` stays the head relative to the
+    chest: the rig spreads it over spine, chest, neck and head on top of the bones.
     """
 
     t: float
@@ -43,6 +49,8 @@ class FaceFrame:
     eyes: np.ndarray | None = None
     source: str = ""
     confidence: float = 1.0
+    bones: np.ndarray | None = None
+    bone_mask: np.ndarray | None = None
 
     def __post_init__(self):
         try:
@@ -68,6 +76,18 @@ class FaceFrame:
             self.head_position = _array("head_position", self.head_position, (3,), np.float64)
         if self.eyes is not None:
             self.eyes = _array("eyes", self.eyes, (2, 2), np.float64)
+        if self.bones is not None:
+            b = _array("bones", self.bones, (bones.COUNT, 4), np.float64)
+            norms = np.linalg.norm(b, axis=1)
+            if np.any(np.abs(norms - 1.0) > 1e-3):
+                worst = int(np.argmax(np.abs(norms - 1.0)))
+                raise ValueError(f"FaceFrame.bones: {bones.NAMES[worst]} is not a unit quaternion "
+                                 f"(norm {norms[worst]:g})")
+            self.bones = b / norms[:, None]
+            self.bone_mask = (np.ones(bones.COUNT, bool) if self.bone_mask is None
+                              else _array("bone_mask", self.bone_mask, (bones.COUNT,), bool))
+        elif self.bone_mask is not None:
+            raise ValueError("FaceFrame.bone_mask: given without bones")
         c = float(self.confidence)
         if not 0.0 <= c <= 1.0:
             raise ValueError(f"FaceFrame.confidence: {c!r} is outside [0, 1]")

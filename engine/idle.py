@@ -1,4 +1,5 @@
-"""Life when nothing drives the face: blinks, gaze shifts with micro-saccades, breath, sway.
+"""Life when nothing drives the face: blinks, gaze shifts with micro-saccades, breath, sway,
+and for a humanoid the body's breathing and weight shift (body_motion.py).
 
 A pure function of time for a given seed: events are drawn in order from a seeded generator
 and kept, so `frame(t)` gives the same answer however often or in whatever order it is asked,
@@ -12,6 +13,8 @@ import bisect
 import numpy as np
 
 from . import arkit
+from .body_motion import BREATH_PERIOD, BodyMotion
+from .body_motion import MASK as BODY_MASK
 from .frame import FaceFrame
 from .rig.rig import set_look
 from .rig.transforms import quat_from_euler
@@ -27,8 +30,7 @@ GAZE_RANGE = np.radians((9.0, 5.0))  # yaw, pitch
 MICRO_SACCADE = (0.25, 0.7)
 MICRO_RANGE = np.radians(0.6)
 SACCADE_TIME = 0.045
-# Breath and sway.
-BREATH_PERIOD = 4.2
+# Breath (in time with the body's) and sway.
 BREATH_PITCH = np.radians(0.7)
 SWAY = np.radians((2.2, 1.0, 1.2))  # yaw, pitch, roll amplitudes
 
@@ -54,6 +56,7 @@ class IdleMotion:
         self._next_fixation = 0.0
         self._sway_phases = sway_rng.uniform(0, 2 * np.pi, (3, 3))
         self._blink_horizon = blink_rng.uniform(0.5, 2.0)
+        self.body = BodyMotion(seed)
 
     # -- schedules, extended lazily ---------------------------------------------------------
 
@@ -125,4 +128,5 @@ class IdleMotion:
         mask = np.zeros(arkit.COUNT, bool)
         mask[DRIVEN] = True
         return FaceFrame(t, w, mask=mask, head_rotation=self.head(t),
-                         eyes=[[yaw, pitch], [yaw, pitch]], source="idle", confidence=1.0)
+                         eyes=[[yaw, pitch], [yaw, pitch]], source="idle", confidence=1.0,
+                         bones=self.body.bones(t), bone_mask=BODY_MASK)

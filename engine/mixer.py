@@ -7,6 +7,9 @@ mouth. Expression presets are layers too, and carry three-vrm's override rules: 
 `happy` layer with `blink="block"` is on, the blinks beneath it are suppressed; `blend` fades them
 by the expression's weight. A source that stops sending (stale for `stale_after` seconds) fades
 out over `fade` seconds instead of popping, and fades back in when it returns.
+
+Body bones layer the same way: a layer owns the bones its rule's `bones` mask AND the frame's
+`bone_mask` name, and blends their rotations over what lies beneath by the same fade level.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import arkit
+from . import arkit, bones
 from .expressions import EXPRESSIONS, OVERRIDES
 from .frame import FaceFrame
 from .rig.rig import eye_angles
@@ -55,6 +58,7 @@ class LayerRule:
     priority: int = 0
     channels: np.ndarray = field(default_factory=lambda: channel_mask("all"))
     head: bool = True  # does this layer move the head?
+    bones: np.ndarray = field(default_factory=lambda: bones.bone_mask("all"))  # body bones it may own
     fade: float = 0.25  # seconds to crossfade in or out
     stale_after: float = 0.5  # seconds without a frame before the layer fades out
     blink: str = "none"  # override rules for the layers beneath (three-vrm)
@@ -65,6 +69,9 @@ class LayerRule:
         self.channels = np.asarray(self.channels, bool)
         if self.channels.shape != (arkit.COUNT,):
             raise ValueError(f"layer {self.name!r}: channels must be a (52,) mask")
+        self.bones = np.asarray(self.bones, bool)
+        if self.bones.shape != (bones.COUNT,):
+            raise ValueError(f"layer {self.name!r}: bones must be a ({bones.COUNT},) mask")
         for group in ("blink", "look_at", "mouth"):
             if getattr(self, group) not in OVERRIDE_RULES:
                 raise ValueError(f"layer {self.name!r}: {group} override must be one of {OVERRIDE_RULES}")
@@ -114,6 +121,7 @@ class Mixer:
         driven = np.zeros(arkit.COUNT, bool)
         head = np.array([0.0, 0.0, 0.0, 1.0])
         eyes = np.zeros((2, 2))
+        body, body_driven = None, None
         confidence = 0.0
         for layer in self._layers:
             rule = layer.rule
@@ -139,9 +147,17 @@ class Mixer:
                 eyes += (gaze - eyes) * strength
             if rule.head:
                 head = _nlerp(head, f.head_rotation, strength)
-            confidence = max(confidence, strength)
+            if f.bones is not None:
+                own_bones = rule.bones & f.bone_mask
+                if body is None:
+                    body, body_driven = bones.identity(), np.zeros(bones.COUNT, bool)
+                body[own_bones] = bones.nlerp_rows(body[own_bones], f.bones[own_bones], strength)
+                body_driven |= own_bones
+            if own.any() or rule.head:  # a body-only layer says nothing of the face's confidence
+                confidence = max(confidence, strength)
         return FaceFrame(t, np.clip(weights, 0.0, 1.0).astype(np.float32), mask=driven,
-                         head_rotation=head, eyes=eyes, source="mix", confidence=confidence)
+                         head_rotation=head, eyes=eyes, source="mix", confidence=confidence,
+                         bones=body, bone_mask=body_driven)
 
 
 def preset_frame(name: str, t: float, intensity: float = 1.0) -> FaceFrame:

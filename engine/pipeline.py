@@ -19,6 +19,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
+from . import arkit
 from .frame import FaceFrame
 from .mixer import LayerRule, Mixer
 from .rig.rig import Pose, Rig
@@ -307,11 +308,35 @@ class RunStats:
         return self.frame_times.percentile(q) * 1000
 
 
+class RestBody:
+    """The bottom layer under a humanoid avatar: its rest pose on every bone, so the mixed frame
+    carries the whole posed body (for VMC out) and other layers fade in and out over it."""
+
+    name = "rest"
+    duration = None
+
+    def __init__(self, rest_bones: np.ndarray):
+        self.rule = LayerRule("rest", priority=-1000, channels=np.zeros(arkit.COUNT, bool), head=False, fade=0.0)
+        self._frame = FaceFrame(0.0, mask=np.zeros(arkit.COUNT, bool), bones=rest_bones, source="rest")
+
+    def start(self, clock) -> None:
+        pass
+
+    def frame_at(self, t: float) -> FaceFrame:
+        self._frame.t = t
+        return self._frame
+
+    def stop(self) -> None:
+        pass
+
+
 class Pipeline:
     def __init__(self, sources: list[Source], sinks: list[Sink], rig: Rig | None = None,
                  filters: list[Callable[[FaceFrame], FaceFrame]] | None = None):
         if not sources:
             raise ValueError("a pipeline needs at least one source")
+        if rig is not None and rig.rest_bones is not None:
+            sources = [RestBody(rig.rest_bones), *sources]
         self.sources, self.sinks, self.rig = sources, sinks, rig
         self.filters = filters or []
         self.mixer = Mixer([s.rule for s in sources])

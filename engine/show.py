@@ -14,7 +14,7 @@ seed = 3
 [[source]]
 uri = "expression:happy"
 intensity = 0.6
-blink = "block"          # layer rules: priority, channels, head, fade, stale_after, blink, look_at, mouth
+blink = "block"          # layer rules: priority, channels, bones, head, fade, stale_after, blink, look_at, mouth
 
 [[sink]]
 uri = "csv:take.csv"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..bones import bone_mask
 from ..mixer import LayerRule, channel_mask
 
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -26,14 +27,16 @@ def pop_bool(options: dict, key: str, default: bool) -> bool:
 
 def layer_rule(name: str, options: dict, priority: int, channels=None, head: bool = True,
                **overrides) -> LayerRule:
-    """The source's default mix rule, with any of priority, channels, head, fade,
+    """The source's default mix rule, with any of priority, channels, bones, head, fade,
     stale_after, blink, look_at and mouth taken from `options`."""
     spec = options.pop("channels", None)
+    body = options.pop("bones", None)
     return LayerRule(
         name,
         priority=int(pop_float(options, "priority", priority)),
         channels=channel_mask(spec) if spec is not None else (channels if channels is not None else channel_mask("all")),
         head=pop_bool(options, "head", head),
+        bones=bone_mask(body) if body is not None else overrides.get("bones", bone_mask("all")),
         fade=pop_float(options, "fade", 0.25),
         stale_after=pop_float(options, "stale_after", 0.5),
         blink=options.pop("blink", overrides.get("blink", "none")),

@@ -17,11 +17,15 @@ import numpy as np
 from .. import arkit
 from ..frame import FaceFrame
 from .asset import Avatar
+from .humanoid import HumanoidPose, find_humanoid, missing_required
+from .rest_pose import arm_spread, relaxed_bones
 from .retarget import POSES, viseme_pose
 from .skeleton import evaluation_order, find_roles, rest_local_matrices, world_matrices
 from .transforms import quat_from_axis_angle, quat_from_euler, quat_scale_angle, quat_to_matrix3
 
-#: Share of a head turn taken by the neck; the head joint takes the rest.
+#: What a humanoid's undriven bones show: arms relaxed at its sides, or the file's own pose.
+POSE_MODES = ("relaxed", "bind")
+#: Share of a head turn taken by the neck; the head joint takes the rest (non-humanoid rigs).
 NECK_SHARE = 0.4
 #: Joint angles at a channel weight of 1, in radians.
 JAW_OPEN_ANGLE = np.radians(22.0)
@@ -68,16 +72,22 @@ def sidecar_mapping(avatar_path: str | Path) -> Path | None:
 
 
 class Rig:
-    """Binds an avatar to the ARKit channels.
+    """Binds an avatar to the ARKit channels and, for a humanoid, to the body bones.
 
     `mapping` (a dict or a JSON file) overrides any automatic choice:
     `{"channels": {"jawOpen": ["Face/MouthOpen", {"mesh": "Teeth", "target": "Open",
-    "weight": 0.8}], "tongueOut": []}, "joints": {"jaw": "Jaw_Bone"}}`.
+    "weight": 0.8}], "tongueOut": []}, "joints": {"jaw": "Jaw_Bone"},
+    "humanoid": {"leftUpperArm": "Arm_L"}}`.
     A target written without `Mesh/` binds that morph name on every mesh that has it; an empty
     list marks the channel missing on purpose.
+
+    `pose` is the body a humanoid shows where no source drives it: "relaxed" (arms down at
+    its sides, see rest_pose.py) or "bind" (the file's own pose, often a T).
     """
 
-    def __init__(self, avatar: Avatar, mapping: dict | str | Path | None = None):
+    def __init__(self, avatar: Avatar, mapping: dict | str | Path | None = None, pose: str = "relaxed"):
+        if pose not in POSE_MODES:
+            raise ValueError(f"pose {pose!r}: expected one of {', '.join(POSE_MODES)}")
         if mapping is not None and not isinstance(mapping, dict):
             mapping = load_mapping(mapping)
         mapping = mapping or {}
@@ -109,9 +119,19 @@ class Rig:
         self._rest_local = rest_local_matrices(avatar)
         self._rest_world = world_matrices(avatar, self._order, self._rest_local, np.empty_like(self._rest_local))
         # The avatar's facing: VRM 0.x models look down -Z, against glTF's +Z.
-        self._facing = quat_to_matrix3(
+        self.facing = quat_to_matrix3(
             quat_from_axis_angle((0, 1, 0), np.pi) if avatar.vrm_version == "0.x" else (0, 0, 0, 1)
         )
+        self.humanoid_bones = find_humanoid(avatar, mapping.get("humanoid"))
+        self.humanoid_missing = missing_required(avatar, self.humanoid_bones)
+        self.humanoid: HumanoidPose | None = None
+        self.rest_bones: np.ndarray | None = None  # what undriven bones show
+        if not self.humanoid_missing:
+            self.humanoid = HumanoidPose(avatar, self.humanoid_bones, self._order, self._rest_local, self.facing)
+            self.rest_bones = self.humanoid.bind_bones
+            if pose == "relaxed":
+                self.arm_spread = arm_spread(self)
+                self.rest_bones = relaxed_bones(self.arm_spread)
 
     # -- binding, once ---------------------------------------------------------------------
 
@@ -226,6 +246,10 @@ class Rig:
     def rest_pose(self) -> Pose:
         return self.apply(FaceFrame(0.0))
 
+    def pose_body(self, body: np.ndarray) -> Pose:
+        """A neutral face over this (bones.COUNT, 4) body pose."""
+        return self.apply(FaceFrame(0.0, bones=body))
+
     def apply(self, frame: FaceFrame) -> Pose:
         w = frame.weights
         pose_weights = np.clip(self._poses @ w, 0.0, 1.0)
@@ -233,7 +257,15 @@ class Rig:
         morphs = [flat[self._offsets[i]:self._offsets[i + 1]] for i in range(len(self.avatar.meshes))]
 
         local = self._rest_local.copy()
-        self._pose_head(local, frame.head_rotation, frame.head_position)
+        if self.humanoid is not None:
+            body = self.rest_bones
+            if frame.bones is not None:
+                body = np.where(frame.bone_mask[:, None], frame.bones, body)
+            self.humanoid.pose(local, body, frame.head_rotation)
+            if frame.head_position is not None:
+                self._shift(local, self.roles.get("neck", self.roles.get("head")), frame.head_position)
+        else:
+            self._pose_head(local, frame.head_rotation, frame.head_position)
         if self._jaw_by_joint.any():
             self._pose_jaw(local, w * self._jaw_by_joint)
         self._pose_eyes(local, frame)
@@ -243,7 +275,7 @@ class Rig:
 
     def _rotate(self, local: np.ndarray, node: int, q_avatar) -> None:
         """Turn `node` about its own pivot by a rotation given in the avatar's axes."""
-        d = self._facing @ quat_to_matrix3(q_avatar) @ self._facing.T
+        d = self.facing @ quat_to_matrix3(q_avatar) @ self.facing.T
         parent = self.avatar.nodes[node].parent
         p = self._rest_world[parent][:3, :3] if parent is not None else np.eye(3)
         p = p / np.linalg.norm(p, axis=0, keepdims=True)  # rotation only
@@ -252,7 +284,7 @@ class Rig:
     def _shift(self, local: np.ndarray, node: int, offset_avatar) -> None:
         parent = self.avatar.nodes[node].parent
         p = self._rest_world[parent][:3, :3] if parent is not None else np.eye(3)
-        local[node, :3, 3] += np.linalg.solve(p, self._facing @ np.asarray(offset_avatar, float))
+        local[node, :3, 3] += np.linalg.solve(p, self.facing @ np.asarray(offset_avatar, float))
 
     def _pose_head(self, local, rotation, position):
         head, neck = self.roles.get("head"), self.roles.get("neck")
