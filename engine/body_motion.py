@@ -42,7 +42,7 @@ class BodyMotion:
     def breath(self, t: float) -> float:
         """0 (breathed out) .. 1 (breathed in): a quicker in-breath than out-breath."""
         phase = (t / BREATH_PERIOD) % 1.0
-        return float(np.sin(np.pi * phase / 0.4) ** 2 if phase < 0.4 else np.cos(0.5 * np.pi * (phase - 0.4) / 0.6) ** 2)
+        return float(np.sin(0.5 * np.pi * phase / 0.4) ** 2 if phase < 0.4 else np.cos(0.5 * np.pi * (phase - 0.4) / 0.6) ** 2)
 
     def _slow(self, axis: int, t: float) -> float:
         return float(np.mean([np.sin(2 * np.pi * t / p + self._phases[axis, k]) for k, p in enumerate(SWAY_PERIODS)]))

@@ -6,6 +6,7 @@ avatar = "avatars_gltf/mascot.glb"
 fps = 60
 duration = 30            # seconds; omit to run until Ctrl-C (live) or the media ends
 no_idle = false          # with an avatar, idle: (blinks, gaze, breath) is layered beneath
+pose = "relaxed"         # a humanoid's body where nothing drives it; "bind": the file's own pose
 
 [[source]]
 uri = "idle:"
@@ -42,13 +43,15 @@ import numpy as np
 
 from . import arkit
 from .filters import Calibration, ChannelCurve, Gain, Smooth
+from .rig.rig import POSE_MODES
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-_TOP_KEYS = {"avatar", "fps", "duration", "source", "sink", "smooth", "calibration", "gain", "mapping", "no_idle"}
+_TOP_KEYS = {"avatar", "fps", "duration", "source", "sink", "smooth", "calibration", "gain", "mapping", "no_idle",
+             "pose"}
 
 
 @dataclass
@@ -63,6 +66,7 @@ class Show:
     calibration: dict | None = None
     gain: dict[str, dict] = field(default_factory=dict)
     no_idle: bool = False  # with an avatar, idle: is layered beneath unless this is set
+    pose: str = "relaxed"  # a humanoid's undriven body: relaxed, or bind (the file's own pose)
 
     @classmethod
     def load(cls, path: str | Path) -> "Show":
@@ -83,6 +87,9 @@ class Show:
                 out.append((str(entry.pop("uri")), entry))
             return out
 
+        pose = data.get("pose", "relaxed")
+        if pose not in POSE_MODES:
+            raise ValueError(f"{path}: pose {pose!r}: expected one of {', '.join(POSE_MODES)}")
         base = Path(path).parent
         avatar = data.get("avatar")
         return cls(
@@ -96,6 +103,7 @@ class Show:
             calibration=data.get("calibration"),
             gain=data.get("gain", {}),
             no_idle=bool(data.get("no_idle", False)),
+            pose=pose,
         )
 
     def filters(self) -> list:

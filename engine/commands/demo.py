@@ -40,7 +40,7 @@ def run(args) -> int:
         return 2
     try:
         if args.tour:
-            avatar, rig = open_avatar(args.avatar, None)
+            avatar, rig = open_avatar(args.avatar, None, args.pose)
             settings = RenderSettings(args.size, args.msaa, args.framing, args.background)
             sink = Mp4Sink(str(out), settings, progress=True)
             render_offline(rig, [open_source("idle:?seed=29"), open_source("tour:")], [sink], args.fps,

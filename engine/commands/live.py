@@ -7,6 +7,7 @@ import sys
 
 from ..pipeline import Pipeline, RealtimeClock, open_sink, open_source
 from ..rig.asset import AvatarError
+from ..rig.rig import POSE_MODES
 from ..show import Show
 
 
@@ -27,6 +28,8 @@ def add_show_arguments(p, default_fps: float) -> None:
     p.add_argument("--fps", type=float, help=f"frame rate (default {default_fps:g})")
     p.add_argument("--duration", type=float, help="seconds; default: until Ctrl-C or the media ends")
     p.add_argument("--config", help="a TOML show file; command-line options add to it")
+    p.add_argument("--pose", choices=POSE_MODES,
+                   help="a humanoid avatar's body where nothing drives it: relaxed (default) or bind")
     p.add_argument("--no-idle", action="store_true",
                    help="with --avatar, idle: (blinks, gaze, breath) is layered beneath the sources "
                         "so a lost face eases into life; this turns that off")
@@ -41,6 +44,7 @@ def show_from_args(args) -> Show:
     show.sources += [(uri, {}) for uri in args.source]
     show.sinks += [(uri, {}) for uri in args.sink]
     show.no_idle = args.no_idle or show.no_idle
+    show.pose = args.pose or show.pose
     return show
 
 
@@ -53,7 +57,7 @@ def build_pipeline(show: Show) -> Pipeline:
         avatar = load_avatar(show.avatar)
         mapping = show.mapping or sidecar_mapping(show.avatar)
         try:
-            rig = Rig(avatar, mapping)
+            rig = Rig(avatar, mapping, show.pose)
         except ValueError as exc:
             raise AvatarError(show.avatar, f"mapping {mapping}", str(exc)) from None
     uris = show.sources or [("idle:", {})]

@@ -22,7 +22,7 @@ from ..renderer.framing import FRAMINGS
 from ..renderer.options import parse_background, parse_size
 from ..renderer.video import audio_duration
 from ..rig.gltf_loader import load_avatar
-from ..rig.rig import Rig, sidecar_mapping
+from ..rig.rig import POSE_MODES, Rig, sidecar_mapping
 from ..sinks.render import Mp4Sink, PngSink, RenderSettings
 from ..rig import MASCOT
 
@@ -90,6 +90,9 @@ def add_view_options(p: argparse.ArgumentParser, size: tuple[int, int]) -> None:
     p.add_argument("--framing", choices=FRAMINGS, default="bust", help="what the camera frames (default bust)")
     p.add_argument("--background", type=background_arg, default=None, help="#RRGGBB or an image file")
     p.add_argument("--msaa", type=int, default=4, help="samples per pixel (default 4; 1 turns it off)")
+    p.add_argument("--pose", choices=POSE_MODES, default="relaxed",
+                   help="a humanoid's body where nothing drives it: relaxed, arms at its sides (default), "
+                        "or bind, the file's own pose")
 
 
 def add_parser(sub):
@@ -157,9 +160,9 @@ def save_png(image: np.ndarray, path: Path) -> None:
     Image.fromarray(image).save(path)
 
 
-def open_avatar(path: str, mapping: str | None):
+def open_avatar(path: str, mapping: str | None, pose: str = "relaxed"):
     avatar = load_avatar(path)
-    return avatar, Rig(avatar, mapping or sidecar_mapping(path))
+    return avatar, Rig(avatar, mapping or sidecar_mapping(path), pose)
 
 
 def render_offline(rig: Rig | None, sources: list, sinks: list, fps: float, duration: float) -> None:
@@ -206,7 +209,7 @@ def render(args) -> int:
             raise ValueError(f"-o {out}: expected a .png or .mp4 file")
         if args.audio and out is not None and out.suffix.lower() != ".mp4":
             raise ValueError("--audio needs an .mp4 output (or only --curves-out)")
-        rig = open_avatar(args.avatar, args.mapping)[1] if out is not None else None
+        rig = open_avatar(args.avatar, args.mapping, args.pose)[1] if out is not None else None
         sources, take_fps = render_sources(args)
         fps = args.fps or take_fps or DEFAULT_FPS
         settings = RenderSettings(args.size, args.msaa, args.framing, args.background)

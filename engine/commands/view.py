@@ -119,7 +119,7 @@ class Viewer:
 
 def run(args) -> int:
     try:
-        avatar, rig = open_avatar(args.avatar, args.mapping)
+        avatar, rig = open_avatar(args.avatar, args.mapping, args.pose)
         platform = WindowPlatform(args.size, f"{Path(args.avatar).name}")
     except RendererError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -26,8 +26,11 @@ SPREAD_STEP = 2.0
 #: Arm vertices within this share of the upper arm's length of the shoulder are the armpit,
 #: which touches the torso in any pose.
 ARMPIT = 0.3
+#: Skin may press this deep (a share of the figure's height) before it counts as inside: a
+#: relaxed arm touches the flank.
+CONTACT = 0.008
 #: An arm may have this share of its vertices inside the torso's outline (skinning noise).
-INSIDE_TOLERANCE = 0.005
+INSIDE_TOLERANCE = 0.02
 
 
 def _about(axis, degrees: float) -> np.ndarray:
@@ -55,52 +58,55 @@ def relaxed_bones(spread: float) -> np.ndarray:
 def arm_spread(rig) -> float:
     """The least spread (degrees) at which both arms clear the torso in `rig`'s avatar.
 
-    Each vertex follows its strongest joint; a torso vertex is one the hips or spine bones move.
-    An arm vertex is inside when, in its slice of height and depth, it lies nearer the midline
-    than the torso's outermost vertex on that side.
+    Each vertex follows its strongest joint; the torso is what the hips and spine bones move, the
+    arm what the upper and lower arm move (a hand may rest against the thigh). An arm vertex is
+    inside when it lies nearer the midline than the torso's outermost vertex in its cell of
+    height and depth.
     """
-    humanoid = rig.humanoid
-    found = humanoid.found
+    found = rig.humanoid.found
     points, owner = _vertices_by_joint(rig.avatar)
-    if not len(points):
-        return SPREAD_RANGE[0]
-    torso_nodes = [found[b] for b in ("hips", "spine", "chest", "upperChest") if b in found]
-    torso = np.isin(owner, torso_nodes)
-    arms = {side: np.isin(owner, [found[f"{side}{p}"] for p in ("UpperArm", "LowerArm", "Hand")])
-            for side in ("left", "right")}
+    torso = np.isin(owner, [found[b] for b in ("hips", "spine", "chest", "upperChest") if b in found])
     if not torso.any():
         return SPREAD_RANGE[0]
-    facing = rig.facing
-    body = humanoid.bind_bones.copy()
+    arms = [(np.isin(owner, [found[f"{side}UpperArm"], found[f"{side}LowerArm"]]), side, sign)
+            for side, sign in (("left", 1.0), ("right", -1.0))]
     for spread in np.arange(SPREAD_RANGE[0], SPREAD_RANGE[1] + 1e-9, SPREAD_STEP):
-        body[:] = relaxed_bones(spread)
-        pose = rig.pose_body(body)
-        world = np.einsum("vij,vj->vi", pose.world[owner][:, :3, :3], points) + pose.world[owner][:, :3, 3]
-        world = world @ facing  # into the avatar's axes: +X its left, +Z its front
-        if all(_inside_share(world, torso, arms[side], sign, rig, side, pose) <= INSIDE_TOLERANCE
-               for side, sign in (("left", 1.0), ("right", -1.0))):
+        pose = rig.pose_body(relaxed_bones(spread))
+        world = pose.world[owner]
+        posed = (np.einsum("vij,vj->vi", world[:, :3, :3], points) + world[:, :3, 3]) @ rig.facing
+        if all(_inside_share(posed, torso, arm, sign, _armpit(rig, pose, side)) <= INSIDE_TOLERANCE
+               for arm, side, sign in arms):
             return float(spread)
     return SPREAD_RANGE[1]
 
 
-def _inside_share(world, torso, arm, sign, rig, side, pose) -> float:
+def _armpit(rig, pose, side: str) -> tuple[np.ndarray, float]:
+    """The shoulder joint (avatar axes) and the radius around it that counts as armpit."""
     found = rig.humanoid.found
     shoulder = pose.world[found[f"{side}UpperArm"], :3, 3] @ rig.facing
     elbow = pose.world[found[f"{side}LowerArm"], :3, 3] @ rig.facing
-    reach = ARMPIT * np.linalg.norm(elbow - shoulder)
-    arm_points = world[arm]
-    arm_points = arm_points[np.linalg.norm(arm_points - shoulder, axis=1) > reach]
-    if not len(arm_points):
+    return shoulder, ARMPIT * float(np.linalg.norm(elbow - shoulder))
+
+
+def _inside_share(posed: np.ndarray, torso: np.ndarray, arm: np.ndarray, sign: float, armpit) -> float:
+    """Share of one arm's vertices (armpit aside) inside the torso's outline on that side."""
+    shoulder, reach = armpit
+    points = posed[arm]
+    points = points[np.linalg.norm(points - shoulder, axis=1) > reach]
+    if not len(points):
         return 0.0
-    trunk = world[torso]
-    height = np.ptp(world[:, 1]) or 1.0
-    slab = 0.02 * height
-    inside = 0
-    for p in arm_points[:: max(1, len(arm_points) // 600)]:
-        near = trunk[(np.abs(trunk[:, 1] - p[1]) < slab) & (np.abs(trunk[:, 2] - p[2]) < 2 * slab)]
-        if len(near) and sign * p[0] < np.max(sign * near[:, 0]) and sign * p[0] > 0:
-            inside += 1
-    return inside / len(arm_points[:: max(1, len(arm_points) // 600)])
+    trunk = posed[torso]
+    cell = 0.02 * (np.ptp(posed[:, 1]) or 1.0)  # a fiftieth of the figure's height
+    lo = np.minimum(trunk.min(0), points.min(0))
+    keys = lambda p: (np.floor((p[:, 1] - lo[1]) / cell).astype(int), np.floor((p[:, 2] - lo[2]) / cell).astype(int))
+    ty, tz = keys(trunk)
+    outline = np.full((ty.max() + 3, tz.max() + 3), -np.inf)  # outermost torso extent per (height, depth) cell
+    np.maximum.at(outline, (ty + 1, tz + 1), sign * trunk[:, 0])
+    ay, az = keys(points)
+    inside_cells = (ay + 1 < outline.shape[0]) & (az + 1 < outline.shape[1]) & (ay >= -1) & (az >= -1)
+    limit = np.full(len(points), -np.inf)
+    limit[inside_cells] = outline[ay[inside_cells] + 1, az[inside_cells] + 1]
+    return float(np.mean(sign * points[:, 0] < limit - CONTACT * cell / 0.02))
 
 
 def _vertices_by_joint(avatar) -> tuple[np.ndarray, np.ndarray]:
