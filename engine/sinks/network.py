@@ -77,16 +77,22 @@ class LiveLinkSender(UdpSender):
 
 
 class VmcSender(UdpSender):
-    """One bundle per frame (see protocols/vmc.py); `blend` picks perfect-sync or VRM 0.x names."""
+    """One bundle per frame (see protocols/vmc.py), the posed body included; `blend` picks
+    perfect-sync or VRM 0.x names. Bone positions are the run's avatar's T-pose offsets."""
 
     def __init__(self, host: str, port: int, blend: str = "perfectsync"):
         super().__init__("vmc", host, port)
         if blend not in vmc.BLEND_MODES:
             raise ValueError(f"vmc: blend {blend!r}: expected one of {vmc.BLEND_MODES}")
         self.blend = blend
+        self._offsets = None
+
+    def open(self, run) -> None:
+        self._offsets = vmc.tpose_offsets(run.rig)
+        super().open(run)
 
     def datagram(self, frame: FaceFrame) -> bytes:
-        return vmc.encode(frame, self.blend)
+        return vmc.encode(frame, self.blend, self._offsets)
 
 
 class OscSender(UdpSender):
