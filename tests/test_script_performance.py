@@ -146,3 +146,28 @@ def test_the_gestures_carry_the_speech_nets_pitch_accent_brows(take):
     gesture = np.array([perf.gesture(t).weights[inner] for t in times])
     assert voice.max() > 0.05, "the speech has pitch accents to follow"
     assert np.all(gesture >= voice - 1e-6)
+
+
+def _bend(frames, bone: str) -> np.ndarray:
+    """Degrees each frame's `bone` is turned beyond the relaxed rest pose."""
+    from engine import bones
+    from engine.rig.rest_pose import relaxed_bones
+
+    rest = relaxed_bones(0.0)[bones.INDEX[bone]]
+    q = np.array([f.bones[bones.INDEX[bone]] for f in frames])
+    return np.degrees(2 * np.arccos(np.clip(np.abs(q @ rest), 0, 1)))
+
+
+def test_hands_come_up_to_speak_beat_on_its_syllables_and_rest_still_in_pauses(take):
+    _, track, times, frames = take
+    elbows = [_bend(frames, f"{side}LowerArm") for side in ("left", "right")]
+    talking = np.zeros(len(times), bool)
+    for p in track.placed:
+        talking |= (times >= p.start + 0.6) & (times <= p.end - 0.2)
+    before, after = track.placed[0], track.placed[1]  # the 1.5 s pause between them
+    pause = (times >= before.end + 0.9) & (times <= after.start - 0.6)
+    assert pause.sum() >= 2
+    for elbow in elbows:
+        assert elbow[talking].mean() > 40  # forearms up in front while it speaks
+        assert np.ptp(elbow[talking]) > 6  # ... beating, not frozen
+        assert elbow[pause].max() < 3 and np.ptp(elbow[pause]) < 1  # still, at rest, in the pause

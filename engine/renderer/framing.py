@@ -1,8 +1,10 @@
-"""Where to point the camera: `head`, `bust` or `full` boxes from the rest pose.
+"""Where to point the camera: `head`, `bust` or `full` boxes from the posed rest pose.
 
 The head box holds the vertices the head joint (or a joint under it: jaw, eyes) moves most,
 so it fits any rigged avatar whatever its units. Without a head joint it falls back to the
 mesh bounds: the top eighth of a standing figure, or everything for a head-only model.
+A humanoid's bust is a presenter's medium shot: from the head down to its waist, arms and
+hands included, so the hands' gestures stay in view.
 """
 
 from __future__ import annotations
@@ -53,8 +55,9 @@ def _vertices(avatar: Avatar, pose: Pose, head_node: int | None):
     return np.concatenate(points), np.concatenate(in_head)
 
 
-def framing_box(avatar: Avatar, pose: Pose, head_node: int | None, framing: str):
-    """(min corner, max corner) of what `framing` shows, and (min, max) of everything."""
+def framing_box(avatar: Avatar, pose: Pose, head_node: int | None, framing: str, waist: float | None = None):
+    """(min corner, max corner) of what `framing` shows, and (min, max) of everything.
+    `waist`: a humanoid's waist height in the pose, where its bust ends."""
     if framing not in FRAMINGS:
         raise ValueError(f"framing: expected one of {', '.join(FRAMINGS)}, got {framing!r}")
     points, in_head = _vertices(avatar, pose, head_node)
@@ -72,6 +75,9 @@ def framing_box(avatar: Avatar, pose: Pose, head_node: int | None, framing: str)
         head_lo, head_hi = head.min(0), head.max(0)
     if framing == "head":
         return (head_lo, head_hi), (lo, hi)
+    if waist is not None:
+        above = points[points[:, 1] >= waist]
+        return (np.minimum(above.min(0), head_lo), np.maximum(above.max(0), head_hi)), (lo, hi)
     size = head_hi - head_lo
     center_x = (head_lo[0] + head_hi[0]) / 2.0
     bottom = head_lo[1] - BUST_DEPTH * size[1]

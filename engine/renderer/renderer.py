@@ -72,7 +72,8 @@ class Renderer:
         self._background_spec = background
 
         rig = rig or Rig(avatar)
-        box, everything = framing_box(avatar, rig.rest_pose(), rig.head_node, framing)
+        rest = rig.rest_pose()
+        box, everything = framing_box(avatar, rest, rig.head_node, framing, rig.waist_height(rest))
         self.camera = Camera(aspect=width / height)
         self.camera.fit(*box)
         # VRM 0.x avatars face -Z, against glTF's +Z: go round to their face.

@@ -246,6 +246,12 @@ class Rig:
     def rest_pose(self) -> Pose:
         return self.apply(FaceFrame(0.0))
 
+    def waist_height(self, pose: Pose) -> float | None:
+        """A humanoid's waist (its hips joint) height in `pose`, in world units."""
+        if self.humanoid is None:
+            return None
+        return float(pose.world[self.humanoid_bones["hips"], 1, 3])
+
     def pose_body(self, body: np.ndarray) -> Pose:
         """A neutral face over this (bones.COUNT, 4) body pose."""
         return self.apply(FaceFrame(0.0, bones=body))

@@ -11,7 +11,9 @@ saccades) and the speech net above (the mouth):
 - a gesture layer at priority 20 for the head and brows: a slow sway, a new attitude for each
   sentence, small nods on the stressed syllables (found as peaks of the speech's loudness),
   the speech net's brow raises on pitch accents (its layer keeps to the mouth), a larger nod
-  with a brow raise on emphasised words, a lift at questions, and the looks.
+  with a brow raise on emphasised words, a lift at questions, and the looks. For a humanoid
+  it also moves the forearms and hands: up while speaking, beats on the same syllables and
+  emphasis, still at rest in the pauses (arm_gestures.py).
 
 Everything is a function of time, seeded by the script: the same script gives the same video.
 """
@@ -35,6 +37,8 @@ from ..idle import smoothstep
 from ..mixer import LayerRule, channel_mask, preset_frame, preset_rule
 from ..rig.rig import set_look
 from ..rig.transforms import quat_from_euler
+from .arm_gestures import MASK as ARM_BONES
+from .arm_gestures import ArmGestures
 from .parse import Script
 from .soundtrack import Soundtrack
 
@@ -104,12 +108,15 @@ class Performance:
         self.beats = syllable_beats(speech_16k, [(p.start, p.end) for p in track.placed])
         self.emphasis = self._emphasis_times()
         self.questions = [p.end for p in track.placed if p.utterance.text.rstrip().endswith(("?", "？"))]
+        loudness = [(t, (nod - BEAT_NOD[0]) / (BEAT_NOD[1] - BEAT_NOD[0])) for t, nod in self.beats]
+        self.arms = ArmGestures([(p.start, p.end) for p in track.placed], [(t, 0.5 + 0.5 * k) for t, k in loudness],
+                                self.emphasis, script.settings.seed)
 
     # layers -----------------------------------------------------------------------------------
 
     def sources(self) -> list[FunctionSource]:
-        layers = [FunctionSource(LayerRule("gesture", priority=20, channels=BROWS | LOOKS, head=True),
-                                 self.gesture)]
+        layers = [FunctionSource(LayerRule("gesture", priority=20, channels=BROWS | LOOKS, head=True,
+                                           bones=ARM_BONES), self.gesture)]
         for name, spans in sorted(self.expressions.items()):
             layers.append(FunctionSource(self.expression_rule(name), self._expression_face(name, spans)))
         return layers
@@ -128,7 +135,7 @@ class Performance:
         return face
 
     def gesture(self, t: float) -> FaceFrame:
-        """Head, brows and looks at `t`."""
+        """Head, brows, looks and hands at `t`."""
         yaw, pitch, roll = self._sway(t) + self._attitude(t)
         brow = 0.0
         for time, size in self.beats:
@@ -160,7 +167,7 @@ class Performance:
             mask |= LOOKS
             eyes = [[eye_yaw, eye_pitch], [eye_yaw, eye_pitch]]
         return FaceFrame(t, weights, mask, quat_from_euler(*np.radians([yaw, pitch, roll])), eyes=eyes,
-                         source="gesture")
+                         source="gesture", bones=self.arms.bones(t), bone_mask=ARM_BONES)
 
     # parts ------------------------------------------------------------------------------------
 
