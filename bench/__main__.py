@@ -15,6 +15,7 @@ QUICK = (
     ("speech", []),
     ("overlay", []),
     ("speak", ["--utterances", "2"]),
+    ("body", ["--frames", "300"]),
 )
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ pose of any humanoid. The legs turn against the hips, so the feet stay planted a
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import bones
@@ -30,6 +32,8 @@ DRIVEN = ("hips", "spine", "chest", "upperChest", "leftShoulder", "rightShoulder
           "rightUpperLeg")
 MASK = bones.bone_mask(list(DRIVEN))
 _ROW = {name: bones.INDEX[name] for name in DRIVEN}
+_PERIODS = np.array(SWAY_PERIODS)
+_SWAY = np.radians([SWAY_HIPS_ROLL, SWAY_HIPS_YAW, SWAY_SPINE_ROLL])
 
 
 class BodyMotion:
@@ -42,22 +46,24 @@ class BodyMotion:
     def breath(self, t: float) -> float:
         """0 (breathed out) .. 1 (breathed in): a quicker in-breath than out-breath."""
         phase = (t / BREATH_PERIOD) % 1.0
-        return float(np.sin(0.5 * np.pi * phase / 0.4) ** 2 if phase < 0.4 else np.cos(0.5 * np.pi * (phase - 0.4) / 0.6) ** 2)
+        if phase < 0.4:
+            return math.sin(0.5 * math.pi * phase / 0.4) ** 2
+        return math.cos(0.5 * math.pi * (phase - 0.4) / 0.6) ** 2
 
-    def _slow(self, axis: int, t: float) -> float:
-        return float(np.mean([np.sin(2 * np.pi * t / p + self._phases[axis, k]) for k, p in enumerate(SWAY_PERIODS)]))
+    def _slow(self, t: float) -> np.ndarray:
+        """Three slow wanderings in [-1, 1], one per sway axis."""
+        return np.sin(2 * np.pi * t / _PERIODS + self._phases).mean(axis=1)
 
     def bones(self, t: float) -> np.ndarray:
         q = bones.identity()
         b = self.breath(t)
-        roll, yaw, counter = (np.radians(a) * self._slow(k, t)
-                              for k, a in enumerate((SWAY_HIPS_ROLL, SWAY_HIPS_YAW, SWAY_SPINE_ROLL)))
+        roll, yaw, counter = (_SWAY * self._slow(t)).tolist()
         hips = quat_from_euler(yaw, 0.0, roll)
         q[_ROW["hips"]] = hips
-        q[_ROW["spine"]] = quat_from_euler(0.0, -np.radians(BREATH_SPINE) * b, -roll * 0.6 + counter)
-        q[_ROW["chest"]] = quat_from_euler(-yaw * 0.4, -np.radians(BREATH_CHEST) * b * 0.5, -counter * 0.5)
-        q[_ROW["upperChest"]] = quat_from_euler(0.0, -np.radians(BREATH_CHEST) * b * 0.5, 0.0)
-        shoulder = np.radians(BREATH_SHOULDER) * b
+        q[_ROW["spine"]] = quat_from_euler(0.0, -math.radians(BREATH_SPINE) * b, -roll * 0.6 + counter)
+        q[_ROW["chest"]] = quat_from_euler(-yaw * 0.4, -math.radians(BREATH_CHEST) * b * 0.5, -counter * 0.5)
+        q[_ROW["upperChest"]] = quat_from_euler(0.0, -math.radians(BREATH_CHEST) * b * 0.5, 0.0)
+        shoulder = math.radians(BREATH_SHOULDER) * b
         q[_ROW["leftShoulder"]] = quat_from_euler(0.0, 0.0, shoulder)
         q[_ROW["rightShoulder"]] = quat_from_euler(0.0, 0.0, -shoulder)
         planted = hips * [-1.0, -1.0, -1.0, 1.0]  # the hips' turn undone, so the legs stay upright

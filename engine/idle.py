@@ -46,7 +46,7 @@ def smoothstep(x):
 class IdleMotion:
     """Seeded idle motion; `frame(t)` is the face at `t` seconds."""
 
-    def __init__(self, seed: int = 0):
+    def __init__(self, seed: int = 0, body: bool = True):
         # One generator per schedule, so sampling blinks never shifts the gaze draws.
         blink_rng, gaze_rng, sway_rng = (np.random.default_rng([seed, k]) for k in range(3))
         self._blink_rng, self._gaze_rng = blink_rng, gaze_rng
@@ -56,7 +56,7 @@ class IdleMotion:
         self._next_fixation = 0.0
         self._sway_phases = sway_rng.uniform(0, 2 * np.pi, (3, 3))
         self._blink_horizon = blink_rng.uniform(0.5, 2.0)
-        self.body = BodyMotion(seed)
+        self.body = BodyMotion(seed) if body else None  # breathing and sway for a humanoid
 
     # -- schedules, extended lazily ---------------------------------------------------------
 
@@ -129,4 +129,5 @@ class IdleMotion:
         mask[DRIVEN] = True
         return FaceFrame(t, w, mask=mask, head_rotation=self.head(t),
                          eyes=[[yaw, pitch], [yaw, pitch]], source="idle", confidence=1.0,
-                         bones=self.body.bones(t), bone_mask=BODY_MASK)
+                         bones=self.body.bones(t) if self.body else None,
+                         bone_mask=BODY_MASK if self.body else None)

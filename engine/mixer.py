@@ -95,13 +95,16 @@ def _nlerp(a: np.ndarray, b: np.ndarray, k: float) -> np.ndarray:
 
 
 class Mixer:
-    def __init__(self, rules: list[LayerRule]):
+    """`body=False` ignores the sources' bones: a run whose avatar has no humanoid skips that work."""
+
+    def __init__(self, rules: list[LayerRule], body: bool = True):
         names = [r.name for r in rules]
         if len(set(names)) != len(names):
             raise ValueError(f"mixer: layer names must be unique, got {names}")
         self._layers = sorted((_Layer(r) for r in rules), key=lambda layer: layer.rule.priority)
         self._by_name = {layer.rule.name: layer for layer in self._layers}
         self._last_t: float | None = None
+        self._body = body
 
     def push(self, layer: str, frame: FaceFrame, arrived: float | None = None) -> None:
         """A new frame from a source; `arrived` is when, on the pipeline clock (default frame.t)."""
@@ -147,7 +150,7 @@ class Mixer:
                 eyes += (gaze - eyes) * strength
             if rule.head:
                 head = _nlerp(head, f.head_rotation, strength)
-            if f.bones is not None:
+            if f.bones is not None and self._body:
                 own_bones = rule.bones & f.bone_mask
                 if body is None:
                     body, body_driven = bones.identity(), np.zeros(bones.COUNT, bool)

@@ -15,6 +15,7 @@ BENCHES = {
     "speech": "bench.speech",
     "overlay": "bench.overlay",
     "speak": "bench.speak",
+    "body": "bench.body",
 }
 
 

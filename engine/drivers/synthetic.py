@@ -11,7 +11,7 @@ from ..idle import IdleMotion
 from ..mixer import LayerRule, preset_frame, preset_rule
 from ..rig.transforms import quat_from_euler
 from ..pipeline import register_source
-from .options import layer_rule, pop_float, reject_unknown
+from .options import layer_rule, pop_bool, pop_float, reject_unknown
 
 
 class FunctionSource:
@@ -47,10 +47,13 @@ def pose_face(values: dict[str, float], head_degrees=None):
 
 @register_source("idle")
 def _idle(rest: str, options: dict) -> FunctionSource:
+    """`idle:?seed=N&body=false`: blinks, gaze, breath and sway; `body=false` leaves a humanoid's
+    body to its rest pose."""
     seed = int(pop_float(options, "seed", 0))
+    body = pop_bool(options, "body", True)
     rule = layer_rule("idle", options, priority=0)
     reject_unknown("idle:", options)
-    return FunctionSource(rule, IdleMotion(seed).frame)
+    return FunctionSource(rule, IdleMotion(seed, body).frame)
 
 
 @register_source("expression")

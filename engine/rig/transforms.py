@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -33,10 +35,12 @@ def quat_from_euler(yaw: float, pitch: float, roll: float) -> np.ndarray:
     (positive: +Z tips towards -Y, a nod down); roll about +Z (positive: the top of the head
     tips to -X, the avatar's right shoulder). Composed as yaw * pitch * roll.
     """
-    qy = quat_from_axis_angle((0, 1, 0), yaw)
-    qx = quat_from_axis_angle((1, 0, 0), pitch)
-    qz = quat_from_axis_angle((0, 0, 1), roll)
-    return quat_multiply(quat_multiply(qy, qx), qz)
+    # The product qy * qx * qz written out: it runs every frame in several places.
+    sy, cy = math.sin(yaw / 2.0), math.cos(yaw / 2.0)
+    sx, cx = math.sin(pitch / 2.0), math.cos(pitch / 2.0)
+    sz, cz = math.sin(roll / 2.0), math.cos(roll / 2.0)
+    x, y, z, w = cy * sx, sy * cx, -sy * sx, cy * cx
+    return np.array([x * cz + y * sz, y * cz - x * sz, w * sz + z * cz, w * cz - z * sz])
 
 
 def quat_to_euler(q: np.ndarray) -> tuple[float, float, float]:
