@@ -96,7 +96,7 @@ def split_uri(uri: str) -> tuple[str, str, dict[str, str]]:
 
 def _load_plugins() -> None:
     """Import the modules that register schemes (kept here so registration has one home)."""
-    from .drivers import mocap, playback, synthetic, webcam  # noqa: F401
+    from .drivers import clip, mocap, playback, synthetic, webcam  # noqa: F401
     from .drivers.audio import source as _audio  # noqa: F401
     from .sinks import network, recording, render  # noqa: F401
 
@@ -109,9 +109,15 @@ def _open(kind: str, registry: dict, uri: str, options: dict | None):
     return registry[scheme](rest, {**query, **(options or {})})
 
 
-def open_source(uri: str, options: dict | None = None) -> Source:
-    """A source from its URI; `options` (from a show file) add to the URI's query."""
-    return _open("source", SOURCES, uri, options)
+def open_source(uri: str, options: dict | None = None, rig: Rig | None = None) -> Source:
+    """A source from its URI; `options` (from a show file) add to the URI's query.
+
+    Sources know no avatar, except those that play the avatar's own data (`clip:`): such a
+    source has a `bind(rig)`, called here with the rig being posed (None when there is none)."""
+    source = _open("source", SOURCES, uri, options)
+    if hasattr(source, "bind"):
+        source.bind(rig)
+    return source
 
 
 def open_sink(uri: str, options: dict | None = None) -> Sink:

@@ -6,7 +6,7 @@ import json
 import sys
 from collections import Counter
 
-from .. import arkit
+from .. import arkit, bones
 from ..rig.asset import AvatarError
 from ..rig.gltf_loader import load_avatar
 from ..rig.rig import Rig, sidecar_mapping
@@ -62,12 +62,24 @@ def report(path: str, mapping: str | None = None) -> dict:
             for mat in avatar.materials
         ],
         "expressions": [e.name for e in avatar.expressions],
-        "animations": [{"name": a.name, "duration": a.duration} for a in avatar.animations],
+        "animations": [_clip(rig, a) for a in avatar.animations],
+        "humanoid": {"bones": {b: avatar.nodes[n].name for b, n in sorted(rig.humanoid_bones.items(),
+                                                                         key=lambda item: bones.INDEX[item[0]])},
+                     "missing": [b for b in bones.NAMES if b not in rig.humanoid_bones],
+                     "is_humanoid": rig.humanoid is not None, "missing_required": rig.humanoid_missing},
         "unsupported": avatar.unsupported,
         "arkit": {n: {"how": b.how, "targets": b.targets} for n, b in rig.bindings.items()},
         "arkit_resolved": sum(b.how != "missing" for b in rig.bindings.values()),
         "warnings": avatar.warnings + rig.warnings,
     }
+
+
+def _clip(rig: Rig, animation) -> dict:
+    """A clip as `clip:NAME` would play it: the humanoid bones it turns and its morph channels."""
+    on = {n: b for b, n in rig.humanoid_bones.items()} if rig.humanoid else {}
+    turned = [on[c.node] for c in animation.channels if c.path == "rotation" and c.node in on]
+    return {"name": animation.name, "duration": animation.duration, "channels": len(animation.channels),
+            "bones": turned, "morph_channels": sum(c.path == "weights" for c in animation.channels)}
 
 
 def _print_text(r: dict) -> None:
@@ -86,7 +98,15 @@ def _print_text(r: dict) -> None:
     if r["expressions"]:
         print("  expressions: " + ", ".join(r["expressions"]))
     for a in r["animations"]:
-        print(f"  animation {a['name']!r}: {a['duration']:.2f} s")
+        print(f"  animation {a['name']!r}: {a['duration']:.2f} s, {a['channels']} channels "
+              f"({len(a['bones'])} on humanoid bones, {a['morph_channels']} morph weights)")
+    h = r["humanoid"]
+    if h["is_humanoid"]:
+        print(f"  humanoid: {len(h['bones'])}/{bones.COUNT} bones found"
+              + (f"; missing {', '.join(h['missing'])}" if h["missing"] else ""))
+    else:
+        print(f"  not a humanoid: missing {', '.join(h['missing_required'])}"
+              + (f"; found {', '.join(h['bones'])}" if h["bones"] else ""))
     counts = Counter(c["how"] for c in r["arkit"].values())
     print(f"  ARKit coverage: {r['arkit_resolved']}/{arkit.COUNT} "
           f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")

@@ -20,7 +20,7 @@ def add_parser(sub):
 def add_show_arguments(p, default_fps: float) -> None:
     p.add_argument("--avatar", help=".gltf/.glb/.vrm to pose (needed by window:, mp4:, png:)")
     p.add_argument("--source", action="append", default=[], metavar="URI",
-                   help="idle:, webcam:0, video:FILE, csv:TAKE.csv, expression:happy, livelink://, vmc://, "
+                   help="idle:, webcam:0, video:FILE, csv:TAKE.csv, expression:happy, clip:NAME, livelink://, vmc://, "
                         "facecap://, ifacialmocap:// (repeatable)")
     p.add_argument("--sink", action="append", default=[], metavar="URI",
                    help="window:, mp4:OUT.mp4, png:DIR/, csv:TAKE.csv, livelink://HOST:PORT, vmc://HOST:PORT, "
@@ -63,7 +63,7 @@ def build_pipeline(show: Show) -> Pipeline:
     uris = show.sources or [("idle:", {})]
     if rig is not None and not show.no_idle and not any(uri.startswith("idle:") for uri, _ in uris):
         uris = [("idle:", {})] + uris  # a drawn avatar never freezes when its source goes quiet
-    sources = [open_source(uri, opts) for uri, opts in uris]
+    sources = [open_source(uri, opts, rig) for uri, opts in uris]
     sinks = [open_sink(uri, opts) for uri, opts in show.sinks]
     return Pipeline(sources, sinks, rig, show.filters())
 

@@ -123,9 +123,9 @@ def add_parser(sub):
 # -- the pipeline ---------------------------------------------------------------------------
 
 
-def render_sources(args) -> tuple[list, float | None]:
+def render_sources(args, rig: Rig | None = None) -> tuple[list, float | None]:
     """The sources the arguments name, and the take's frame rate if there is one."""
-    sources, take_fps = [open_source(uri) for uri in args.source], None
+    sources, take_fps = [open_source(uri, rig=rig) for uri in args.source], None
     if args.video or args.audio:  # idle beneath: blinks and gaze, and a lost face eases into it
         sources.append(open_source("idle:"))
     if args.video:
@@ -210,7 +210,7 @@ def render(args) -> int:
         if args.audio and out is not None and out.suffix.lower() != ".mp4":
             raise ValueError("--audio needs an .mp4 output (or only --curves-out)")
         rig = open_avatar(args.avatar, args.mapping, args.pose)[1] if out is not None else None
-        sources, take_fps = render_sources(args)
+        sources, take_fps = render_sources(args, rig)
         fps = args.fps or take_fps or DEFAULT_FPS
         settings = RenderSettings(args.size, args.msaa, args.framing, args.background)
         sinks = [open_sink(f"csv:{args.curves_out}")] if args.curves_out else []

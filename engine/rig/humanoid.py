@@ -251,8 +251,12 @@ class HumanoidPose:
         rot = self._before @ quat_matrices(q[self.bone_index]) @ self._after
         local[self.nodes, :3, :3] = rot * self._scale[:, None, :]
 
-    def normalized(self, bone: str, local_rotation: np.ndarray) -> np.ndarray:
+    def normalized(self, bone: str | list[str], local_rotation: np.ndarray) -> np.ndarray:
         """The normalized rotation (x, y, z, w) that gives `bone` this local rotation matrix;
-        the inverse of `pose`, for clips made on the avatar's own bones."""
-        k = int(np.flatnonzero(self.bone_index == bones.INDEX[bone])[0])
-        return matrix_quats((self._before[k].T @ local_rotation @ self._after[k].T)[None])[0]
+        the inverse of `pose`, for clips made on the avatar's own bones. A list of N bones with
+        (N, 3, 3) matrices gives (N, 4) in one batch (a clip's bones, every frame)."""
+        names = [bone] if isinstance(bone, str) else bone
+        k = np.searchsorted(self.bone_index, [bones.INDEX[b] for b in names])  # bone_index is sorted
+        q = matrix_quats(self._before[k].transpose(0, 2, 1) @ np.reshape(local_rotation, (-1, 3, 3))
+                         @ self._after[k].transpose(0, 2, 1))
+        return q[0] if isinstance(bone, str) else q
