@@ -3,12 +3,14 @@ listing clips and humanoid bones. Fixtures are the code-built humanoids with a W
 a Smile (morph weights) clip."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from humanoid_fixtures import SMILE_SECONDS, WALK_PERIOD, WAVE_SECONDS, build_humanoid
 from test_humanoid_fixtures import _world
-from test_inspect import inspect
+from test_inspect import ROOT, inspect
 
 from engine import arkit, bones
 from engine.pipeline import OfflineClock, Pipeline, open_source
@@ -137,3 +139,10 @@ def test_inspect_lists_clips_and_humanoid_bones_in_text_and_json(rigs, tmp_path)
     assert f"humanoid: {len(humanoid['bones'])}/{bones.COUNT} bones found; missing leftThumbMetacarpal" in text
     skinned = inspect(build_skinned(tmp_path)).stdout
     assert "not a humanoid: missing hips, head" in skinned
+
+
+def test_render_names_the_clips_when_one_is_unknown(rigs, tmp_path):
+    r = subprocess.run([sys.executable, "run.py", "render", rigs["mixamo_A"].avatar.path, "--source", "clip:Jump",
+                        "-o", str(tmp_path / "x.png")], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "no clip 'Jump'; its clips: 'Walk', 'Wave', 'Smile'" in r.stderr
+    assert not (tmp_path / "x.png").exists()
