@@ -41,10 +41,6 @@ class ClipSource(FunctionSource):
         super().__init__(rule, self._frame)
         self.clip, self.loop, self.speed = clip, loop, speed
         self.warnings: list[str] = []
-        self._length = 0.0
-        self._rotations: list = []  # channels on humanoid bones
-        self._bones: list[str] = []  # and their bones
-        self._morphs: list[tuple] = []  # (channel, target indices, ARKit indices)
 
     def bind(self, rig) -> None:
         """Find the clip in `rig`'s avatar and sort its channels into bones and ARKit channels."""
@@ -58,6 +54,8 @@ class ClipSource(FunctionSource):
             raise ValueError(f"{what}: {avatar.path} has no clip {self.clip!r}; its clips: {known}")
         animation = clips[self.clip]
         bone_of = {node: bone for bone, node in rig.humanoid_bones.items()} if rig.humanoid else {}
+        self._rotations, self._bones = [], []  # channels on humanoid bones, and their bones
+        self._morphs = []  # (channel, target indices, ARKit indices)
         left_out = []
         for channel in animation.channels:
             node = avatar.nodes[channel.node]
@@ -66,8 +64,10 @@ class ClipSource(FunctionSource):
                 self._bones.append(bone_of[channel.node])
                 continue
             if channel.path == "weights" and node.mesh is not None:
-                moved = np.ptp(channel.values, axis=0).reshape(-1) > 0  # not held at one value
-                moved |= np.abs(channel.values).max(axis=0).reshape(-1) > 0
+                # A weights channel carries every target; those held at 0 are left to the layers
+                # beneath (idle's blinks go on under a smile).
+                keys = channel.values[:, 1] if channel.interpolation == "CUBICSPLINE" else channel.values
+                moved = np.abs(keys).max(axis=0) > 0
                 pairs = [(t, arkit.INDEX[c]) for t, name in enumerate(avatar.meshes[node.mesh].target_names)
                          if (c := arkit.canonical(name)) is not None and moved[t]]
                 if pairs:
