@@ -345,7 +345,7 @@ class Pipeline:
             sources = [RestBody(rig.rest_bones), *sources]
         self.sources, self.sinks, self.rig = sources, sinks, rig
         self.filters = filters or []
-        self.mixer = Mixer([s.rule for s in sources])
+        self.mixer = Mixer([s.rule for s in sources], body=rig is None or rig.humanoid is not None)
         if any(s.needs_pose for s in sinks) and rig is None:
             raise ValueError("a sink that draws the avatar needs an avatar (--avatar)")
         self.stop_event = threading.Event()
