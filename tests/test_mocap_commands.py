@@ -46,18 +46,18 @@ def _live(*args) -> subprocess.CompletedProcess:
 def test_phone_to_vseeface_with_a_recording_then_the_take_into_unreal(tmp_path):
     phone_port, take = _free_port(), tmp_path / "take.csv"
     vseeface, unreal = _listen(), _listen()
-    got_vmc, got_livelink, stop = [], [], threading.Event()
+    got_vmc, got_livelink, stop, recorded = [], [], threading.Event(), threading.Event()
     threads = [threading.Thread(target=_drain, args=(vseeface, got_vmc, stop)),
                threading.Thread(target=_drain, args=(unreal, got_livelink, stop))]
 
     def phone():
         face = FaceFrame.from_named(0, {"jawOpen": 0.6, "eyeBlinkLeft": 0.3})
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as tx:
-            for k in range(120):  # 2 s at 60 Hz
-                if stop.is_set():
-                    return
-                tx.sendto(livelink_udp.encode(face, k, 60), ("127.0.0.1", phone_port))
+            k = 0
+            while not (stop.is_set() or recorded.is_set()):  # streams until the recording run is over,
+                tx.sendto(livelink_udp.encode(face, k, 60), ("127.0.0.1", phone_port))  # however slow its start
                 time.sleep(1 / 60)
+                k += 1
 
     threads.append(threading.Thread(target=phone))
     for t in threads:
@@ -65,6 +65,7 @@ def test_phone_to_vseeface_with_a_recording_then_the_take_into_unreal(tmp_path):
     try:
         first = _live("--source", f"livelink://127.0.0.1:{phone_port}", "--sink",
                       f"vmc://127.0.0.1:{vseeface.getsockname()[1]}", "--sink", f"csv:{take}", "--duration", "1.0")
+        recorded.set()
         assert first.returncode == 0, first.stderr
         _, frames = read_take(take)
         assert len(frames) >= 40 and frames[-1].weight("jawOpen") == pytest.approx(0.6, abs=1e-6)
