@@ -31,7 +31,10 @@ import pygltflib
 from scipy.interpolate import PchipInterpolator
 from scipy.spatial.transform import Rotation
 
+from engine.rig.animation import sample
 from engine.rig.meshing import tube, vertex_normals
+from engine.rig.skeleton import evaluation_order, rest_local_matrices, world_matrices
+from engine.rig.transforms import trs_matrix
 
 from gltf_fixtures import GltfBuilder
 
@@ -733,3 +736,13 @@ def _vrm0(b: GltfBuilder, rig: _Rig, nodes: dict[str, int], face_mesh: int) -> N
         "blendShapeMaster": {"blendShapeGroups": groups},
     }}
     b.gltf.extensionsUsed = ["VRM"]
+
+
+def posed_world(avatar, clip: str | None = None, t: float = 0.0) -> np.ndarray:
+    """World matrices of every node at rest, or at time t of a clip."""
+    local = rest_local_matrices(avatar)
+    if clip is not None:
+        pose = sample(next(a for a in avatar.animations if a.name == clip), t)
+        for i in pose.trs:
+            local[i] = trs_matrix(*pose.local_trs(i, avatar.nodes[i]))
+    return world_matrices(avatar, evaluation_order(avatar), local, np.empty_like(local))

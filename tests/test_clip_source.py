@@ -8,8 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from humanoid_fixtures import SMILE_SECONDS, WALK_PERIOD, WAVE_SECONDS, build_humanoid
-from test_humanoid_fixtures import _world
+from humanoid_fixtures import SMILE_SECONDS, WALK_PERIOD, WAVE_SECONDS, build_humanoid, posed_world
 from test_inspect import ROOT, inspect
 
 from engine import arkit, bones
@@ -44,7 +43,7 @@ def test_wave_raises_the_right_hand_above_the_shoulder_as_the_file_does(rigs, ke
         assert hand[1] > shoulder[1] + 0.15, (t, hand, shoulder)
         assert _at(rig, frame, "leftHand")[1] < _at(rig, frame, "leftUpperArm")[1] - 0.3  # the rest pose's
         # The clip alone poses the arm exactly as the file's own animation does.
-        own = _world(rig.avatar, "Wave", t)[rig.humanoid_bones["rightHand"], :3, 3]
+        own = posed_world(rig.avatar, "Wave", t)[rig.humanoid_bones["rightHand"], :3, 3]
         alone = rig.apply(clip.frame_at(t)).world[rig.humanoid_bones["rightHand"], :3, 3]
         assert np.abs(alone - own).max() < 1e-4
     assert set(np.flatnonzero(clip.frame_at(0.0).bone_mask)) == {bones.INDEX[b] for b in

@@ -14,14 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from humanoid_fixtures import CLIPS, MORPHS, bone_tree, build_humanoid, node_name
+from humanoid_fixtures import CLIPS, MORPHS, bone_tree, build_humanoid, node_name, posed_world
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from engine.rig.animation import sample
 from engine.rig.gltf_loader import load_avatar
-from engine.rig.skeleton import evaluation_order, rest_local_matrices, world_matrices
-from engine.rig.transforms import trs_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 WALK_JOINTS = ("leftFoot", "rightFoot", "leftHand", "rightHand")
@@ -49,16 +46,6 @@ def _bones(key: str) -> dict[str, int]:
     """VRM 1.0 bone name -> node index, from the names the variant's rig uses."""
     options = VARIANTS[key]
     return {bone: node_name(bone, options["naming"]) for bone, _ in bone_tree(options.get("fingers", True))}
-
-
-def _world(avatar, clip: str | None = None, t: float = 0.0) -> np.ndarray:
-    """World matrices of every node at rest, or at time t of a clip."""
-    local = rest_local_matrices(avatar)
-    if clip is not None:
-        pose = sample(next(a for a in avatar.animations if a.name == clip), t)
-        for i in pose.trs:
-            local[i] = trs_matrix(*pose.local_trs(i, avatar.nodes[i]))
-    return world_matrices(avatar, evaluation_order(avatar), local, np.empty_like(local))
 
 
 def _joint(avatar, world, key, bone) -> np.ndarray:
@@ -126,7 +113,7 @@ def test_vrm_humanoid_and_expressions(avatars):
 
 def test_bone_frames_follow_each_rigs_convention(avatars):
     for key, avatar in avatars.items():
-        world = _world(avatar)
+        world = posed_world(avatar)
         names = _bones(key)
         tree = bone_tree(VARIANTS[key].get("fingers", True))
         for bone, parent in tree:
@@ -154,7 +141,7 @@ def test_skin_weights_are_smooth_convex_and_four_wide(avatars):
                 assert prim.weights.min() >= 0 and prim.joints.max() < len(avatar.skins[0].joints)
         # the elbow blends over a few centimetres: vertices there share upper arm and forearm
         body = next(m for m in avatar.meshes if m.name == "Body")
-        world = _world(avatar)
+        world = posed_world(avatar)
         elbow = _joint(avatar, world, key, "leftLowerArm")
         joints = [avatar.nodes[j].name for j in avatar.skins[0].joints]
         upper, lower = (joints.index(_bones(key)[b]) for b in ("leftUpperArm", "leftLowerArm"))
@@ -187,7 +174,7 @@ def test_surfaces_are_closed_and_face_outwards(avatars):
 
 def test_t_pose_hands_at_shoulder_height_a_pose_below(avatars):
     for key, avatar in avatars.items():
-        world = _world(avatar)
+        world = posed_world(avatar)
         for side in ("left", "right"):
             shoulder = _joint(avatar, world, key, side + "UpperArm")
             hand = _joint(avatar, world, key, side + "Hand")
@@ -207,7 +194,7 @@ def test_face_morphs_move_the_face_on_the_right_sides(avatars):
         face = next(m for m in avatar.meshes if m.name == "Face")
         assert face.target_names == list(MORPHS)
         prim = face.primitives[0]
-        head = _joint(avatar, _world(avatar), key, "head")
+        head = _joint(avatar, posed_world(avatar), key, "head")
         for name, target in zip(face.target_names, prim.targets):
             moved = np.linalg.norm(target.positions, axis=1)
             assert 0.003 < moved.max() < 0.04, (key, name)
@@ -237,7 +224,7 @@ def test_clips_pose_every_rig_alike(avatars):
         assert smile.values.reshape(-1, len(MORPHS))[1, MORPHS.index("mouthSmileLeft")] == 1.0
         flip = np.array([_facing(key), 1, _facing(key)])
         positions[key] = {  # Wave leaves the left arm in the rig's own rest pose
-            (clip, t): np.array([_joint(avatar, _world(avatar, clip, t), key, b) * flip for b in bones])
+            (clip, t): np.array([_joint(avatar, posed_world(avatar, clip, t), key, b) * flip for b in bones])
             for clip, t, bones in (("Walk", 0.3, WALK_JOINTS), ("Walk", 0.9, WALK_JOINTS),
                                    ("Wave", 0.5, ("rightLowerArm", "rightHand")))
         }
