@@ -32,9 +32,19 @@ def _hz(mel):
     return 700.0 * (10 ** (np.asarray(mel) / 2595.0) - 1.0)
 
 
+def _mel_edges() -> np.ndarray:
+    """The N_MELS + 2 edges, in Hz, of the triangular filters: equally spaced in mel, 20 Hz to 8 kHz."""
+    return _hz(np.linspace(_mel(20.0), _mel(SAMPLE_RATE / 2), N_MELS + 2))
+
+
+def mel_band_centres() -> np.ndarray:
+    """(80,) the centre of each mel band in Hz, so other code can pick bands by frequency."""
+    return _mel_edges()[1:-1]
+
+
 def mel_filterbank() -> np.ndarray:
     """(257, 80) triangular HTK-mel filters from 20 Hz to 8 kHz."""
-    edges = _hz(np.linspace(_mel(20.0), _mel(SAMPLE_RATE / 2), N_MELS + 2))
+    edges = _mel_edges()
     bins = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
     lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
     tri = np.maximum(0.0, np.minimum((bins - lo) / (mid - lo), (hi - bins) / (hi - mid)))
@@ -43,17 +53,32 @@ def mel_filterbank() -> np.ndarray:
 
 _FILTERS = mel_filterbank()
 _HANN = np.hanning(WINDOW).astype(np.float32)
+# Periodicity: the autocorrelation, from the power spectrum of 300 Hz-4 kHz (above mains hum's
+# strongest harmonics), at lags of an 80-320 Hz voice, as a share of its value at lag 0; each
+# lag undone of the window's own fall-off (Hann against itself; never less than a quarter).
+_BINS = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
+_PERIOD_BAND = ((_BINS >= 300) & (_BINS <= 4000)).astype(np.float32)
+_LAGS = np.arange(SAMPLE_RATE // 320, SAMPLE_RATE // 80 + 1)
+_HANN_AC = np.correlate(_HANN, _HANN, "full")[WINDOW - 1:]
+_LAG_GAIN = (1.0 / np.maximum(_HANN_AC[_LAGS] / _HANN_AC[0], 0.25)).astype(np.float32)
 
 
 class StreamingFeatures:
     """Push 16 kHz samples in any chunk sizes; get the (frames, 80) log-mel and (frames,) level
-    in dB of every frame completed so far."""
+    in dB of every frame completed so far (`push_voiced`: and each frame's periodicity, 0-1,
+    the voice gate's cue that a sound is voiced, not a breath, a hiss or a click)."""
 
     def __init__(self):
         self._zi = np.zeros(1)  # the DC blocker starts from silence
         self._tail = np.zeros(WINDOW - HOP, np.float32)  # the window's history before frame 0
 
     def push(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._push(samples, False)
+
+    def push_voiced(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self._push(samples, True)
+
+    def _push(self, samples: np.ndarray, voiced: bool):
         x = np.asarray(samples, np.float32).reshape(-1)
         if not np.all(np.isfinite(x)):
             raise ValueError("audio contains NaN or inf samples")
@@ -62,20 +87,24 @@ class StreamingFeatures:
         n = (len(buf) - (WINDOW - HOP)) // HOP
         if n <= 0:
             self._tail = buf
-            return np.zeros((0, N_MELS), np.float32), np.zeros(0, np.float32)
+            return (np.zeros((0, N_MELS), np.float32),) + (np.zeros(0, np.float32),) * (2 if voiced else 1)
         self._tail = buf[n * HOP:]
-        parts = [_frames(buf, first, min(n, first + _BATCH)) for first in range(0, n, _BATCH)]
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        parts = [_frames(buf, first, min(n, first + _BATCH), voiced) for first in range(0, n, _BATCH)]
+        return tuple(np.concatenate(column) for column in zip(*parts))
 
 
-def _frames(buf: np.ndarray, first: int, end: int) -> tuple[np.ndarray, np.ndarray]:
-    """Log-mel and level of frames first..end-1 of `buf`: a batch at a time, so a long push
-    needs working memory for _BATCH frames, not for all of them."""
+def _frames(buf: np.ndarray, first: int, end: int, voiced: bool = False) -> tuple[np.ndarray, ...]:
+    """Log-mel, level (and periodicity, if `voiced`) of frames first..end-1 of `buf`: a batch at
+    a time, so a long push needs working memory for _BATCH frames, not for all of them."""
     frames = buf[np.arange(WINDOW)[None, :] + HOP * np.arange(first, end)[:, None]]
     power = np.abs(np.fft.rfft(frames * _HANN, N_FFT)) ** 2
     logmel = np.log(power @ _FILTERS + _FLOOR).astype(np.float32)
     level = (10.0 * np.log10(np.mean(frames**2, axis=1) + _FLOOR)).astype(np.float32)
-    return logmel, level
+    if not voiced:
+        return logmel, level
+    ac = np.fft.irfft(power * _PERIOD_BAND, N_FFT)
+    peak = (ac[:, _LAGS] * _LAG_GAIN).max(axis=1) / np.maximum(ac[:, 0], _FLOOR)
+    return logmel, level, np.clip(peak, 0.0, 1.0).astype(np.float32)
 
 
 class RunningSpectrum:

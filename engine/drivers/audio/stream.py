@@ -10,10 +10,11 @@ import torch
 
 from ... import arkit
 from .features import FRAME_RATE, SAMPLE_RATE, RunningSpectrum, StreamingFeatures, features, net_input
+from .gate import VoiceGate
 from .model import DELAY, SpeechNet, load
 from .visemes import DRIVEN
 
-SILENCE_LOGMEL = features(np.zeros(400, np.float32))[0][-1]  # log-mel of digital silence
+SILENCE_LOGMEL, SILENCE_LEVEL = (f[-1] for f in features(np.zeros(400, np.float32)))  # digital silence
 _OFFLINE_CHUNK = 10 * SAMPLE_RATE
 
 
@@ -21,33 +22,37 @@ class SpeechStream:
     """Push 16 kHz audio; get the face frames (52 ARKit weights at 100 fps) it completes.
 
     Frame k's time is k * 10 ms; it arrives once audio up to k * 10 ms + 80 ms has been pushed.
-    `flush()` ends the stream, giving the last frames as if silence followed.
+    `flush()` ends the stream, giving the last frames as if silence followed. The voice gate
+    (gate.py) eases the face to rest wherever nobody speaks; it decides frame k from the same
+    input frames the net needs for it, so it adds no latency.
     """
 
     def __init__(self, net: SpeechNet | None = None):
         self.net = net or load()
         self._features = StreamingFeatures()
         self._spectrum = RunningSpectrum()
+        self._gate = VoiceGate()
         self._state = None
         self._seen = 0  # net outputs so far; the first DELAY belong before time 0
 
     @torch.inference_mode()
-    def _run(self, logmel: np.ndarray) -> np.ndarray:
+    def _run(self, logmel: np.ndarray, level: np.ndarray, periodicity: np.ndarray) -> np.ndarray:
         if len(logmel) == 0:
             return np.zeros((0, arkit.COUNT), np.float32)
         x = net_input(logmel, self._spectrum)
         y, self._state = self.net(torch.from_numpy(x)[None], self._state)
-        out = np.zeros((y.shape[1], arkit.COUNT), np.float32)
-        out[:, list(DRIVEN)] = y[0].numpy()
-        drop = max(0, DELAY - self._seen)
-        self._seen += len(out)
-        return out[drop:]
+        drop = min(y.shape[1], max(0, DELAY - self._seen))
+        self._seen += y.shape[1]
+        gate = self._gate.push(logmel, level, periodicity)
+        out = np.zeros((y.shape[1] - drop, arkit.COUNT), np.float32)
+        out[:, list(DRIVEN)] = y[0, drop:].numpy() * gate[:, None]  # rest is every driven channel at 0
+        return out
 
     def push(self, samples: np.ndarray) -> np.ndarray:
-        return self._run(self._features.push(samples)[0])
+        return self._run(*self._features.push_voiced(samples))
 
     def flush(self) -> np.ndarray:
-        return self._run(np.repeat(SILENCE_LOGMEL[None], DELAY, axis=0))
+        return self._run(np.repeat(SILENCE_LOGMEL[None], DELAY, axis=0), np.full(DELAY, SILENCE_LEVEL), np.zeros(DELAY))
 
 
 def chunks(audio: np.ndarray, size: int = _OFFLINE_CHUNK) -> Iterator[np.ndarray]:
