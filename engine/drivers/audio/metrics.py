@@ -29,6 +29,25 @@ def bilabial_closures(curves: np.ndarray, segments: list[Segment], fps: float = 
     return closed, total
 
 
+ALVEOLAR_VELAR = frozenset({"DD", "nn", "kk"})  # t d, n l, k g ng: the tongue closes, the lips stay apart
+
+
+def false_closures(curves: np.ndarray, segments: list[Segment], fps: float = FPS) -> tuple[int, int]:
+    """(closed, total) frames inside n/d/k segments of 30 ms or more (a frame in from each
+    end, so a neighbouring p/b/m's closure is not counted against them) whose lips are shut:
+    a mouth that seals on "no" or "dog" reads as "mo" and "bog"."""
+    ap = aperture(curves)
+    closed = total = 0
+    for s in segments:
+        if s.viseme not in ALVEOLAR_VELAR or s.end - s.start < 0.03:
+            continue
+        a, b = int(np.ceil(s.start * fps)) + 1, min(len(ap), int(np.floor(s.end * fps)) - 1)
+        if b > a:
+            closed += int((ap[a:b] <= CLOSED).sum())
+            total += b - a
+    return closed, total
+
+
 def pauses(segments: list[Segment], duration: float, shortest: float = 0.25) -> list[tuple[float, float]]:
     """Stretches of 250 ms or more with no speech: silence phones, gaps, and the clip's ends."""
     speech = sorted((s.start, s.end) for s in segments if s.viseme != "sil")

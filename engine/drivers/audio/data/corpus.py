@@ -150,13 +150,15 @@ def _keep(folder: Path, recipe: dict, items: list[dict]) -> None:
     (folder / "voice.json").write_text(json.dumps({**recipe, "items": items}))
 
 
-def _save(root: Path, folder: str, k: int, audio: np.ndarray, segments: np.ndarray, lang: str, split: str) -> dict:
+def _save(root: Path, folder: str, k: int, audio: np.ndarray, segments: np.ndarray, lang: str, split: str,
+          text: str | None = None) -> dict:
     path = root / folder / f"{k:04d}.npz"
     path.parent.mkdir(parents=True, exist_ok=True)
     pcm = np.clip(audio * 32767, -32768, 32767).astype(np.int16)
     np.savez_compressed(path, audio=pcm, segments=segments)
-    return {"path": str(path.relative_to(root)), "voice": folder, "lang": lang, "split": split,
+    item = {"path": str(path.relative_to(root)), "voice": folder, "lang": lang, "split": split,
             "seconds": round(len(pcm) / SAMPLE_RATE, 3)}
+    return item if text is None else {**item, "text": text}
 
 
 def _build_real(root: Path) -> list[dict]:
@@ -168,7 +170,7 @@ def _build_real(root: Path) -> list[dict]:
         print("real speech skipped: pip install pocketsphinx (the speech-data extra)")
         return []
     found = real.recordings()
-    recipe = {"version": CORPUS_VERSION, "recordings": [str(wav) for _, _, wav, _ in found]}
+    recipe = {"version": CORPUS_VERSION, "recordings": [str(wav) for _, _, wav, _ in found], "texts": True}
     items = _built(root / "real", recipe)
     if items is not None:
         print(f"real speech: {len(items)} recordings aligned earlier", flush=True)
@@ -182,7 +184,7 @@ def _build_real(root: Path) -> list[dict]:
             continue
         visemes, opens = to_visemes("arpabet", [p for p, _, _ in phones])
         segments = np.array([[VISEME_INDEX[v], s, e, o] for v, o, (_, s, e) in zip(visemes, opens, phones)])
-        items.append(_save(root, f"{name}-{split}", k, audio, segments, "en-real", split))
+        items.append(_save(root, f"{name}-{split}", k, audio, segments, "en-real", split, words))
     _keep(root / "real", recipe, items)
     print(f"real speech: {len(items)} recordings aligned, {failed} failed", flush=True)
     return items
@@ -194,6 +196,7 @@ class Utterance:
     segments: list[Segment]
     voice: str
     lang: str
+    text: str | None = None  # the transcript, where the recording came with one
 
 
 def load(split: str, root: Path | None = None) -> list[Utterance]:
@@ -212,5 +215,5 @@ def load(split: str, root: Path | None = None) -> list[Utterance]:
         with np.load(root / item["path"]) as z:
             audio = z["audio"].astype(np.float32) / 32768
             segs = [Segment(VISEMES[int(v)], s, e, bool(o)) for v, s, e, o in z["segments"]]
-        out.append(Utterance(audio, segs, item["voice"], item["lang"]))
+        out.append(Utterance(audio, segs, item["voice"], item["lang"], item.get("text")))
     return out

@@ -1,9 +1,10 @@
 """Real English speech from Debian packages, aligned to phones with pocketsphinx.
 
-The asterisk prompts (one speaker, 8 kHz telephone) and the LibriVox test clips of
-pocketsphinx-testdata come with transcripts; pocketsphinx's forced alignment (median boundary
-error about 10 ms) turns each into timed ARPAbet phones. Every fifth prompt and all the
-LibriVox clips are held out.
+The asterisk prompts (one speaker, 8 kHz telephone) come with transcripts; so do the card
+games of pocketsphinx-testdata (another speaker). Its five LibriVox clips (a third, reading
+Sense and Sensibility) ship only a recogniser's guess, so their text is Austen's own, below.
+pocketsphinx's forced alignment (median boundary error about 10 ms) turns each into timed
+ARPAbet phones. Every fifth prompt, the card games and the LibriVox clips are held out.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ _PAUSE_BELOW_SPEECH_DB = 20.0  # an aligned pause must be this much quieter than
 
 ASTERISK = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
 ASTERISK_TEXT = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
-LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+TESTDATA = Path("/usr/share/pocketsphinx/test/data")
+LIBRIVOX_TEXT = {  # chapter 1 of Sense and Sensibility (public domain), as the clips read it
+    "0870": "and mister john dashwood had then leisure to consider how much there might prudently be "
+            "in his power to do for them",
+    "0880": "he was not an ill disposed young man",
+    "0890": "unless to be rather cold hearted and rather selfish is to be ill disposed",
+    "0920": "had he married a more amiable woman he might have been made still more respectable than he was",
+    "0930": "he might even have been made amiable himself",
+}
 
 
 def recordings() -> list[tuple[str, str, Path, str]]:
@@ -35,11 +44,16 @@ def recordings() -> list[tuple[str, str, Path, str]]:
             if sep and not line.startswith(";") and wav.exists() and words.strip():
                 out.append(("real-asterisk", "heldout" if k % 5 == 0 else "train", wav, words.strip()))
                 k += 1
-    if (LIBRIVOX / "transcription").exists():
-        for line in (LIBRIVOX / "transcription").read_text().splitlines():
-            m = re.match(r"<s> (.*) </s> \((.*)\)", line.strip())
-            if m and (LIBRIVOX / f"{m.group(2)}.wav").exists():
-                out.append(("real-librivox", "heldout", LIBRIVOX / f"{m.group(2)}.wav", m.group(1)))
+    for key, words in LIBRIVOX_TEXT.items():
+        wav = TESTDATA / "librivox" / f"sense_and_sensibility_01_austen_64kb-{key}.wav"
+        if wav.exists():
+            out.append(("real-librivox", "heldout", wav, words))
+    cards = TESTDATA / "cards" / "cards.transcription"
+    if cards.exists():
+        for line in cards.read_text().splitlines():
+            m = re.match(r"<s>(.*)</s> \((.*)\)", line.strip())
+            if m and (TESTDATA / "cards" / f"{m.group(2)}.wav").exists():
+                out.append(("real-cards", "heldout", TESTDATA / "cards" / f"{m.group(2)}.wav", m.group(1).strip()))
     return out
 
 

@@ -1,0 +1,72 @@
+"""The eval's peer and its new metric: Rhubarb Lip Sync's mouth shapes as our poses (and the real
+binary on a real recording), and false closures on n, d and k."""
+
+import numpy as np
+import pytest
+
+from engine import arkit
+from engine.drivers.audio.baselines import RHUBARB, RHUBARB_SHAPES, rhubarb_cues, rhubarb_curves
+from engine.drivers.audio.coarticulation import FPS, Segment, curves
+from engine.drivers.audio.data import real
+from engine.drivers.audio.metrics import bilabial_closures, false_closures
+from engine.drivers.audio.visemes import aperture
+
+# "no mad dog": n, d and k between open vowels, and one m
+SEGS = [Segment("sil", 0.0, 0.3), Segment("nn", 0.3, 0.4), Segment("O", 0.4, 0.6), Segment("PP", 0.6, 0.7),
+        Segment("aa", 0.7, 0.9, True), Segment("DD", 0.9, 0.98), Segment("DD", 0.98, 1.06), Segment("O", 1.06, 1.25),
+        Segment("kk", 1.25, 1.35), Segment("sil", 1.35, 1.8)]
+
+
+def test_false_closures_count_lips_shut_on_n_d_and_k_only():
+    frames = int(1.8 * FPS)
+    shut = np.zeros((frames, arkit.COUNT), np.float32)
+    closed, total = false_closures(shut, SEGS)
+    assert total > 0 and closed == total  # a mouth that never opens seals every n, d and k
+    target = curves(SEGS, 1.8)
+    assert false_closures(target, SEGS)[0] <= 0.2 * total  # the targets part the lips for them
+    assert bilabial_closures(target, SEGS) == (1, 1)  # while the m seals
+    short = [Segment("nn", 0.3, 0.32)]
+    assert false_closures(shut, short) == (0, 0)  # too short to judge
+
+
+def test_rhubarb_shapes_become_poses_that_mean_the_same():
+    assert set(RHUBARB_SHAPES) == set("ABCDEFGHX")
+    cues = [(0.0, 0.1, "X"), (0.1, 0.2, "A"), (0.2, 0.3, "D"), (0.3, 0.4, "F"), (0.4, 0.5, "B"), (0.5, 0.6, "C")]
+    w = rhubarb_curves(cues, 65)
+    ap = aperture(w)
+    assert ap[:20].max() <= 0.1  # idle and closed: lips shut
+    assert w[:10].max() == 0  # idle is rest
+    assert w[25, arkit.INDEX["jawOpen"]] > 0.5 and ap[25] == ap[20:30].max()  # D: wide open
+    assert w[35, arkit.INDEX["mouthPucker"]] > 0.5  # F: puckered
+    assert ap[55] > ap[45] > 0.1  # C opens more than B's clenched teeth
+    assert not w[60:].any()  # after the last cue: rest
+    with pytest.raises(ValueError, match="unknown mouth shape"):
+        rhubarb_curves([(0.0, 0.1, "Q")], 10)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not RHUBARB.exists(), reason="Rhubarb Lip Sync is not installed (npm install)")
+def test_rhubarb_runs_on_a_real_recording_and_seals_its_b(tmp_path):
+    """pocketsphinx-testdata's "ten of clubs": Rhubarb, given the words, rests at the ends,
+    seals the b and opens for the vowels; its answer is cached."""
+    wav = real.TESTDATA / "cards" / "001.wav"
+    if not wav.exists():
+        pytest.skip("pocketsphinx-testdata is not installed")
+    from engine.drivers.audio.audio_file import read_audio
+
+    audio = read_audio(wav)
+    cues = rhubarb_cues(audio, "ten of clubs", tmp_path)
+    assert cues[0][2] == "X" and cues[-1][2] == "X" and "A" in [c[2] for c in cues]
+    assert cues[-1][1] == pytest.approx(len(audio) / 16000, abs=0.02)
+    assert len(list(tmp_path.iterdir())) == 1 and rhubarb_cues(audio, "ten of clubs", tmp_path) == cues
+    assert aperture(rhubarb_curves(cues, len(audio) // 160)).max() > 0.3
+
+
+def test_real_recordings_include_other_speakers_held_out():
+    found = real.recordings()
+    if not any(name == "real-librivox" for name, *_ in found):
+        pytest.skip("pocketsphinx-testdata is not installed")
+    others = [(name, split, text) for name, split, _, text in found if name != "real-asterisk"]
+    assert {name for name, _, _ in others} == {"real-librivox", "real-cards"}
+    assert all(split == "heldout" for _, split, _ in others)
+    assert ("real-cards", "heldout", "ten of clubs") in others
