@@ -1,6 +1,7 @@
 """The speech net against both baselines (loudness flapping; pocketsphinx phone recognition
 where the speech-data extra is installed), measured in the same run on one thread: offline
-speed in multiples of real time, compute per 10 ms hop when streaming, the algorithmic latency
+speed in multiples of real time (and how much of the net's is its features and its voice
+gate), compute per 10 ms hop when streaming, the algorithmic latency
 (lookahead) and peak memory; and the speed and peak memory of lip-syncing
 a long 48 kHz WAV file (mouth and brows), streamed block by block as `audio:` does, against
 decoding it whole first.
@@ -22,7 +23,8 @@ import torch
 
 from engine.drivers.audio.audio_file import read_audio
 from engine.drivers.audio.baselines import loudness_jaw, phone_recognition
-from engine.drivers.audio.features import HOP, SAMPLE_RATE
+from engine.drivers.audio.features import HOP, SAMPLE_RATE, StreamingFeatures, features
+from engine.drivers.audio.gate import VoiceGate
 from engine.drivers.audio.model import LOOKAHEAD_S, load
 from engine.drivers.audio.source import AudioSource
 from engine.drivers.audio.stream import SpeechStream, infer
@@ -76,6 +78,11 @@ def main(argv=None) -> None:
     for name, fn in rows.items():
         seconds, peak = _timed(fn, audio)
         print(f"  {name:9} offline {args.seconds / seconds:8.0f}x real time   peak {peak / 2**20:7.1f} MiB")
+    # the net's share of that: its features alone, and with the voice gate's periodicity and gate
+    plain = _timed(features, audio)[0]
+    gated = _timed(lambda a: VoiceGate().push(*StreamingFeatures().push_voiced(a)), audio)[0]
+    print(f"  of which features {args.seconds / plain:.0f}x real time; features, periodicity and voice gate "
+          f"{args.seconds / gated:.0f}x")
     stream = SpeechStream(net)
     hops = [audio[i:i + HOP] for i in range(0, min(len(audio), 10 * SAMPLE_RATE), HOP)]
     times = []

@@ -10,7 +10,7 @@ import pytest
 from engine.drivers.audio import channel
 from engine.drivers.audio.features import SAMPLE_RATE, StreamingFeatures
 from engine.drivers.audio.gate import DECIDED, HOLD, RAMP, VoiceGate
-from engine.drivers.audio.metrics import bilabial_closures
+from engine.drivers.audio.metrics import bilabial_closures, open_vowel_jaw
 from engine.drivers.audio.model import DELAY, load
 from engine.drivers.audio.stream import SpeechStream, infer
 from engine.drivers.audio.visemes import DRIVEN, aperture
@@ -134,3 +134,18 @@ def test_streamed_speech_in_noise_equals_offline(net, speech):
 def test_bad_input_is_refused():
     with pytest.raises(ValueError, match="the same frames"):
         VoiceGate().push(np.zeros((3, 80)), np.zeros(3), np.zeros(2))
+
+
+def test_room_tone_first_leaves_the_speech_as_it_was(net, speech):
+    """The running spectrum meets 5 s of room tone before the voice: the speech that follows is
+    lip-synced as it is with the room tone only under it (same closures, same open jaw)."""
+    audio, _, _, segments = speech
+    rng = np.random.default_rng(6)
+    lead = 5 * SAMPLE_RATE
+    tone = channel.at_level(channel.room_tone(lead + len(audio), rng), -55)
+    late = infer(np.concatenate([np.zeros(lead, np.float32), audio]) + tone, net)[lead // 160:]
+    alone = infer(audio + tone[lead:], net)
+    n = min(len(late), len(alone))
+    assert bilabial_closures(late[:n], segments, fps=100) == bilabial_closures(alone[:n], segments, fps=100)
+    jaw = [open_vowel_jaw(c[:n], segments, fps=100).mean() for c in (late, alone)]
+    assert abs(jaw[0] - jaw[1]) < 0.1 * jaw[1] and jaw[1] > 0.2
