@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from engine.frame import FaceFrame
-from engine.pipeline import Pipeline, open_source
+from engine.pipeline import Pipeline
+from engine.registry import open_source
 from engine.rig import MASCOT
 from engine.rig.gltf_loader import load_avatar
 from engine.rig.rig import Rig

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from engine.frame import FaceFrame
-from engine.pipeline import Pipeline, RealtimeClock, open_sink, open_source
+from engine.pipeline import Pipeline, RealtimeClock
+from engine.registry import open_sink, open_source
 from engine.protocols import livelink_udp
 from engine.protocols.livelink_csv import TakeWriter
 

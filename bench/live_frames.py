@@ -18,7 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from engine.pipeline import Pipeline, RealtimeClock, open_sink, open_source
+from engine.pipeline import Pipeline, RealtimeClock
+from engine.registry import open_sink, open_source
 from engine.rig.gltf_loader import load_avatar
 from engine.rig.rig import Rig
 from engine.rig import MASCOT

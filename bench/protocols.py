@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from engine.frame import FaceFrame
-from engine.pipeline import Pipeline, RealtimeClock, open_sink, open_source
+from engine.pipeline import Pipeline, RealtimeClock
+from engine.registry import open_sink, open_source
 from engine.protocols import facecap, ifacialmocap, livelink_udp, osc_out, vmc
 from engine.protocols.livelink_csv import TakeWriter, read_take
 from engine.rig.transforms import quat_from_euler

@@ -34,8 +34,8 @@ from engine.renderer.renderer import Renderer
 from engine.rig.gltf_loader import load_avatar
 from engine.rig.rig import Rig
 from engine.rig.transforms import quat_from_euler
-from engine.commands.render import render_offline
-from engine.pipeline import open_source
+from engine.offline import render_offline
+from engine.registry import open_source
 from engine.sinks.render import Mp4Sink, RenderSettings
 from engine.rig import MASCOT
 from tests.synthetic_avatar import dense_avatar

@@ -14,7 +14,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from engine.pipeline import Pipeline, RealtimeClock, open_sink, open_source
+from engine.pipeline import Pipeline, RealtimeClock
+from engine.registry import open_sink, open_source
 
 from .latency import _write_take
 

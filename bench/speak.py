@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.commands.render import open_avatar
+from engine.offline import open_avatar
 from engine.pipeline import Pipeline
 from engine.renderer.options import parse_size
 from engine.renderer.renderer import Renderer

@@ -34,7 +34,8 @@ from engine.drivers.face_tracking.tracker import SMOOTH, FaceTracker
 from engine.filters import Smooth
 from engine.frame import FaceFrame
 from engine.mixer import LayerRule
-from engine.pipeline import Pipeline, RealtimeClock, open_sink
+from engine.pipeline import Pipeline, RealtimeClock
+from engine.registry import open_sink
 from engine.rig.gltf_loader import load_avatar
 from engine.rig.rig import Rig
 from engine.rig.transforms import quat_to_euler

@@ -153,3 +153,12 @@ class Gain:
         x = np.clip((frame.weights - self._low) / (self._high - self._low), 0.0, 1.0)
         w = np.clip(self._gain * x**self._gamma, 0.0, 1.0)
         return replace(frame, weights=w.astype(np.float32))
+
+
+class CapturingCalibration(Calibration):
+    """Calibration that takes its neutral from the first frames it sees (sit still at start)."""
+
+    def __call__(self, frame):
+        if not self.done:
+            self.capture(frame)
+        return super().__call__(frame)

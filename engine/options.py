@@ -1,9 +1,12 @@
-"""Options that sources and sinks take from a URI query (`idle:?seed=3`) or a show file."""
+"""Options that sources and sinks take from a URI query (`idle:?seed=3`) or a show file,
+and the network address in a URI (`livelink://HOST:PORT`)."""
 
 from __future__ import annotations
 
-from ..bones import bone_mask
-from ..mixer import LayerRule, channel_mask
+from urllib.parse import urlsplit
+
+from .bones import bone_mask
+from .mixer import LayerRule, channel_mask
 
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
@@ -48,3 +51,20 @@ def layer_rule(name: str, options: dict, priority: int, channels=None, head: boo
 def reject_unknown(what: str, options: dict) -> None:
     if options:
         raise ValueError(f"{what}: unknown option(s) {', '.join(sorted(options))}")
+
+
+def parse_host_port(rest: str, default_port: int, what: str, bind: bool = False) -> tuple[str, int]:
+    """`HOST:PORT`, `HOST`, `[::1]:PORT`, `::1` or empty (127.0.0.1). Port 0 (any free port)
+    only when binding a receiver."""
+    if rest.count(":") > 1 and not rest.startswith("["):  # a bare IPv6 address, no port
+        rest = f"[{rest}]"
+    try:
+        parts = urlsplit(f"//{rest}")
+        host, port = parts.hostname or "127.0.0.1", parts.port
+    except ValueError as exc:  # urlsplit names a bad or out-of-range port
+        raise ValueError(f"{what}: {rest!r} is not HOST:PORT ({exc})") from None
+    number = default_port if port is None else port
+    lowest = 0 if bind else 1
+    if not lowest <= number < 65536:
+        raise ValueError(f"{what}: port {number} is outside {lowest}..65535")
+    return host, number

@@ -1,7 +1,6 @@
 """Sources -> mixer -> filters -> sinks, on an offline (media) clock or a real-time one.
 
-Sources and sinks are named by URI (`idle:`, `csv:take.csv`, `mp4:out.mp4`, ...) and registered
-by scheme, so the command line and show files can name any of them. Offline, every tick is
+Sources and sinks are made from their URIs by engine/registry.py. Offline, every tick is
 computed in order as fast as possible and every sink sees every frame: deterministic. Live,
 ticks are paced to the frame rate, sources run on their own threads and keep only their newest
 frame, and each sink gets its own worker with a one-frame mailbox, so a slow or failing sink
@@ -13,7 +12,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from urllib.parse import parse_qsl
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
@@ -59,69 +57,6 @@ class Sink(Protocol):
     def open(self, run: RunContext) -> None: ...
     def write(self, frame: FaceFrame, pose: Pose | None) -> None: ...
     def close(self) -> None: ...
-
-
-SourceFactory = Callable[[str, dict], Source]
-SinkFactory = Callable[[str, dict], Sink]
-SOURCES: dict[str, SourceFactory] = {}
-SINKS: dict[str, SinkFactory] = {}
-
-
-def register_source(scheme: str):
-    def wrap(factory):
-        SOURCES[scheme] = factory
-        return factory
-
-    return wrap
-
-
-def register_sink(scheme: str):
-    def wrap(factory):
-        SINKS[scheme] = factory
-        return factory
-
-    return wrap
-
-
-def split_uri(uri: str) -> tuple[str, str, dict[str, str]]:
-    """`livelink://127.0.0.1:11111` -> ('livelink', '127.0.0.1:11111', {});
-    `idle:?seed=3` -> ('idle', '', {'seed': '3'})."""
-    scheme, sep, rest = uri.partition(":")
-    if not sep or not scheme or len(scheme) == 1:  # a one-letter scheme is a Windows drive
-        raise ValueError(f"{uri!r}: expected SCHEME:WHAT, e.g. idle: or csv:take.csv")
-    rest, _, query = rest.partition("?")
-    options = dict(parse_qsl(query, keep_blank_values=True, strict_parsing=False))
-    return scheme.lower(), rest[2:] if rest.startswith("//") else rest, options
-
-
-def _load_plugins() -> None:
-    """Import the modules that register schemes (kept here so registration has one home)."""
-    from .drivers import clip, mocap, playback, synthetic, webcam  # noqa: F401
-    from .drivers.audio import source as _audio  # noqa: F401
-    from .sinks import network, recording, render  # noqa: F401
-
-
-def _open(kind: str, registry: dict, uri: str, options: dict | None):
-    _load_plugins()
-    scheme, rest, query = split_uri(uri)
-    if scheme not in registry:
-        raise ValueError(f"{kind} {uri!r}: unknown scheme {scheme!r}; known: {', '.join(sorted(registry))}")
-    return registry[scheme](rest, {**query, **(options or {})})
-
-
-def open_source(uri: str, options: dict | None = None, rig: Rig | None = None) -> Source:
-    """A source from its URI; `options` (from a show file) add to the URI's query.
-
-    Sources know no avatar, except those that play the avatar's own data (`clip:`): such a
-    source has a `bind(rig)`, called here with the rig being posed (None when there is none)."""
-    source = _open("source", SOURCES, uri, options)
-    if hasattr(source, "bind"):
-        source.bind(rig)
-    return source
-
-
-def open_sink(uri: str, options: dict | None = None) -> Sink:
-    return _open("sink", SINKS, uri, options)
 
 
 # -- clocks ------------------------------------------------------------------------------------
@@ -369,7 +304,9 @@ class Pipeline:
             frame = flt(frame)
         return frame
 
-    def run(self, clock: Clock) -> RunStats:
+    def run(self, clock: Clock, on_tick: Callable[[int], None] | None = None) -> RunStats:
+        """Runs until the clock ends, the stop event is set or a window is closed; `on_tick(1)`
+        after each tick (a job's progress)."""
         stats = RunStats()
         workers: list = []
         started: list = []
@@ -403,6 +340,8 @@ class Pipeline:
                             stats.failed[w.name] = str(exc)
                 stats.frames += 1
                 stats.frame_times.add(time.perf_counter() - began)
+                if on_tick is not None:
+                    on_tick(1)
                 if any(getattr(w, "closed_by_user", False) for w in workers):
                     break
         finally:

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from . import arkit
-from .filters import Calibration, ChannelCurve, Gain, Smooth
+from .filters import Calibration, CapturingCalibration, ChannelCurve, Gain, Smooth
 from .rig.rig import POSE_MODES
 
 if sys.version_info >= (3, 11):
@@ -136,12 +136,3 @@ class Show:
             except TypeError as exc:
                 raise ValueError(f"smooth: {exc}") from None
         return chain
-
-
-class CapturingCalibration(Calibration):
-    """Calibration that takes its neutral from the first frames it sees (sit still at start)."""
-
-    def __call__(self, frame):
-        if not self.done:
-            self.capture(frame)
-        return super().__call__(frame)

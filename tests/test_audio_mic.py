@@ -22,7 +22,8 @@ from engine.drivers.audio.model import DELAY, LOOKAHEAD_S, load
 from engine.drivers.audio.stream import infer
 from engine.drivers.audio.visemes import aperture
 from engine.mixer import LayerRule
-from engine.pipeline import OfflineClock, RealtimeClock, open_source
+from engine.pipeline import OfflineClock, RealtimeClock
+from engine.registry import open_source
 
 RATE = 48000
 

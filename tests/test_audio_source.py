@@ -17,7 +17,7 @@ from engine.drivers.audio.model import load
 from engine.drivers.audio.source import CHANNELS, AudioSource
 from engine.drivers.audio.stream import infer
 from engine.drivers.audio.visemes import aperture
-from engine.pipeline import open_source
+from engine.registry import open_source
 
 RATE = 16000
 

@@ -12,7 +12,8 @@ import pytest
 
 from engine import arkit, demo_tour
 from engine.expressions import EXPRESSIONS
-from engine.pipeline import Pipeline, open_source
+from engine.pipeline import Pipeline
+from engine.registry import open_source
 from engine.commands.view import EXPRESSION_NAMES, Viewer
 from engine.rig.transforms import quat_to_euler
 from render_helpers import MASCOT, MASCOT_MISSING

@@ -11,7 +11,7 @@ from engine.drivers.face_tracking.mapping import FaceMapper
 from engine.drivers.face_tracking.media import ImageFolder
 from engine.drivers.face_tracking.mirror import mirror_frame
 from engine.frame import FaceFrame
-from engine.pipeline import open_source
+from engine.registry import open_source
 from engine.rig.transforms import quat_from_euler, quat_to_euler, quat_to_matrix3
 
 # MediaPipe's order: alphabetical, `_neutral` first, no tongueOut.

@@ -7,7 +7,8 @@ import pytest
 from engine import arkit
 from engine.expressions import EXPRESSIONS
 from engine.frame import FaceFrame
-from engine.pipeline import OfflineClock, Pipeline, open_sink, open_source
+from engine.pipeline import OfflineClock, Pipeline
+from engine.registry import open_sink, open_source
 from engine.protocols.livelink_udp import PacketError, decode, encode, to_frame
 from engine.rig.transforms import quat_from_euler, quat_to_euler
 

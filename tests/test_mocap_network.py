@@ -9,11 +9,12 @@ import pytest
 
 from engine.expressions import EXPRESSIONS
 from engine.frame import FaceFrame
-from engine.pipeline import OfflineClock, Pipeline, RealtimeClock, open_sink, open_source
+from engine.pipeline import OfflineClock, Pipeline, RealtimeClock
+from engine.registry import open_sink, open_source
 from engine.protocols import facecap, ifacialmocap, livelink_udp, osc, osc_out, vmc
 from engine.protocols.livelink_csv import read_take
 from engine.rig.transforms import quat_from_euler, quat_to_euler
-from engine.sinks.network import parse_host_port
+from engine.options import parse_host_port
 
 
 def _wait(predicate, timeout=3.0) -> bool:

@@ -11,7 +11,8 @@ import pytest
 
 from engine.expressions import EXPRESSIONS
 from engine.frame import FaceFrame
-from engine.pipeline import OfflineClock, Pipeline, RealtimeClock, open_sink, open_source, split_uri
+from engine.pipeline import OfflineClock, Pipeline, RealtimeClock
+from engine.registry import open_sink, open_source, split_uri
 from engine.protocols.livelink_csv import TakeWriter, read_take
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,7 +114,8 @@ def test_sigint_during_a_live_recording_leaves_a_complete_take(tmp_path):
     out = tmp_path / "take.csv"
     script = textwrap.dedent(f"""
         import sys
-        from engine.pipeline import Pipeline, RealtimeClock, open_sink, open_source
+        from engine.pipeline import Pipeline, RealtimeClock
+        from engine.registry import open_sink, open_source
         p = Pipeline([open_source("idle:")], [open_sink({str('csv:' + str(out))!r})])
         print("running", flush=True)
         try:

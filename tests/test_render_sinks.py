@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.pipeline import OfflineClock, Pipeline, RealtimeClock, open_sink, open_source
+from engine.pipeline import OfflineClock, Pipeline, RealtimeClock
+from engine.registry import open_sink, open_source
 from engine.protocols.livelink_csv import read_take
 from engine.rig.gltf_loader import load_avatar
 from engine.rig.rig import Rig
@@ -121,7 +122,8 @@ def test_render_needs_an_output():
 WINDOW_SHOT = """
 import sys
 from PIL import Image
-from engine.pipeline import OfflineClock, Pipeline, open_sink, open_source
+from engine.pipeline import OfflineClock, Pipeline
+from engine.registry import open_sink, open_source
 from engine.rig.gltf_loader import load_avatar
 from engine.rig.rig import Rig
 sink = open_sink("window:?size=160x120&beside=true")

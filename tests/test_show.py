@@ -7,7 +7,8 @@ import pytest
 from engine.rig import MASCOT
 from engine.filters import Calibration, Gain, Smooth
 from engine.protocols.livelink_csv import read_take
-from engine.show import CapturingCalibration, Show
+from engine.filters import CapturingCalibration
+from engine.show import Show
 
 ROOT = Path(__file__).resolve().parents[1]
 

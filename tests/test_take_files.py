@@ -5,7 +5,8 @@ import pytest
 
 from engine import arkit
 from engine.expressions import EXPRESSIONS
-from engine.pipeline import OfflineClock, Pipeline, open_sink, open_source
+from engine.pipeline import OfflineClock, Pipeline
+from engine.registry import open_sink, open_source
 from engine.protocols.livelink_csv import take_filename
 
 

@@ -12,7 +12,8 @@ from engine import bones
 from engine.drivers.synthetic import FunctionSource
 from engine.frame import FaceFrame
 from engine.mixer import LayerRule
-from engine.pipeline import OfflineClock, Pipeline, open_sink
+from engine.pipeline import OfflineClock, Pipeline
+from engine.registry import open_sink
 from engine.protocols import osc, vmc
 from engine.rig.gltf_loader import load_avatar
 from engine.rig.rig import Rig

@@ -17,7 +17,8 @@ from engine.drivers.face_tracking.sources import CameraSource
 from engine.drivers.face_tracking.tracker import FaceTracker
 from engine.idle import IdleMotion
 from engine.mixer import LayerRule
-from engine.pipeline import OfflineClock, Pipeline, RealtimeClock, open_sink, open_source
+from engine.pipeline import OfflineClock, Pipeline, RealtimeClock
+from engine.registry import open_sink, open_source
 from engine.protocols.livelink_csv import read_take
 from engine.rig.transforms import quat_to_euler
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..pipeline import open_source
+from ..registry import open_source
 from ..renderer.errors import RendererError
 from ..rig.asset import AvatarError
 from ..rig import MASCOT
@@ -17,7 +17,9 @@ from ..script import video
 from ..script.parse import ScriptError, load
 from ..sinks.render import Mp4Sink, RenderSettings
 from .. import demo_tour
-from .render import add_view_options, open_avatar, positive, render_offline
+from ..offline import open_avatar, render_offline
+from ..progress import Progress
+from .render import add_view_options, positive
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "examples" / "riverton-bilingual.md"
 
@@ -42,9 +44,13 @@ def run(args) -> int:
         if args.tour:
             avatar, rig = open_avatar(args.avatar, None, args.pose)
             settings = RenderSettings(args.size, args.msaa, args.framing, args.background)
-            sink = Mp4Sink(str(out), settings, progress=True)
-            render_offline(rig, [open_source("idle:?seed=29"), open_source("tour:")], [sink], args.fps,
-                           demo_tour.DURATION)
+            sink = Mp4Sink(str(out), settings)
+            bar = Progress(round(demo_tour.DURATION * args.fps), f"render {out.name}")
+            try:
+                render_offline(rig, [open_source("idle:?seed=29"), open_source("tour:")], [sink], args.fps,
+                               demo_tour.DURATION, bar.update)
+            finally:
+                bar.close()
         else:
             script = load(SCRIPT)
             script.settings.fps, script.settings.framing = args.fps, args.framing

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
-from ..pipeline import Pipeline, RealtimeClock, open_sink, open_source
+from ..pipeline import Pipeline, RealtimeClock
+from ..registry import open_sink, open_source
 from ..rig.asset import AvatarError
 from ..rig.rig import POSE_MODES
 from ..show import Show

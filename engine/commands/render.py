@@ -16,13 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from .. import arkit
-from ..pipeline import OfflineClock, Pipeline, open_sink, open_source
+from ..offline import open_avatar, render_offline
+from ..progress import Progress
+from ..registry import open_sink, open_source
 from ..renderer.errors import RendererError
 from ..renderer.framing import FRAMINGS
 from ..renderer.options import parse_background, parse_size
 from ..renderer.video import audio_duration
-from ..rig.gltf_loader import load_avatar
-from ..rig.rig import POSE_MODES, Rig, sidecar_mapping
+from ..rig.rig import POSE_MODES, Rig
 from ..sinks.render import Mp4Sink, PngSink, RenderSettings
 from ..rig import MASCOT
 
@@ -160,18 +161,6 @@ def save_png(image: np.ndarray, path: Path) -> None:
     Image.fromarray(image).save(path)
 
 
-def open_avatar(path: str, mapping: str | None, pose: str = "relaxed"):
-    avatar = load_avatar(path)
-    return avatar, Rig(avatar, mapping or sidecar_mapping(path), pose)
-
-
-def render_offline(rig: Rig | None, sources: list, sinks: list, fps: float, duration: float) -> None:
-    """Runs the pipeline on the offline clock; a sink that failed is an error."""
-    stats = Pipeline(sources, sinks, rig).run(OfflineClock(fps, duration))
-    if stats.failed:
-        raise RendererError("; ".join(f"{name}: {error}" for name, error in stats.failed.items()))
-
-
 def speak_to_file(text: str, lang: str, folder: str) -> str:
     """`--text` spoken to a WAV at its voice's own rate, so it can both drive the lips and be muxed in."""
     from ..drivers.audio.audio_file import write_wav
@@ -202,6 +191,7 @@ def run(args) -> int:
 
 def render(args) -> int:
     out = Path(args.output) if args.output else None
+    bar = None
     try:
         if out is None and not args.curves_out:
             raise ValueError("name an output: -o OUT.png|OUT.mp4, --curves-out TAKE.csv, or both")
@@ -219,12 +209,17 @@ def render(args) -> int:
             duration = 1.0 / fps
         else:
             if out is not None:
-                sinks.append(Mp4Sink(str(out), settings, args.audio, progress=True, beside=args.side_by_side))
+                sinks.append(Mp4Sink(str(out), settings, args.audio, beside=args.side_by_side))
             duration = clip_duration(args, sources)
-        render_offline(rig, sources, sinks, fps, duration)
+            bar = Progress(round(duration * fps), f"render {(out or Path(args.curves_out)).name}")
+        render_offline(rig, sources, sinks, fps, duration, bar.update if bar else None)
     except (RendererError, ValueError, OSError) as exc:
+        if bar:
+            bar.close()
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if bar:
+        bar.close()
     for path in (out, args.curves_out):
         if path:
             print(path)

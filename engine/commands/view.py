@@ -20,7 +20,8 @@ from ..frame import FaceFrame
 from ..renderer.errors import RendererError
 from ..renderer.platform import WindowPlatform
 from ..renderer.renderer import Renderer
-from .render import add_view_options, open_avatar, save_png
+from ..offline import open_avatar
+from .render import add_view_options, save_png
 
 ORBIT_PER_PIXEL = 0.01  # radians
 ZOOM_PER_NOTCH = 0.9

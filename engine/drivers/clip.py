@@ -20,10 +20,9 @@ import numpy as np
 
 from .. import arkit, bones
 from ..frame import FaceFrame
-from ..pipeline import register_source
 from ..rig.animation import sample_channel
 from ..rig.humanoid import quat_matrices
-from .options import layer_rule, pop_bool, pop_float, reject_unknown
+from ..options import layer_rule, pop_bool, pop_float, reject_unknown
 from .synthetic import FunctionSource
 
 log = logging.getLogger("engine.drivers.clip")
@@ -109,8 +108,7 @@ class ClipSource(FunctionSource):
                          bone_mask=self._bone_mask if body is not None else None)
 
 
-@register_source("clip")
-def _clip(rest: str, options: dict) -> ClipSource:
+def open_clip(rest: str, options: dict) -> ClipSource:
     if not rest:
         raise ValueError("clip: name the clip, e.g. clip:Walk (run.py inspect AVATAR lists them)")
     loop = pop_bool(options, "loop", False)

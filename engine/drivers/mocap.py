@@ -11,10 +11,9 @@ from __future__ import annotations
 import time
 
 from ..mixer import LayerRule
-from ..pipeline import register_source
 from ..protocols import facecap, ifacialmocap, livelink_udp, vmc
-from ..sinks.network import parse_host_port
-from .options import layer_rule, pop_float, reject_unknown
+from ..options import parse_host_port
+from ..options import layer_rule, pop_float, reject_unknown
 from .udp import UdpReceiver
 
 PRIORITY = 10
@@ -123,8 +122,7 @@ def _bind(scheme: str, rest: str, default_port: int) -> tuple[str, int]:
     return parse_host_port(rest, default_port, scheme, bind=True)
 
 
-@register_source("livelink")
-def _livelink(rest: str, options: dict) -> LiveLinkReceiver:
+def open_livelink(rest: str, options: dict) -> LiveLinkReceiver:
     host, port = _bind("livelink", rest, livelink_udp.DEFAULT_PORT)
     subject = options.pop("subject", None)
     angles = str(options.pop("angles", "unreal"))
@@ -133,24 +131,21 @@ def _livelink(rest: str, options: dict) -> LiveLinkReceiver:
     return LiveLinkReceiver(host, port, rule, subject, angles)
 
 
-@register_source("vmc")
-def _vmc(rest: str, options: dict) -> VmcReceiver:
+def open_vmc(rest: str, options: dict) -> VmcReceiver:
     host, port = _bind("vmc", rest, vmc.DEFAULT_PORT)
     rule = layer_rule(f"vmc://{host}:{port}", options, priority=PRIORITY)
     reject_unknown(f"vmc://{rest}", options)
     return VmcReceiver(host, port, rule)
 
 
-@register_source("facecap")
-def _facecap(rest: str, options: dict) -> FaceCapReceiver:
+def open_facecap(rest: str, options: dict) -> FaceCapReceiver:
     host, port = _bind("facecap", rest, facecap.DEFAULT_PORT)
     rule = layer_rule(f"facecap://{host}:{port}", options, priority=PRIORITY)
     reject_unknown(f"facecap://{rest}", options)
     return FaceCapReceiver(host, port, rule)
 
 
-@register_source("ifacialmocap")
-def _ifacialmocap(rest: str, options: dict) -> IFacialMocapReceiver:
+def open_ifacialmocap(rest: str, options: dict) -> IFacialMocapReceiver:
     host, port = _bind("ifacialmocap", rest, ifacialmocap.PORT)
     phone = options.pop("phone", None)
     phone_address = parse_host_port(str(phone), ifacialmocap.PORT, "ifacialmocap phone") if phone else None

@@ -7,9 +7,8 @@ from dataclasses import replace
 
 from ..frame import FaceFrame
 from ..mixer import LayerRule
-from ..pipeline import register_source
 from ..protocols.livelink_csv import read_take
-from .options import layer_rule, pop_bool, reject_unknown
+from ..options import layer_rule, pop_bool, reject_unknown
 
 
 class TakePlayback:
@@ -40,8 +39,7 @@ class TakePlayback:
         pass
 
 
-@register_source("csv")
-def _csv(rest: str, options: dict) -> TakePlayback:
+def open_csv(rest: str, options: dict) -> TakePlayback:
     if not rest:
         raise ValueError("csv: name a take, e.g. csv:take.csv")
     loop = pop_bool(options, "loop", False)

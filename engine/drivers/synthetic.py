@@ -10,8 +10,7 @@ from ..frame import FaceFrame
 from ..idle import IdleMotion
 from ..mixer import LayerRule, preset_frame, preset_rule
 from ..rig.transforms import quat_from_euler
-from ..pipeline import register_source
-from .options import layer_rule, pop_bool, pop_float, reject_unknown
+from ..options import layer_rule, pop_bool, pop_float, reject_unknown
 
 
 class FunctionSource:
@@ -45,8 +44,7 @@ def pose_face(values: dict[str, float], head_degrees=None):
     return face, frame.mask
 
 
-@register_source("idle")
-def _idle(rest: str, options: dict) -> FunctionSource:
+def open_idle(rest: str, options: dict) -> FunctionSource:
     """`idle:?seed=N&body=false`: blinks, gaze, breath and sway; `body=false` leaves a humanoid's
     body to its rest pose."""
     seed = int(pop_float(options, "seed", 0))
@@ -56,8 +54,7 @@ def _idle(rest: str, options: dict) -> FunctionSource:
     return FunctionSource(rule, IdleMotion(seed, body).frame)
 
 
-@register_source("expression")
-def _expression(rest: str, options: dict) -> FunctionSource:
+def open_expression(rest: str, options: dict) -> FunctionSource:
     intensity = pop_float(options, "intensity", 1.0)
     base = preset_rule(rest)
     preset_frame(rest, 0.0, intensity)  # validates the intensity now, not on the first tick
@@ -67,8 +64,7 @@ def _expression(rest: str, options: dict) -> FunctionSource:
     return FunctionSource(rule, lambda t: preset_frame(rest, t, intensity))
 
 
-@register_source("pose")
-def _pose(rest: str, options: dict) -> FunctionSource:
+def open_pose(rest: str, options: dict) -> FunctionSource:
     """`pose:?jawOpen=1&head=30,0,0`: held weights and head pose, on top of everything."""
     head = options.pop("head", None)
     if isinstance(head, str):
@@ -86,8 +82,7 @@ def _pose(rest: str, options: dict) -> FunctionSource:
     return FunctionSource(rule, face)
 
 
-@register_source("tour")
-def _tour(rest: str, options: dict) -> FunctionSource:
+def open_tour(rest: str, options: dict) -> FunctionSource:
     """The demo's tour of expressions (engine/demo_tour.py); lay it over `idle:`."""
     rule = layer_rule("tour", options, priority=10)
     reject_unknown("tour:", options)

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..pipeline import register_source
-from .options import layer_rule, pop_bool, pop_float, reject_unknown
+from ..options import layer_rule, pop_bool, pop_float, reject_unknown
 
 PRIORITY = 10  # like the phone mocap sources: above idle, below what is layered on top
 
@@ -56,8 +55,7 @@ def _tracking_options(label: str, options: dict, extra: dict) -> tuple:
     return rule, FaceTracker(Landmarker(model), label, mirror, smooth, int(calibrate)), values
 
 
-@register_source("webcam")
-def _webcam(rest: str, options: dict):
+def open_webcam(rest: str, options: dict):
     label = f"webcam:{rest or 0}"
     rule, tracker, v = _tracking_options(label, options, {"width": 640, "height": 480, "fps": 30})
     from .face_tracking.camera import Camera, open_capture
@@ -79,11 +77,9 @@ def _recording(label: str, path: str, options: dict, folder: bool):
     return RecordingSource(frames, tracker, rule)
 
 
-@register_source("video")
-def _video(rest: str, options: dict):
+def open_video(rest: str, options: dict):
     return _recording(f"video:{rest}", rest, options, folder=False)
 
 
-@register_source("images")
-def _images(rest: str, options: dict):
+def open_images(rest: str, options: dict):
     return _recording(f"images:{rest}", rest, options, folder=True)

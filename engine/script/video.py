@@ -99,8 +99,8 @@ def face_sources(script: Script, track: Soundtrack) -> list:
 def render(script: Script, out: str | Path, avatar: str | Path | None = None, size=None, msaa: int = 4,
            progress: bool = True) -> Result:
     """Renders `script` to `out` (.mp4) and `out` with .srt (when subtitles are on)."""
-    from ..commands.progress import Progress
-    from ..commands.render import open_avatar, render_offline
+    from ..offline import open_avatar, render_offline
+    from ..progress import Progress
     from ..overlay.compositor import Overlay
     from ..overlay.subtitles import write_srt
     from ..rig import MASCOT
@@ -139,9 +139,9 @@ def render(script: Script, out: str | Path, avatar: str | Path | None = None, si
         wav, part = Path(folder) / "speech.wav", Path(folder) / out.name
         write_wav(wav, track.samples, RATE)
         settings = RenderSettings(s.size, msaa, s.framing, background(script))
-        sink = Mp4Sink(str(part), settings, str(wav), progress=bar or False, overlay=overlay.apply)
+        sink = Mp4Sink(str(part), settings, str(wav), overlay=overlay.apply)
         try:
-            render_offline(rig, sources, [sink], s.fps, track.duration)
+            render_offline(rig, sources, [sink], s.fps, track.duration, bar.update if bar else None)
         finally:
             if bar:
                 bar.close()

@@ -6,27 +6,9 @@ from __future__ import annotations
 import socket
 import uuid
 
-from ..drivers.options import reject_unknown
+from ..options import parse_host_port, reject_unknown
 from ..frame import FaceFrame
-from ..pipeline import register_sink
 from ..protocols import livelink_udp, osc_out, vmc
-
-
-def parse_host_port(rest: str, default_port: int, what: str, bind: bool = False) -> tuple[str, int]:
-    """`HOST:PORT`, `HOST`, `[::1]:PORT` or empty (127.0.0.1). Port 0 (any free port) only
-    when binding a receiver."""
-    host, sep, port = rest.rpartition(":")
-    if not sep:
-        host, port = rest, str(default_port)
-    host = host.strip("[]") or "127.0.0.1"
-    try:
-        number = int(port)
-    except ValueError:
-        raise ValueError(f"{what}: port {port!r} is not a number") from None
-    lowest = 0 if bind else 1
-    if not lowest <= number < 65536:
-        raise ValueError(f"{what}: port {number} is outside {lowest}..65535")
-    return host, number
 
 
 class UdpSender:
@@ -108,8 +90,7 @@ class OscSender(UdpSender):
         return osc_out.encode(frame, self.mode)
 
 
-@register_sink("livelink")
-def _livelink(rest: str, options: dict) -> LiveLinkSender:
+def open_livelink(rest: str, options: dict) -> LiveLinkSender:
     host, port = parse_host_port(rest, livelink_udp.DEFAULT_PORT, "livelink")
     subject = str(options.pop("subject", livelink_udp.DEFAULT_SUBJECT))
     angles = str(options.pop("angles", "unreal"))
@@ -117,16 +98,14 @@ def _livelink(rest: str, options: dict) -> LiveLinkSender:
     return LiveLinkSender(host, port, subject, angles)
 
 
-@register_sink("vmc")
-def _vmc(rest: str, options: dict) -> VmcSender:
+def open_vmc(rest: str, options: dict) -> VmcSender:
     host, port = parse_host_port(rest, vmc.DEFAULT_PORT, "vmc")
     blend = str(options.pop("blend", "perfectsync"))
     reject_unknown(f"vmc://{rest}", options)
     return VmcSender(host, port, blend)
 
 
-@register_sink("osc")
-def _osc(rest: str, options: dict) -> OscSender:
+def open_osc(rest: str, options: dict) -> OscSender:
     host, port = parse_host_port(rest, osc_out.DEFAULT_PORT, "osc")
     mode = str(options.pop("mode", "per-channel"))
     reject_unknown(f"osc://{rest}", options)

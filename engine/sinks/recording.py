@@ -7,9 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..drivers.options import pop_float, reject_unknown
+from ..options import pop_float, reject_unknown
 from ..frame import FaceFrame
-from ..pipeline import register_sink
 from ..protocols.livelink_csv import TakeWriter, take_filename
 from ..protocols.livelink_udp import DEFAULT_SUBJECT
 
@@ -59,8 +58,7 @@ class TakeRecorder:
             self._writer.close()
 
 
-@register_sink("csv")
-def _csv(rest: str, options: dict) -> TakeRecorder:
+def open_csv(rest: str, options: dict) -> TakeRecorder:
     if not rest:
         raise ValueError("csv: name the take to write, e.g. csv:take.csv or csv:takes/")
     naming = None

@@ -13,9 +13,8 @@ from pathlib import Path
 import moderngl
 import numpy as np
 
-from ..drivers.options import pop_bool, pop_float, reject_unknown
+from ..options import pop_bool, pop_float, reject_unknown
 from ..frame import FaceFrame
-from ..pipeline import register_sink
 from ..renderer.framing import FRAMINGS
 from ..renderer.options import parse_background, parse_size
 from ..renderer.renderer import Renderer
@@ -90,17 +89,15 @@ class Mp4Sink:
 
     needs_pose = True
 
-    def __init__(self, path: str, settings: RenderSettings, audio: str | None = None, progress=False,
-                 beside: bool = False, overlay=None):
-        """`progress`: True for a bar of its own, or a bar (commands.progress.Progress) to advance;
-        `overlay(image, t)`: 2D graphics composited over each rendered frame (engine.overlay)."""
+    def __init__(self, path: str, settings: RenderSettings, audio: str | None = None, beside: bool = False,
+                 overlay=None):
+        """`overlay(image, t)`: 2D graphics composited over each rendered frame (engine.overlay)."""
         if not path.lower().endswith(".mp4"):
             raise ValueError(f"mp4:{path}: the file name must end in .mp4")
-        self.path, self.settings, self.audio, self.progress = Path(path), settings, audio, progress
+        self.path, self.settings, self.audio = Path(path), settings, audio
         self.beside, self.overlay = beside, overlay
         self.name = f"mp4:{path}"
-        self._renderer = self._writer = self._bar = None
-        self._own_bar = True
+        self._renderer = self._writer = None
 
     def open(self, run) -> None:
         fps = run.clock.fps
@@ -114,12 +111,6 @@ class Mp4Sink:
         size = (width + self._panel[0], height) if self._panel else (width, height)
         self._writer = Mp4Writer(self.path, size, fps, frames=frames, audio=self.audio)
         self._fps, self._next = fps, 0
-        if self.progress is True and frames:
-            from ..commands.progress import Progress
-
-            self._bar = Progress(frames, f"rendering {self.path.name}")
-        elif self.progress:
-            self._bar, self._own_bar = self.progress, False
 
     def write(self, frame: FaceFrame, pose: Pose) -> None:
         image = self._renderer.render(pose)
@@ -130,16 +121,12 @@ class Mp4Sink:
         while self._next <= _tick(frame, self._fps):
             self._writer.write(image)
             self._next += 1
-            if self._bar:
-                self._bar.update()
 
     def close(self) -> None:
         try:
             if self._writer is not None:
                 self._writer.close()
         finally:
-            if self._bar and self._own_bar:
-                self._bar.close()
             if self._renderer is not None:
                 self._renderer.close()
 
@@ -239,8 +226,7 @@ class WindowSink:
             self._platform.close()
 
 
-@register_sink("mp4")
-def _mp4(rest: str, options: dict) -> Mp4Sink:
+def open_mp4(rest: str, options: dict) -> Mp4Sink:
     settings = RenderSettings.pop(options)
     audio = options.pop("audio", None)
     beside = pop_bool(options, "beside", False)
@@ -248,8 +234,7 @@ def _mp4(rest: str, options: dict) -> Mp4Sink:
     return Mp4Sink(rest, settings, audio, beside=beside)
 
 
-@register_sink("png")
-def _png(rest: str, options: dict) -> PngSink:
+def open_png(rest: str, options: dict) -> PngSink:
     if not rest:
         raise ValueError("png: name a file (png:out.png) or a folder (png:frames/)")
     settings = RenderSettings.pop(options)
@@ -257,8 +242,7 @@ def _png(rest: str, options: dict) -> PngSink:
     return PngSink(rest, settings)
 
 
-@register_sink("window")
-def _window(rest: str, options: dict) -> WindowSink:
+def open_window(rest: str, options: dict) -> WindowSink:
     settings = RenderSettings.pop(options)
     title = str(options.pop("title", "engine"))
     beside = pop_bool(options, "beside", False)

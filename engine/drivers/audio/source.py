@@ -23,8 +23,7 @@ import numpy as np
 from ... import arkit
 from ...frame import FaceFrame
 from ...mixer import LayerRule, channel_mask
-from ...pipeline import register_source
-from ..options import layer_rule, pop_float, reject_unknown
+from ...options import layer_rule, pop_float, reject_unknown
 from .audio_file import audio_blocks
 from .features import FRAME_RATE, SAMPLE_RATE
 from .prosody import BROWS, PitchTracker, brows
@@ -127,8 +126,7 @@ class AudioSource:
         pass
 
 
-@register_source("audio")
-def _audio(rest: str, options: dict) -> AudioSource:
+def open_audio(rest: str, options: dict) -> AudioSource:
     if not rest:
         raise ValueError("audio: name a file, e.g. audio:speech.wav")
     start = pop_float(options, "start", 0.0)
@@ -137,8 +135,7 @@ def _audio(rest: str, options: dict) -> AudioSource:
     return AudioSource.from_file(rest, rule, start=start)
 
 
-@register_source("mic")
-def _mic(rest: str, options: dict):
+def open_mic(rest: str, options: dict):
     """`mic:` or `mic:DEVICE`: a microphone, live (mic.py)."""
     from .mic import MicSource, open_microphone
 
@@ -149,8 +146,7 @@ def _mic(rest: str, options: dict):
     return MicSource(live, stream, rule, label)
 
 
-@register_source("tts")
-def _tts(rest: str, options: dict) -> AudioSource:
+def open_tts(rest: str, options: dict) -> AudioSource:
     """`tts:Hello there?lang=en` (or lang=zh for Chinese characters; voice=flite:slt ...) spoken
     by the language's default voice (tts.py)."""
     from .tts import speak

@@ -8,7 +8,7 @@ import numpy as np
 
 from ...filters import Smooth
 from ...frame import FaceFrame
-from ...show import CapturingCalibration
+from ...filters import CapturingCalibration
 from .landmarker import Landmarker
 from .mapping import FaceMapper, gaze
 from .mirror import mirror_frame
