@@ -67,6 +67,6 @@ def test_real_recordings_include_other_speakers_held_out():
     if not any(name == "real-librivox" for name, *_ in found):
         pytest.skip("pocketsphinx-testdata is not installed")
     others = [(name, split, text) for name, split, _, text in found if name != "real-asterisk"]
-    assert {name for name, _, _ in others} == {"real-librivox", "real-cards"}
+    assert {name for name, _, _ in others} >= {"real-librivox", "real-cards"}
     assert all(split == "heldout" for _, split, _ in others)
     assert ("real-cards", "heldout", "ten of clubs") in others

@@ -166,7 +166,8 @@ def _call(real, seed: int = 0) -> Clip:
     clean = np.concatenate(parts)
     line = channel.at_level(channel.line_noise(len(clean), rng), -55)
     audio = channel.codec(clean + line, "mulaw")
-    return Clip("multi-speaker call", "en-real", audio, segments, clean)
+    text = " ".join(u.text for u in turns) if all(u.text for u in turns) else None
+    return Clip("multi-speaker call", "en-real", audio, segments, clean, text)
 
 
 def clips(limit: int | None = None, every: int = 6):

@@ -4,7 +4,9 @@ The asterisk prompts (one speaker, 8 kHz telephone) come with transcripts; so do
 games of pocketsphinx-testdata (another speaker). Its five LibriVox clips (a third, reading
 Sense and Sensibility) ship only a recogniser's guess, so their text is Austen's own, below.
 pocketsphinx's forced alignment (median boundary error about 10 ms) turns each into timed
-ARPAbet phones. Every fifth prompt, the card games and the LibriVox clips are held out.
+ARPAbet phones. The speaker-test voice of alsa-utils says each loudspeaker's name ("front
+left", ...): a fourth speaker. Every fifth prompt, the card games, the LibriVox clips and the
+loudspeaker names are held out.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ _PAUSE_BELOW_SPEECH_DB = 20.0  # an aligned pause must be this much quieter than
 ASTERISK = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
 ASTERISK_TEXT = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
 TESTDATA = Path("/usr/share/pocketsphinx/test/data")
+ALSA = Path("/usr/share/sounds/alsa")
 LIBRIVOX_TEXT = {  # chapter 1 of Sense and Sensibility (public domain), as the clips read it
     "0870": "and mister john dashwood had then leisure to consider how much there might prudently be "
             "in his power to do for them",
@@ -54,6 +57,8 @@ def recordings() -> list[tuple[str, str, Path, str]]:
             m = re.match(r"<s>(.*)</s> \((.*)\)", line.strip())
             if m and (TESTDATA / "cards" / f"{m.group(2)}.wav").exists():
                 out.append(("real-cards", "heldout", TESTDATA / "cards" / f"{m.group(2)}.wav", m.group(1).strip()))
+    for wav in sorted(ALSA.glob("*_*.wav")):  # Front_Left.wav says "front left" (Noise.wav is noise)
+        out.append(("real-alsa", "heldout", wav, wav.stem.replace("_", " ").lower()))
     return out
 
 
