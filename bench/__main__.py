@@ -16,6 +16,7 @@ QUICK = (
     ("overlay", []),
     ("speak", ["--utterances", "2"]),
     ("body", ["--frames", "300"]),
+    ("startup", []),
 )
 
 if __name__ == "__main__":

@@ -228,11 +228,10 @@ def test_nan_is_counted_over_the_whole_file_and_never_reaches_the_net(tmp_path):
 def test_render_gives_speech_the_brows_unless_a_tracked_face_has_them(tmp_path):
     import argparse
 
-    from engine.commands.render import add_parser, render_sources
+    from engine.commands.render import add_arguments, render_sources
 
-    parser = argparse.ArgumentParser().add_subparsers()
-    add_parser(parser)
-    render = parser.choices["render"]
+    render = argparse.ArgumentParser()
+    add_arguments(render)
     wav = _wav(tmp_path, (_voiced(1.0) * 32767).astype(np.int16))
     brow = arkit.INDEX["browInnerUp"]
     alone, _ = render_sources(render.parse_args(["--audio", wav]))

@@ -19,7 +19,7 @@ LAYERS = {
     "engine.offline": 1, "engine.script": 1, "engine.progress": 2, "engine.options": 3, "engine.overlay": 2, "engine.demo_tour": 3,
     "engine.pipeline": 2, "engine.registry": 2, "engine.drivers": 3, "engine.sinks": 3, "engine.show": 2,
     "engine.mixer": 3, "engine.filters": 3, "engine.idle": 3, "engine.body_motion": 3,
-    "engine.expressions": 3, "engine.errors": 5,
+    "engine.expressions": 3, "engine.errors": 7,
     "engine.rig": 4, "engine.renderer": 4, "engine.protocols": 4, "engine.speech": 4, "engine.voices": 4,
     "engine.assets": 5, "engine.frame": 5, "engine.arkit": 6, "engine.bones": 6,
 }
@@ -112,3 +112,15 @@ def test_each_layer_imports_only_layers_below_it():
 @pytest.mark.parametrize("graph, cycle", [({"a": {"b"}, "b": {"a"}}, True), ({"a": {"b"}, "b": {"c"}}, False)])
 def test_the_cycle_finder_finds_cycles(graph, cycle):
     assert (_cycle(graph) is not None) == cycle
+
+
+def test_help_imports_no_command_and_nothing_heavy():
+    """`--help` must answer at once: no command module, numpy or torch behind it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from engine.cli import build_parser\n"
+            "try:\n    build_parser(['--help']).parse_args(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('engine.commands.', 'numpy', 'torch')))))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ENGINE.parent, capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[-2] == "", out.stdout

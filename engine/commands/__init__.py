@@ -1,1 +1,1 @@
-"""One module per `run.py` command; each defines `add_parser(subparsers)` and `run(args)`."""
+"""One module per command (engine/cli.py lists them); each defines `add_arguments(parser)` and `run(args)`."""

@@ -16,14 +16,13 @@ BENCHES = {
     "overlay": "bench.overlay",
     "speak": "bench.speak",
     "body": "bench.body",
+    "startup": "bench.startup",
 }
 
 
-def add_parser(sub):
-    p = sub.add_parser("bench", help=f"run a benchmark: {', '.join(BENCHES)}")
+def add_arguments(p) -> None:
     p.add_argument("name", choices=sorted(BENCHES))
     p.add_argument("rest", nargs="*", help="the benchmark's own options, after --")
-    return p
 
 
 def run(args) -> int:

@@ -7,6 +7,7 @@ spokesperson pipeline: TTS, our speech net, cue expressions, head rhythm, brandi
 from __future__ import annotations
 
 import sys
+from importlib.resources import files
 from pathlib import Path
 
 from ..registry import open_source
@@ -21,17 +22,15 @@ from ..offline import open_avatar, render_offline
 from ..progress import Progress
 from .render import add_view_options, positive
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "examples" / "riverton-bilingual.md"
+SCRIPT = Path(str(files("engine.script") / "examples" / "riverton-bilingual.md"))
 
 
-def add_parser(sub):
-    p = sub.add_parser("demo", help="render the mascot presenting a city in English and Chinese to out/demo.mp4")
+def add_arguments(p) -> None:
     p.add_argument("-o", "--output", default="out/demo.mp4", help="the MP4 to write (default out/demo.mp4)")
     p.add_argument("--avatar", default=str(MASCOT), help="another avatar to present")
     p.add_argument("--fps", type=positive, default=30.0, help="frame rate (default 30)")
     p.add_argument("--tour", action="store_true", help="the silent 10 s tour of expressions instead")
     add_view_options(p, (1920, 1080))
-    return p
 
 
 def run(args) -> int:

@@ -12,12 +12,10 @@ from ..rig.gltf_loader import load_avatar
 from ..rig.rig import Rig, sidecar_mapping
 
 
-def add_parser(sub):
-    p = sub.add_parser("inspect", help="meshes, morphs, joints, materials and ARKit coverage")
+def add_arguments(p) -> None:
     p.add_argument("avatar", help=".gltf, .glb or .vrm file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--mapping", help="a JSON mapping file (default: AVATAR.mapping.json if present)")
-    return p
 
 
 def report(path: str, mapping: str | None = None) -> dict:

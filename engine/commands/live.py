@@ -12,10 +12,8 @@ from ..rig.rig import POSE_MODES
 from ..show import Show
 
 
-def add_parser(sub):
-    p = sub.add_parser("live", help="run sources into sinks in real time (Ctrl-C ends cleanly)")
+def add_arguments(p) -> None:
     add_show_arguments(p, default_fps=60.0)
-    return p
 
 
 def add_show_arguments(p, default_fps: float) -> None:

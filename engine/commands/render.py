@@ -96,8 +96,7 @@ def add_view_options(p: argparse.ArgumentParser, size: tuple[int, int]) -> None:
                         "or bind, the file's own pose")
 
 
-def add_parser(sub):
-    p = sub.add_parser("render", help="render an avatar to a PNG or an MP4 (headless)")
+def add_arguments(p) -> None:
     p.add_argument("avatar", nargs="?", default=str(MASCOT), help=".gltf, .glb or .vrm file (default: our mascot)")
     p.add_argument("-o", "--output", help="OUT.png or OUT.mp4; without it nothing is rendered")
     p.add_argument("--curves-out", metavar="TAKE.csv", help="also record the face as a Live Link Face CSV take")
@@ -118,7 +117,6 @@ def add_parser(sub):
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of --text (zh: Chinese characters)")
     p.add_argument("--mapping", help="a JSON mapping file (default: AVATAR.mapping.json if present)")
     add_view_options(p, (1280, 720))
-    return p
 
 
 # -- the pipeline ---------------------------------------------------------------------------

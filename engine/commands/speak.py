@@ -14,8 +14,7 @@ from ..script.parse import ScriptError, load
 from .render import positive, size_arg
 
 
-def add_parser(sub):
-    p = sub.add_parser("speak", help="render spokesperson videos from scripts (text -> speech -> face -> MP4)")
+def add_arguments(p) -> None:
     p.add_argument("scripts", nargs="+", metavar="SCRIPT", help="script files (Markdown with a +++ TOML front matter)")
     p.add_argument("-o", "--output", help="the MP4 to write (one script only; default out/NAME.mp4)")
     p.add_argument("--out-dir", default="out", help="folder for NAME.mp4 and NAME.srt (default out/)")
@@ -24,7 +23,6 @@ def add_parser(sub):
     p.add_argument("--fps", type=positive, help="frame rate instead of the script's (default 30)")
     p.add_argument("--msaa", type=int, default=4, help="samples per pixel (default 4; 1 turns it off)")
     p.add_argument("--check", action="store_true", help="only check the scripts; render nothing")
-    return p
 
 
 def run(args) -> int:

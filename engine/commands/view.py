@@ -29,13 +29,11 @@ PULSE_SECONDS = 2.0
 EXPRESSION_NAMES = tuple(EXPRESSIONS)
 
 
-def add_parser(sub):
-    p = sub.add_parser("view", help="show an avatar in a window: orbit, zoom, cycle shapes and expressions")
+def add_arguments(p) -> None:
     p.add_argument("avatar", help=".gltf, .glb or .vrm file")
     p.add_argument("--mapping", help="a JSON mapping file (default: AVATAR.mapping.json if present)")
     p.add_argument("--screenshot", help="save the first frame shown to this PNG and quit")
     add_view_options(p, (960, 720))
-    return p
 
 
 class Viewer:

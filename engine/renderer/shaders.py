@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 import moderngl
@@ -9,7 +10,7 @@ import numpy as np
 
 from .errors import RendererError
 
-SHADER_DIR = Path(__file__).resolve().parents[2] / "shaders"
+SHADER_DIR = Path(str(files("engine.renderer") / "glsl"))  # the repo's shaders/ points here
 
 
 def source(name: str, defines: tuple[str, ...] = ()) -> str:

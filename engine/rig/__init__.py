@@ -1,6 +1,8 @@
 """Avatars: loading glTF/GLB/VRM into arrays, resolving ARKit channels, posing."""
 
+from importlib.resources import files
 from pathlib import Path
 
-#: The avatar we ship: made by `python -m engine.rig.mascot`, committed, the default everywhere.
-MASCOT = Path(__file__).resolve().parents[2] / "avatars_gltf" / "mascot.glb"
+#: The avatar we ship, inside the package (the repo's avatars_gltf/ points here): made by
+#: `python -m engine.rig.mascot`, committed, the default everywhere.
+MASCOT = Path(str(files("engine") / "assets" / "avatars" / "mascot.glb"))

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import EngineError
 
-class AvatarError(Exception):
+
+class AvatarError(EngineError):
     """An avatar file we refuse to load: names the file, the field and the reason."""
 
     def __init__(self, path: str, where: str, reason: str):

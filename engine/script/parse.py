@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..expressions import EXPRESSIONS
+from ..errors import EngineError
 from ..renderer.background import parse_color
 from ..renderer.framing import FRAMINGS
 from ..renderer.options import parse_size
@@ -56,7 +57,7 @@ _SENTENCE_END = {"en": re.compile(r"(?<=[.!?])[\"')\]]*\s+"), "zh": re.compile(r
 _CLAUSE_END = {"en": re.compile(r"(?<=[,;:])\s+"), "zh": re.compile(r"(?<=[，；：,;])\s*")}
 
 
-class ScriptError(ValueError):
+class ScriptError(EngineError, ValueError):
     """Every problem found in a script, each as `path:line: message`."""
 
     def __init__(self, path, problems: list[tuple[int, str]]):
