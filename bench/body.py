@@ -24,7 +24,7 @@ from engine.frame import FaceFrame
 from engine.pipeline import Pipeline
 from engine.registry import open_source
 from engine.rig import MASCOT
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 from engine.rig.rig import Rig
 
 BUDGET_MS = 1000.0 / 60.0

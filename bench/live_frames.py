@@ -20,7 +20,7 @@ from pathlib import Path
 
 from engine.pipeline import Pipeline, RealtimeClock
 from engine.registry import open_sink, open_source
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 from engine.rig.rig import Rig
 from engine.rig import MASCOT
 

@@ -23,7 +23,7 @@ import numpy as np
 import pygltflib
 
 from engine.arkit import NAMES
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 from tests.gltf_fixtures import GltfBuilder
 
 GRID = (250, 200)  # 50,000 vertices
@@ -32,7 +32,7 @@ RUNS = 7
 # VmHWM (Linux) is the fresh process's own high-water mark; ru_maxrss would inherit the parent's.
 _RSS_PROBE = """
 import re, sys
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 def hwm():
     return int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
 before = hwm()

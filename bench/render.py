@@ -31,7 +31,7 @@ from engine.frame import FaceFrame
 from engine.renderer.morphs import morph_mode
 from engine.renderer.platform import HeadlessPlatform
 from engine.renderer.renderer import Renderer
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 from engine.rig.rig import Rig
 from engine.rig.transforms import quat_from_euler
 from engine.offline import render_offline

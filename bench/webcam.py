@@ -36,7 +36,7 @@ from engine.frame import FaceFrame
 from engine.mixer import LayerRule
 from engine.pipeline import Pipeline, RealtimeClock
 from engine.registry import open_sink
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 from engine.rig.rig import Rig
 from engine.rig.transforms import quat_to_euler
 from engine.sinks.render import RenderSettings

@@ -9,7 +9,7 @@ from typing import Callable
 
 from .pipeline import OfflineClock, Pipeline, RunStats
 from .renderer.errors import RendererError
-from .rig.gltf_loader import load_avatar
+from .rig.gltf import load_avatar
 from .rig.rig import Rig, sidecar_mapping
 
 

@@ -32,7 +32,7 @@ def load_subject(name: str):
     else:
         if not MASCOT.is_file():
             pytest.skip(MASCOT_MISSING)
-        from engine.rig.gltf_loader import load_avatar
+        from engine.rig.gltf import load_avatar
 
         avatar = load_avatar(MASCOT)
     return avatar, Rig(avatar)

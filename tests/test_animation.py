@@ -6,7 +6,7 @@ import pytest
 
 from engine.rig.animation import AnimatedPose, sample, sample_channel, slerp
 from engine.rig.asset import Animation, AnimationChannel, Node
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 
 
 def channel(path, times, values, interpolation="LINEAR", node=0):

@@ -8,7 +8,7 @@ from engine import bones
 from engine.body_motion import BodyMotion
 from engine.frame import FaceFrame
 from engine.idle import IdleMotion
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 from engine.rig.rest_pose import relaxed_bones
 from engine.rig.rig import Rig
 from engine.rig.skinning import deform

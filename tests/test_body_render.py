@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from engine.renderer.renderer import Renderer
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 from engine.rig.rig import Rig
 from humanoid_fixtures import build_humanoid
 from render_helpers import gl  # noqa: F401  (the shared EGL context fixture)

@@ -14,7 +14,7 @@ from test_inspect import ROOT, inspect
 from engine import arkit, bones
 from engine.pipeline import OfflineClock, Pipeline
 from engine.registry import open_source
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 from engine.rig.rig import Rig
 from gltf_fixtures import build_skinned
 

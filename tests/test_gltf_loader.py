@@ -12,9 +12,9 @@ import pygltflib
 import pytest
 from gltf_fixtures import GltfBuilder, edit_json, glb_bytes
 
-from engine.rig import gltf_loader
+from engine.rig.gltf import reader as gltf_reader
 from engine.rig.asset import AvatarError
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 
 TRI = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float32)
 
@@ -507,10 +507,10 @@ def test_accessors_without_buffer_view_share_the_allocation_budget(tmp_path, mon
     a2 = b.sparse(40, np.array([0], np.uint32), np.array([[2, 2, 2]], np.float32))
     b.node(mesh=b.mesh([{"attributes": {"POSITION": a1}}, {"attributes": {"POSITION": a2}}]))
     path = b.save(tmp_path / "budget.glb")
-    data_allowance = gltf_loader.EXPANSION * len(b.blob)
-    monkeypatch.setattr(gltf_loader, "ALLOCATION_SLACK", 960 + 2 * 40 * 4 - data_allowance)  # + 2 aranges
+    data_allowance = gltf_reader.EXPANSION * len(b.blob)
+    monkeypatch.setattr(gltf_reader, "ALLOCATION_SLACK", 960 + 2 * 40 * 4 - data_allowance)  # + 2 aranges
     np.testing.assert_array_equal(load_avatar(path).meshes[0].primitives[1].positions[0], [2, 2, 2])
-    monkeypatch.setattr(gltf_loader, "ALLOCATION_SLACK", 960 + 2 * 40 * 4 - data_allowance - 1)
+    monkeypatch.setattr(gltf_reader, "ALLOCATION_SLACK", 960 + 2 * 40 * 4 - data_allowance - 1)
     refused(path, "meshes[0].primitives[1]", "allocation budget")
 
 
@@ -524,7 +524,7 @@ def test_many_accessors_aliasing_one_buffer_view_hit_the_budget(tmp_path, monkey
     b.node(mesh=b.mesh(prims))
     path = b.save(tmp_path / "alias.glb")
     assert len(load_avatar(path).meshes[0].primitives) == 50
-    monkeypatch.setattr(gltf_loader, "ALLOCATION_SLACK", 100_000)  # room for ~6 of the 50 conversions
+    monkeypatch.setattr(gltf_reader, "ALLOCATION_SLACK", 100_000)  # room for ~6 of the 50 conversions
     with pytest.raises(AvatarError, match="allocation budget") as info:
         load_avatar(path)
     assert info.value.where.startswith(("accessors[", "meshes[0].primitives["))

@@ -7,7 +7,7 @@ from engine import bones
 from engine.frame import FaceFrame
 from engine.mixer import LayerRule, Mixer
 from engine.rig.asset import Avatar, Node
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 from engine.rig.humanoid import find_humanoid, missing_required
 from engine.rig import MASCOT
 from engine.rig.rig import Rig

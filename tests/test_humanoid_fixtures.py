@@ -18,7 +18,7 @@ from humanoid_fixtures import CLIPS, MORPHS, bone_tree, build_humanoid, node_nam
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 
 ROOT = Path(__file__).resolve().parents[1]
 WALK_JOINTS = ("leftFoot", "rightFoot", "leftHand", "rightHand")

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from engine.arkit import NAMES
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 from engine.rig.mascot_layout import MOUTH
 from engine.rig import MASCOT
 

@@ -13,7 +13,7 @@ from PIL import Image
 from engine.pipeline import OfflineClock, Pipeline, RealtimeClock
 from engine.registry import open_sink, open_source
 from engine.protocols.livelink_csv import read_take
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 from engine.rig.rig import Rig
 from gltf_fixtures import build_morphs
 from render_helpers import MASCOT
@@ -124,7 +124,7 @@ import sys
 from PIL import Image
 from engine.pipeline import OfflineClock, Pipeline
 from engine.registry import open_sink, open_source
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 from engine.rig.rig import Rig
 sink = open_sink("window:?size=160x120&beside=true")
 rig = Rig(load_avatar(sys.argv[1]))

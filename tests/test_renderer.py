@@ -8,7 +8,7 @@ from PIL import Image
 
 from engine.renderer.renderer import Renderer
 from engine.rig.asset import Avatar, Material, Mesh, Node, Primitive
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 from engine.rig.rig import Rig
 from gltf_fixtures import all_fixture_builders
 from render_helpers import diff, disc, eye_pixels, gl, load_subject, shot  # noqa: F401 (gl: fixture)

@@ -15,7 +15,7 @@ from engine.mixer import LayerRule
 from engine.pipeline import OfflineClock, Pipeline
 from engine.registry import open_sink
 from engine.protocols import osc, vmc
-from engine.rig.gltf_loader import load_avatar
+from engine.rig.gltf import load_avatar
 from engine.rig.rig import Rig
 from engine.rig.transforms import quat_from_euler, quat_to_euler
 from humanoid_fixtures import build_humanoid

@@ -8,7 +8,7 @@ from collections import Counter
 
 from .. import arkit, bones
 from ..rig.asset import AvatarError
-from ..rig.gltf_loader import load_avatar
+from ..rig.gltf import load_avatar
 from ..rig.rig import Rig, sidecar_mapping
 
 

@@ -50,7 +50,7 @@ def show_from_args(args) -> Show:
 def build_pipeline(show: Show) -> Pipeline:
     rig = None
     if show.avatar:
-        from ..rig.gltf_loader import load_avatar
+        from ..rig.gltf import load_avatar
         from ..rig.rig import Rig, sidecar_mapping
 
         avatar = load_avatar(show.avatar)
