@@ -17,6 +17,7 @@ QUICK = (
     ("speak", ["--utterances", "2"]),
     ("body", ["--frames", "300"]),
     ("startup", []),
+    ("frame_path", ["--frames", "1000"]),
 )
 
 if __name__ == "__main__":

@@ -94,6 +94,19 @@ class FaceFrame:
         self.confidence = c
 
     @classmethod
+    def trusted(cls, t: float, weights: np.ndarray, mask: np.ndarray, head_rotation: np.ndarray,
+                head_position: np.ndarray | None = None, eyes: np.ndarray | None = None, source: str = "",
+                confidence: float = 1.0, bones: np.ndarray | None = None,
+                bone_mask: np.ndarray | None = None) -> "FaceFrame":
+        """A frame the engine built from frames already checked (the mixer's output): the same
+        fields, without checking them again on every tick."""
+        frame = object.__new__(cls)
+        frame.t, frame.weights, frame.mask, frame.head_rotation = t, weights, mask, head_rotation
+        frame.head_position, frame.eyes, frame.source, frame.confidence = head_position, eyes, source, confidence
+        frame.bones, frame.bone_mask = bones, bone_mask
+        return frame
+
+    @classmethod
     def from_named(cls, t: float, values: Mapping[str, float], **kwargs) -> "FaceFrame":
         """A frame from {name: weight}; names may be any spelling `arkit.canonical` accepts.
 

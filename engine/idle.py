@@ -35,6 +35,7 @@ BREATH_PITCH = np.radians(0.7)
 SWAY = np.radians((2.2, 1.0, 1.2))  # yaw, pitch, roll amplitudes
 
 DRIVEN = [arkit.INDEX[n] for n in arkit.NAMES if n.startswith(("eyeBlink", "eyeLook"))]
+_BLINKS = list(arkit.BLINK)
 
 
 def smoothstep(x):
@@ -122,12 +123,11 @@ class IdleMotion:
     def frame(self, t: float) -> FaceFrame:
         w = np.zeros(arkit.COUNT, np.float32)
         b = self.blink(t)
-        w[arkit.INDEX["eyeBlinkLeft"]] = w[arkit.INDEX["eyeBlinkRight"]] = b
+        w[_BLINKS] = b
         yaw, pitch = self.gaze(t)
         set_look(w, yaw, pitch)
         mask = np.zeros(arkit.COUNT, bool)
         mask[DRIVEN] = True
-        return FaceFrame(t, w, mask=mask, head_rotation=self.head(t),
-                         eyes=[[yaw, pitch], [yaw, pitch]], source="idle", confidence=1.0,
-                         bones=self.body.bones(t) if self.body else None,
-                         bone_mask=BODY_MASK if self.body else None)
+        return FaceFrame.trusted(float(t), w, mask, self.head(t), eyes=np.array([[yaw, pitch], [yaw, pitch]]),
+                                 source="idle", bones=self.body.bones(t) if self.body else None,
+                                 bone_mask=BODY_MASK if self.body else None)

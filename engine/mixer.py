@@ -14,6 +14,7 @@ Body bones layer the same way: a layer owns the bones its rule's `bones` mask AN
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +25,8 @@ from .frame import FaceFrame
 from .rig.rig import eye_angles
 
 OVERRIDE_RULES = ("none", "block", "blend")
-GROUPS = {"blink": list(arkit.BLINK), "look_at": list(arkit.LOOK), "mouth": list(arkit.MOUTH)}
+GROUPS = {"blink": np.array(arkit.BLINK), "look_at": np.array(arkit.LOOK), "mouth": np.array(arkit.MOUTH)}
+_LOOK = np.array(arkit.LOOK)
 
 
 def channel_mask(spec: str | list[str] | None) -> np.ndarray:
@@ -85,13 +87,19 @@ class _Layer:
     frame: FaceFrame | None = None
     arrived: float = -np.inf
     level: float = 0.0  # crossfade, 0 (out) .. 1 (in)
+    # The rule's overrides, resolved once: (channels of the group, True to block, False to blend).
+    overrides: list[tuple[np.ndarray, bool]] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.overrides = [(GROUPS[group], value == "block") for group in ("blink", "look_at", "mouth")
+                          if (value := getattr(self.rule, group)) != "none"]
 
 
 def _nlerp(a: np.ndarray, b: np.ndarray, k: float) -> np.ndarray:
-    if np.dot(a, b) < 0:
+    if a @ b < 0:
         b = -b
     q = a * (1 - k) + b * k
-    return q / np.linalg.norm(q)
+    return q / math.sqrt(q @ q)
 
 
 class Mixer:
@@ -136,15 +144,16 @@ class Mixer:
                 continue
             f, k = layer.frame, layer.level
             strength = k * f.confidence
-            for group, rule_value in (("blink", rule.blink), ("look_at", rule.look_at), ("mouth", rule.mouth)):
-                if rule_value == "block" and strength > 0:
-                    weights[GROUPS[group]] = 0.0
-                elif rule_value == "blend":
-                    weights[GROUPS[group]] *= 1.0 - strength
+            for channels, block in layer.overrides:
+                if block:
+                    if strength > 0:
+                        weights[channels] = 0.0
+                else:
+                    weights[channels] *= 1.0 - strength
             own = rule.channels & f.mask
             weights[own] += (f.weights[own] - weights[own]) * strength
             driven |= own
-            if own[list(arkit.LOOK)].any():
+            if own[_LOOK].any():
                 gaze = f.eyes if f.eyes is not None else np.array(
                     [eye_angles(f.weights, "Left"), eye_angles(f.weights, "Right")])
                 eyes += (gaze - eyes) * strength
@@ -158,9 +167,8 @@ class Mixer:
                 body_driven |= own_bones
             if own.any() or rule.head:  # a body-only layer says nothing of the face's confidence
                 confidence = max(confidence, strength)
-        return FaceFrame(t, np.clip(weights, 0.0, 1.0).astype(np.float32), mask=driven,
-                         head_rotation=head, eyes=eyes, source="mix", confidence=confidence,
-                         bones=body, bone_mask=body_driven)
+        return FaceFrame.trusted(t, np.clip(weights, 0.0, 1.0).astype(np.float32), driven, head, eyes=eyes,
+                                 source="mix", confidence=confidence, bones=body, bone_mask=body_driven)
 
 
 def preset_frame(name: str, t: float, intensity: float = 1.0) -> FaceFrame:

@@ -17,6 +17,7 @@ BENCHES = {
     "speak": "bench.speak",
     "body": "bench.body",
     "startup": "bench.startup",
+    "frame_path": "bench.frame_path",
 }
 
 

@@ -31,6 +31,8 @@ class Materials:
         self.ctx = ctx
         self.avatar = avatar
         self._textures: dict[tuple, moderngl.Texture] = {}
+        # (program, material) -> its uniform values and (texture, unit) pairs, built on first use
+        self._bound: dict[tuple[int, int | None], tuple[dict, list[tuple[moderngl.Texture, int]]]] = {}
 
     def material(self, index: int | None) -> Material:
         return material_of(self.avatar, index)
@@ -58,7 +60,18 @@ class Materials:
 
     def bind(self, program: moderngl.Program, index: int | None) -> Material:
         """Sets the material's uniforms and textures; returns it for the draw state."""
-        mat = self.material(index)
+        key = (id(program), index)
+        if key not in self._bound:
+            self._bound[key] = self._prepare(program, self.material(index))
+        values, textures = self._bound[key]
+        for texture, unit in textures:
+            texture.use(unit)
+        set_uniforms(program, **values)
+        return self.material(index)
+
+    def _prepare(self, program: moderngl.Program, mat: Material) -> tuple[dict, list]:
+        """The uniform values and textures of one material in one program, named once."""
+        textures = []
         values = dict(
             u_base_color=np.asarray(mat.base_color, np.float64),
             u_metallic=float(mat.metallic),
@@ -76,16 +89,16 @@ class Materials:
         for slot, ref, srgb in slots:
             if ref is None or ref.image is None or f"u_{slot}_tex" not in program:
                 continue
-            self._texture(ref, srgb).use(UNITS[f"u_{slot}_tex"])
+            textures.append((self._texture(ref, srgb), UNITS[f"u_{slot}_tex"]))
             values[f"u_{slot}_uv"] = int(ref.texcoord)
             values[f"u_{slot}_transform"] = np.asarray(ref.transform, np.float64)
             values[f"u_{slot}_mirror"] = (ref.wrap_s == GL_MIRRORED_REPEAT, ref.wrap_t == GL_MIRRORED_REPEAT)
         if mat.normal_texture is not None:
             values["u_normal_scale"] = float(mat.normal_texture.scale)
-        set_uniforms(program, **values)
-        return mat
+        return values, textures
 
     def release(self) -> None:
         for texture in self._textures.values():
             texture.release()
         self._textures.clear()
+        self._bound.clear()

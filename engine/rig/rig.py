@@ -122,6 +122,7 @@ class Rig:
         self.facing = quat_to_matrix3(
             quat_from_axis_angle((0, 1, 0), np.pi) if avatar.vrm_version == "0.x" else (0, 0, 0, 1)
         )
+        self._bind_turns()
         self.humanoid_bones = find_humanoid(avatar, mapping.get("humanoid"))
         self.humanoid_missing = missing_required(avatar, self.humanoid_bones)
         self.humanoid: HumanoidPose | None = None
@@ -260,7 +261,7 @@ class Rig:
         w = frame.weights
         pose_weights = np.clip(self._poses @ w, 0.0, 1.0)
         flat = np.where(self._driven, self._direct @ w + self._pose_binds @ pose_weights, self._defaults)
-        morphs = [flat[self._offsets[i]:self._offsets[i + 1]] for i in range(len(self.avatar.meshes))]
+        morphs = [flat[a:b] for a, b in self._mesh_slices]
 
         local = self._rest_local.copy()
         if self.humanoid is not None:
@@ -269,23 +270,42 @@ class Rig:
                 body = np.where(frame.bone_mask[:, None], frame.bones, body)
             self.humanoid.pose(local, body, frame.head_rotation)
             if frame.head_position is not None:
-                self._shift(local, self.roles.get("neck", self.roles.get("head")), frame.head_position)
+                self._shift(local, self._shift_node, frame.head_position)
         else:
             self._pose_head(local, frame.head_rotation, frame.head_position)
-        if self._jaw_by_joint.any():
+        if self._jaw is not None:
             self._pose_jaw(local, w * self._jaw_by_joint)
         self._pose_eyes(local, frame)
         world = world_matrices(self.avatar, self._order, local, np.empty_like(local))
-        skins = [world[s.joints] @ s.inverse_bind for s in self.avatar.skins]
+        skins = [world[joints] @ inverse for joints, inverse in self._skins]
         return Pose(morphs, world, skins)
+
+    # -- the joints the face turns, resolved once ------------------------------------------
+
+    def _bind_turns(self) -> None:
+        """For each joint the face turns (neck, head, jaw, eyes): the two fixed matrices that
+        turn it about its own pivot by a rotation in the avatar's axes, `A @ R @ B @ local`."""
+        self._turns: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for node in self.roles.values():
+            parent = self.avatar.nodes[node].parent
+            p = self._rest_world[parent][:3, :3] if parent is not None else np.eye(3)
+            p = p / np.linalg.norm(p, axis=0, keepdims=True)  # rotation only
+            self._turns[node] = (p.T @ self.facing, self.facing.T @ p)
+        head, neck = self.roles.get("head"), self.roles.get("neck")
+        self._head_turns = ([(neck, NECK_SHARE), (head, 1.0 - NECK_SHARE)] if head is not None and neck is not None
+                            else [(n, 1.0) for n in (head, neck) if n is not None])
+        self._shift_node = neck if neck is not None else head
+        self._jaw = self.roles["jaw"] if self._jaw_by_joint.any() else None
+        self._eyes = [(k, side, self.roles[role]) for k, (side, role) in enumerate((("Left", "leftEye"),
+                                                                                   ("Right", "rightEye")))
+                      if role in self.roles]
+        self._mesh_slices = list(zip(self._offsets[:-1], self._offsets[1:]))
+        self._skins = [(s.joints, s.inverse_bind) for s in self.avatar.skins]
 
     def _rotate(self, local: np.ndarray, node: int, q_avatar) -> None:
         """Turn `node` about its own pivot by a rotation given in the avatar's axes."""
-        d = self.facing @ quat_to_matrix3(q_avatar) @ self.facing.T
-        parent = self.avatar.nodes[node].parent
-        p = self._rest_world[parent][:3, :3] if parent is not None else np.eye(3)
-        p = p / np.linalg.norm(p, axis=0, keepdims=True)  # rotation only
-        local[node, :3, :3] = p.T @ d @ p @ local[node, :3, :3]
+        before, after = self._turns[node]
+        local[node, :3, :3] = before @ quat_to_matrix3(q_avatar) @ after @ local[node, :3, :3]
 
     def _shift(self, local: np.ndarray, node: int, offset_avatar) -> None:
         parent = self.avatar.nodes[node].parent
@@ -293,43 +313,41 @@ class Rig:
         local[node, :3, 3] += np.linalg.solve(p, self.facing @ np.asarray(offset_avatar, float))
 
     def _pose_head(self, local, rotation, position):
-        head, neck = self.roles.get("head"), self.roles.get("neck")
-        if head is None and neck is None:
-            return
-        if neck is not None and head is not None:
-            self._rotate(local, neck, quat_scale_angle(rotation, NECK_SHARE))
-            self._rotate(local, head, quat_scale_angle(rotation, 1.0 - NECK_SHARE))
-        else:
-            self._rotate(local, head if head is not None else neck, rotation)
-        if position is not None:
-            self._shift(local, neck if neck is not None else head, position)
+        for node, share in self._head_turns:
+            self._rotate(local, node, rotation if share == 1.0 else quat_scale_angle(rotation, share))
+        if position is not None and self._shift_node is not None:
+            self._shift(local, self._shift_node, position)
 
     def _pose_jaw(self, local, w):
-        i = arkit.INDEX
-        yaw = (w[i["jawLeft"]] - w[i["jawRight"]]) * JAW_SIDE_ANGLE
-        q = quat_from_euler(yaw, w[i["jawOpen"]] * JAW_OPEN_ANGLE, 0.0)
-        self._rotate(local, self.roles["jaw"], q)
-        if w[i["jawForward"]]:
-            self._shift(local, self.roles["jaw"], (0.0, 0.0, w[i["jawForward"]] * JAW_FORWARD_METRES))
+        yaw = (w[_JAW_LEFT] - w[_JAW_RIGHT]) * JAW_SIDE_ANGLE
+        q = quat_from_euler(yaw, w[_JAW_OPEN] * JAW_OPEN_ANGLE, 0.0)
+        self._rotate(local, self._jaw, q)
+        if w[_JAW_FORWARD]:
+            self._shift(local, self._jaw, (0.0, 0.0, w[_JAW_FORWARD] * JAW_FORWARD_METRES))
 
     def _pose_eyes(self, local, frame: FaceFrame):
-        for k, (side, role) in enumerate((("Left", "leftEye"), ("Right", "rightEye"))):
-            if role not in self.roles:
-                continue
+        for k, side, node in self._eyes:
             yaw, pitch = frame.eyes[k] if frame.eyes is not None else eye_angles(frame.weights, side)
-            self._rotate(local, self.roles[role], quat_from_euler(yaw, pitch, 0.0))
+            self._rotate(local, node, quat_from_euler(yaw, pitch, 0.0))
+
+
+_JAW_LEFT, _JAW_RIGHT, _JAW_OPEN, _JAW_FORWARD = (arkit.INDEX[n] for n in ("jawLeft", "jawRight", "jawOpen",
+                                                                          "jawForward"))
+#: Per side: the indices of eyeLookIn, eyeLookOut, eyeLookDown and eyeLookUp.
+_LOOK = {side: tuple(arkit.INDEX[f"eyeLook{d}{side}"] for d in ("In", "Out", "Down", "Up"))
+         for side in ("Left", "Right")}
 
 
 def set_look(weights: np.ndarray, yaw: float, pitch: float) -> None:
     """Writes the eyeLook* weights of both eyes looking at (yaw, pitch) radians, the inverse
     of `eye_angles`: positive yaw to the avatar's left, positive pitch down."""
-    i = arkit.INDEX
     for side in ("Left", "Right"):
         towards_out = yaw if side == "Left" else -yaw  # +yaw is out for the left eye
-        weights[i[f"eyeLookOut{side}"]] = min(max(towards_out, 0.0) / EYE_YAW, 1.0)
-        weights[i[f"eyeLookIn{side}"]] = min(max(-towards_out, 0.0) / EYE_YAW, 1.0)
-        weights[i[f"eyeLookDown{side}"]] = min(max(pitch, 0.0) / EYE_DOWN, 1.0)
-        weights[i[f"eyeLookUp{side}"]] = min(max(-pitch, 0.0) / EYE_UP, 1.0)
+        look_in, look_out, down, up = _LOOK[side]
+        weights[look_out] = min(max(towards_out, 0.0) / EYE_YAW, 1.0)
+        weights[look_in] = min(max(-towards_out, 0.0) / EYE_YAW, 1.0)
+        weights[down] = min(max(pitch, 0.0) / EYE_DOWN, 1.0)
+        weights[up] = min(max(-pitch, 0.0) / EYE_UP, 1.0)
 
 
 def eye_angles(weights: np.ndarray, side: str) -> tuple[float, float]:
@@ -338,8 +356,7 @@ def eye_angles(weights: np.ndarray, side: str) -> tuple[float, float]:
     Positive yaw looks to the avatar's left (+X): out for the left eye, in for the right one.
     Positive pitch looks down.
     """
-    i = arkit.INDEX
-    look_in, look_out = weights[i[f"eyeLookIn{side}"]], weights[i[f"eyeLookOut{side}"]]
+    look_in, look_out, down, up = (weights[i] for i in _LOOK[side])
     towards_left = look_out - look_in if side == "Left" else look_in - look_out
-    pitch = weights[i[f"eyeLookDown{side}"]] * EYE_DOWN - weights[i[f"eyeLookUp{side}"]] * EYE_UP
+    pitch = down * EYE_DOWN - up * EYE_UP
     return float(towards_left * EYE_YAW), float(pitch)
