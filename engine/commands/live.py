@@ -25,7 +25,8 @@ def add_show_arguments(p, default_fps: float) -> None:
                    help="window:, mp4:OUT.mp4, png:DIR/, csv:TAKE.csv, livelink://HOST:PORT, vmc://HOST:PORT, "
                         "osc://HOST:PORT (repeatable)")
     p.add_argument("--fps", type=float, help=f"frame rate (default {default_fps:g})")
-    p.add_argument("--duration", type=float, help="seconds; default: until Ctrl-C or the media ends")
+    p.add_argument("--duration", type=float,
+                   help="seconds; default: until the media ends (files, takes, clips), else until Ctrl-C")
     p.add_argument("--config", help="a TOML show file; command-line options add to it")
     p.add_argument("--pose", choices=POSE_MODES,
                    help="a humanoid avatar's body where nothing drives it: relaxed (default) or bind")
@@ -59,12 +60,19 @@ def build_pipeline(show: Show) -> Pipeline:
             rig = Rig(avatar, mapping, show.pose)
         except ValueError as exc:
             raise AvatarError(show.avatar, f"mapping {mapping}", str(exc)) from None
-    uris = show.sources or [("idle:", {})]
-    if rig is not None and not show.no_idle and not any(uri.startswith("idle:") for uri, _ in uris):
-        uris = [("idle:", {})] + uris  # a drawn avatar never freezes when its source goes quiet
-    sources = [open_source(uri, opts, rig) for uri, opts in uris]
+    named = [open_source(uri, opts, rig) for uri, opts in show.sources or [("idle:", {})]]
+    sources = named
+    if rig is not None and not show.no_idle and not any(s.name == "idle" for s in named):
+        sources = [open_source("idle:")] + named  # a drawn avatar never freezes when its source goes quiet
     sinks = [open_sink(uri, opts) for uri, opts in show.sinks]
-    return Pipeline(sources, sinks, rig, show.filters())
+    return Pipeline(sources, sinks, rig, show.filters()), media_end(named)
+
+
+def media_end(sources) -> float | None:
+    """When the run ends by itself: once every source named has played out its media (a file,
+    a take, a clip); never while any of them is endless (idle:, a camera, a receiver)."""
+    ends = [s.duration for s in sources]
+    return max(ends) if ends and None not in ends else None
 
 
 def print_stats(stats, out=sys.stderr) -> None:
@@ -81,12 +89,12 @@ def run(args) -> int:
         show = show_from_args(args)
         if not show.sinks:
             raise ValueError("name at least one --sink (window:, csv:take.csv, livelink://127.0.0.1:11111 ...)")
-        pipeline = build_pipeline(show)
+        pipeline, end = build_pipeline(show)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        stats = pipeline.run(RealtimeClock(show.fps, show.duration))
+        stats = pipeline.run(RealtimeClock(show.fps, show.duration if show.duration is not None else end))
     except KeyboardInterrupt:  # the pipeline has already closed every sink
         print("stopped", file=sys.stderr)
         return 0
