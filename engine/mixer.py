@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import Enum
 
 import numpy as np
 
@@ -24,7 +25,15 @@ from .expressions import EXPRESSIONS, OVERRIDES
 from .frame import FaceFrame
 from .rig.rig import eye_angles
 
-OVERRIDE_RULES = ("none", "block", "blend")
+class Override(str, Enum):
+    """three-vrm's rule for the channels of a group beneath a layer: leave, suppress, or fade them."""
+
+    NONE = "none"
+    BLOCK = "block"
+    BLEND = "blend"
+
+
+OVERRIDE_RULES = tuple(o.value for o in Override)
 GROUPS = {"blink": np.array(arkit.BLINK), "look_at": np.array(arkit.LOOK), "mouth": np.array(arkit.MOUTH)}
 _LOOK = np.array(arkit.LOOK)
 
@@ -63,9 +72,9 @@ class LayerRule:
     bones: np.ndarray = field(default_factory=lambda: bones.bone_mask("all"))  # body bones it may own
     fade: float = 0.25  # seconds to crossfade in or out
     stale_after: float = 0.5  # seconds without a frame before the layer fades out
-    blink: str = "none"  # override rules for the layers beneath (three-vrm)
-    look_at: str = "none"
-    mouth: str = "none"
+    blink: Override = Override.NONE  # override rules for the layers beneath (three-vrm)
+    look_at: Override = Override.NONE
+    mouth: Override = Override.NONE
 
     def __post_init__(self):
         self.channels = np.asarray(self.channels, bool)
@@ -77,6 +86,7 @@ class LayerRule:
         for group in ("blink", "look_at", "mouth"):
             if getattr(self, group) not in OVERRIDE_RULES:
                 raise ValueError(f"layer {self.name!r}: {group} override must be one of {OVERRIDE_RULES}")
+            setattr(self, group, Override(getattr(self, group)))
         if self.fade < 0 or self.stale_after <= 0:
             raise ValueError(f"layer {self.name!r}: fade must be >= 0 and stale_after > 0")
 
@@ -91,8 +101,8 @@ class _Layer:
     overrides: list[tuple[np.ndarray, bool]] = field(default_factory=list)
 
     def __post_init__(self):
-        self.overrides = [(GROUPS[group], value == "block") for group in ("blink", "look_at", "mouth")
-                          if (value := getattr(self.rule, group)) != "none"]
+        self.overrides = [(GROUPS[group], value == Override.BLOCK) for group in ("blink", "look_at", "mouth")
+                          if (value := getattr(self.rule, group)) != Override.NONE]
 
 
 def _nlerp(a: np.ndarray, b: np.ndarray, k: float) -> np.ndarray:

@@ -9,7 +9,7 @@ from collections import Counter
 from .. import arkit, bones
 from ..rig.asset import AvatarError
 from ..rig.gltf import load_avatar
-from ..rig.rig import Rig, sidecar_mapping
+from ..rig.rig import BindingKind, Rig, sidecar_mapping
 
 
 def add_arguments(p) -> None:
@@ -66,8 +66,8 @@ def report(path: str, mapping: str | None = None) -> dict:
                      "missing": [b for b in bones.NAMES if b not in rig.humanoid_bones],
                      "is_humanoid": rig.humanoid is not None, "missing_required": rig.humanoid_missing},
         "unsupported": avatar.unsupported,
-        "arkit": {n: {"how": b.how, "targets": b.targets} for n, b in rig.bindings.items()},
-        "arkit_resolved": sum(b.how != "missing" for b in rig.bindings.values()),
+        "arkit": {n: {"how": b.how.value, "targets": b.targets} for n, b in rig.bindings.items()},
+        "arkit_resolved": sum(b.how != BindingKind.MISSING for b in rig.bindings.values()),
         "warnings": avatar.warnings + rig.warnings,
     }
 

@@ -12,7 +12,7 @@ import numpy as np
 from ..rig.asset import Avatar, Primitive
 from ..rig.rig import Pose
 from .materials import material_of
-from .morphs import CpuMorphs, TextureMorphs
+from .morphs import CpuMorphs, MorphMode, TextureMorphs
 from .programs import UNITS, variant
 from .shaders import set_uniforms
 
@@ -24,14 +24,14 @@ def _f4(a: np.ndarray) -> bytes:
 class GpuPrimitive:
     """Buffers for one primitive; the morph blending mode decides which ones change per frame."""
 
-    def __init__(self, ctx: moderngl.Context, prim: Primitive, morph_mode: str):
+    def __init__(self, ctx: moderngl.Context, prim: Primitive, morph_mode: MorphMode):
         self.ctx = ctx
         self.prim = prim
         self.index_count = prim.indices.size
         self.skin_sets = 0 if prim.joints is None else prim.joints.shape[1] // 4
         self.cpu_morphs = self.texture_morphs = None
         if prim.targets:
-            if morph_mode == "cpu":
+            if morph_mode == MorphMode.CPU:
                 self.cpu_morphs = CpuMorphs(prim)
             else:
                 self.texture_morphs = TextureMorphs(ctx, prim)
@@ -107,7 +107,7 @@ class GpuAvatar:
     """All of an avatar's draws (with the shader variant each needs), plus one joint-matrix
     texture per skin."""
 
-    def __init__(self, ctx: moderngl.Context, avatar: Avatar, morph_mode: str):
+    def __init__(self, ctx: moderngl.Context, avatar: Avatar, morph_mode: MorphMode):
         self.ctx = ctx
         self.avatar = avatar
         self.morph_mode = morph_mode

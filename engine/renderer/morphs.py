@@ -23,6 +23,8 @@ tangent against the morphed normal, which is what a normal map needs.
 
 from __future__ import annotations
 
+from enum import Enum
+
 import moderngl
 import numpy as np
 from scipy import sparse
@@ -38,10 +40,17 @@ SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast", "swiftshader", "lavapipe
 TEXTURE_WIDTH = 2048
 
 
-def morph_mode(ctx: moderngl.Context) -> str:
-    """"cpu" on software rasterizers, "texture" on GPUs."""
+class MorphMode(str, Enum):
+    """Where morph targets are blended: on the CPU (software rasterizers) or in the vertex shader."""
+
+    CPU = "cpu"
+    TEXTURE = "texture"
+
+
+def morph_mode(ctx: moderngl.Context) -> MorphMode:
+    """CPU on software rasterizers, TEXTURE on GPUs."""
     name = ctx.info.get("GL_RENDERER", "").lower()
-    return "cpu" if any(s in name for s in SOFTWARE_RENDERERS) else "texture"
+    return MorphMode.CPU if any(s in name for s in SOFTWARE_RENDERERS) else MorphMode.TEXTURE
 
 
 def _stacked(prim: Primitive) -> tuple[np.ndarray, np.ndarray | None]:

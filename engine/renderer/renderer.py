@@ -22,6 +22,7 @@ from .framing import framing_box
 from .gpu_avatar import Draw, GpuAvatar
 from .lighting import LightRig
 from .materials import Materials
+from .morphs import MorphMode
 from .morphs import morph_mode as default_morph_mode
 from .patch import Patch
 from .platform import HeadlessPlatform
@@ -57,13 +58,13 @@ class Renderer:
             raise ValueError(f"size: expected positive width and height, got {size!r}")
         if int(msaa) < 1:
             raise ValueError(f"msaa: expected 1 or more samples per pixel, got {msaa!r}")
-        if morph_mode not in (None, "cpu", "texture"):
+        if morph_mode is not None and morph_mode not in [m.value for m in MorphMode]:
             raise ValueError(f"morph_mode: expected 'cpu' or 'texture', got {morph_mode!r}")
         self._platform = HeadlessPlatform() if ctx is None else None
         self.ctx = ctx if ctx is not None else self._platform.ctx
         self.avatar = avatar
         self.msaa = msaa
-        self.morph_mode = morph_mode or default_morph_mode(self.ctx)
+        self.morph_mode = MorphMode(morph_mode) if morph_mode else default_morph_mode(self.ctx)
         self.programs = Programs(self.ctx)
         self.gpu = GpuAvatar(self.ctx, avatar, self.morph_mode)
         self._bounds = ScreenBounds(self.gpu.draws)

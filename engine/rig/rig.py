@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
@@ -36,11 +37,20 @@ EYE_UP = np.radians(20.0)
 EYE_DOWN = np.radians(25.0)
 
 
+class BindingKind(str, Enum):
+    """How a channel is bound: its own morphs, a pose of VRM expressions or visemes, a joint, or not at all."""
+
+    DIRECT = "direct"
+    RETARGET = "retarget"
+    JOINT = "joint"
+    MISSING = "missing"
+
+
 @dataclass
 class Binding:
     """How one ARKit channel reaches the avatar, as `inspect` reports it."""
 
-    how: str  # direct | retarget | joint | missing
+    how: BindingKind
     targets: list[str] = field(default_factory=list)
 
 
@@ -104,8 +114,8 @@ class Rig:
         self._poses, self._pose_binds = self._bind_retarget(n_morphs)
         self._bind_joints()
         for name in arkit.NAMES:
-            self.bindings.setdefault(name, Binding("missing"))
-        self._jaw_by_joint = np.array([self.bindings[n].how == "joint" and n.startswith("jaw") for n in arkit.NAMES])
+            self.bindings.setdefault(name, Binding(BindingKind.MISSING))
+        self._jaw_by_joint = np.array([self.bindings[n].how == BindingKind.JOINT and n.startswith("jaw") for n in arkit.NAMES])
 
         self._driven = (np.abs(self._direct).sum(1) > 0) | (np.abs(self._pose_binds).sum(1) > 0)
         self._defaults = np.concatenate(
@@ -178,15 +188,15 @@ class Rig:
             for spec in specs or []:
                 for flat, weight in self._morph_slots(spec):
                     self._direct[flat, col] = weight
-            self.bindings[name] = Binding("direct" if specs else "missing")
+            self.bindings[name] = Binding(BindingKind.DIRECT if specs else BindingKind.MISSING)
         for name in arkit.NAMES:
             rows = np.flatnonzero(self._direct[:, arkit.INDEX[name]])
             if len(rows):
-                self.bindings[name] = Binding("direct", [self._label(r) for r in rows])
+                self.bindings[name] = Binding(BindingKind.DIRECT, [self._label(r) for r in rows])
 
     def _bind_retarget(self, n_morphs: int) -> tuple[np.ndarray, np.ndarray]:
         """Poses (VRM expressions, Oculus visemes) fed by channels that have no direct morph."""
-        has_own = {n for n, b in self.bindings.items() if b.how in ("direct", "missing")}
+        has_own = {n for n, b in self.bindings.items() if b.how in (BindingKind.DIRECT, BindingKind.MISSING)}
         poses: list[dict[str, float]] = []
         binds: list[list[tuple[int, float]]] = []
         labels: list[str] = []
@@ -218,7 +228,7 @@ class Rig:
                     continue
                 table[p, arkit.INDEX[name]] = coeff
                 if coeff > 0:
-                    self.bindings.setdefault(name, Binding("retarget")).targets.append(label)
+                    self.bindings.setdefault(name, Binding(BindingKind.RETARGET)).targets.append(label)
             for flat, weight in slots:
                 pose_binds[flat, p] += weight
         return table, pose_binds
@@ -226,7 +236,7 @@ class Rig:
     def _bind_joints(self):
         for name, role in (("jawOpen", "jaw"), ("jawLeft", "jaw"), ("jawRight", "jaw"), ("jawForward", "jaw")):
             if role in self.roles and name not in self.bindings:
-                self.bindings[name] = Binding("joint", [f"joint:{self._node_name(role)}"])
+                self.bindings[name] = Binding(BindingKind.JOINT, [f"joint:{self._node_name(role)}"])
         for side in ("Left", "Right"):
             role = "leftEye" if side == "Left" else "rightEye"
             if role not in self.roles:
@@ -237,7 +247,7 @@ class Rig:
                 if name in self.bindings:
                     self.bindings[name].targets.append(label)
                 else:
-                    self.bindings[name] = Binding("joint", [label])
+                    self.bindings[name] = Binding(BindingKind.JOINT, [label])
 
     def _node_name(self, role: str) -> str:
         return self.avatar.nodes[self.roles[role]].name
