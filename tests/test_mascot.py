@@ -1,7 +1,8 @@
-"""The shipped mascot (avatars_gltf/mascot.glb): valid glTF, complete, and its shapes behave.
+"""The shipped mascots (engine.rig.MASCOT, "Mia", and MASCOT_M): valid glTF, complete, and
+their shapes behave. Their bodies and arms are tested in test_mascot_body.py.
 
-Geometry checks read the committed file through the engine's own loader; regenerating it
-(a few seconds) is in the slow suite.
+Geometry checks read the committed files through the engine's own loader; regenerating them
+(a few seconds each) is in the slow suite.
 """
 
 from __future__ import annotations
@@ -17,17 +18,24 @@ import pytest
 from engine.arkit import NAMES
 from engine.rig.gltf import load_avatar
 from engine.rig.mascot_layout import MOUTH
-from engine.rig import MASCOT
+from engine.rig import MASCOT, MASCOT_M
 
 ROOT = Path(__file__).resolve().parents[1]
-JOINTS = ("root", "spine", "neck", "head", "jaw", "leftEye", "rightEye")
+JOINTS = ("root", "hips", "spine", "chest", "upperChest", "neck", "head", "jaw", "leftEye", "rightEye")
+VARIANTS = {"mascot": MASCOT, "mascot-m": MASCOT_M}
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS))
+def variant(request):
+    path = VARIANTS[request.param]
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: run `python -m engine.rig.mascot`")
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def avatar():
-    if not MASCOT.is_file():
-        pytest.fail("avatars_gltf/mascot.glb is missing: run `python -m engine.rig.mascot`")
-    return load_avatar(MASCOT)
+def avatar(variant):
+    return load_avatar(VARIANTS[variant])
 
 
 def _mesh(avatar, name):
@@ -62,11 +70,11 @@ def _joint(avatar, name) -> np.ndarray:
 
 # -- the file ----------------------------------------------------------------------------------
 
-def test_passes_the_khronos_validator():
+def test_passes_the_khronos_validator(variant):
     node = shutil.which("node")
     if node is None or not (ROOT / "node_modules" / "gltf-validator").is_dir():
         pytest.skip("needs Node and `npm install` (gltf-validator)")
-    out = subprocess.run([node, str(ROOT / "tests" / "validate_gltf.mjs"), str(MASCOT)],
+    out = subprocess.run([node, str(ROOT / "tests" / "validate_gltf.mjs"), str(VARIANTS[variant])],
                          capture_output=True, text=True, check=True, timeout=120)
     issues = json.loads(out.stdout)["issues"]
     assert issues["numErrors"] == 0, [m for m in issues["messages"] if m["severity"] == 0]
@@ -86,15 +94,16 @@ def test_skeleton_has_the_named_joints_in_a_chain(avatar):
     assert set(JOINTS) <= set(names)
     parent = {avatar.nodes[j].name: avatar.nodes[avatar.nodes[j].parent].name
               for j in skin.joints if avatar.nodes[j].parent is not None}
-    assert parent == {"spine": "root", "neck": "spine", "head": "neck", "jaw": "head",
-                      "leftEye": "head", "rightEye": "head"}
+    assert {k: v for k, v in parent.items() if k in JOINTS} == {
+        "hips": "root", "spine": "hips", "chest": "spine", "upperChest": "chest", "neck": "upperChest",
+        "head": "neck", "jaw": "head", "leftEye": "head", "rightEye": "head"}
     assert _joint(avatar, "leftEye")[0] > 0 > _joint(avatar, "rightEye")[0], "left is the avatar's +X"
     assert 1.3 < _joint(avatar, "head")[1] < 1.8
 
 
 def test_vertex_budget_and_head_size(avatar):
     total = sum(p.vertex_count for m in avatar.meshes for p in m.primitives)
-    assert 10_000 <= total <= 40_000
+    assert 10_000 <= total <= 45_000  # 720p on llvmpipe within 10% of the armless mascot's fps
     face = _rest(avatar, "face")
     head = face[face[:, 1] > _joint(avatar, "head")[1] - 0.05]
     assert 0.2 < np.ptp(head[:, 1]) < 0.3, "about 0.25 m from chin to crown"
@@ -108,7 +117,7 @@ def test_skin_weights_bind_each_part_to_its_joint(avatar):
         prim = mesh.primitives[0]
         assert np.allclose(prim.weights.sum(axis=1), 1.0, atol=1e-5), mesh.name
     for mesh, joint in (("eyeLeft", "leftEye"), ("eyeRight", "rightEye"), ("teethLower", "jaw"),
-                        ("tongue", "jaw"), ("body", "spine")):
+                        ("tongue", "jaw"), ("collar", "upperChest")):
         prim = _mesh(avatar, mesh).primitives[0]
         assert np.all(prim.weights[:, 0] == 1.0) and np.all(prim.joints[:, 0] == names.index(joint)), mesh
     face = _mesh(avatar, "face").primitives[0]
@@ -253,17 +262,17 @@ def test_every_shape_moves_something_visibly_and_mirrors_its_twin(avatar):
 def test_regenerating_writes_the_same_bytes():
     from engine.rig.mascot import build, to_glb
 
-    assert to_glb(build()) == to_glb(build())
+    assert to_glb(*build()) == to_glb(*build())
 
 
 @pytest.mark.slow
-def test_the_committed_file_is_up_to_date(tmp_path):
+def test_the_committed_file_is_up_to_date(tmp_path, variant):
     from engine.rig.mascot import main
 
     out = tmp_path / "mascot.glb"
-    assert main(["-o", str(out)]) == 0
+    assert main(["--look", variant, "-o", str(out)]) == 0
     fresh = load_avatar(out)
-    shipped = load_avatar(MASCOT)
+    shipped = load_avatar(VARIANTS[variant])
     for a, b in zip(fresh.meshes, shipped.meshes, strict=True):
         assert a.name == b.name and a.target_names == b.target_names
         pa, pb = a.primitives[0], b.primitives[0]

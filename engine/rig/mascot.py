@@ -1,6 +1,7 @@
 """Our city mascot, generated from code and written as a skinned GLB with the 52 ARKit shapes.
 
-    python -m engine.rig.mascot [-o avatars_gltf/mascot.glb]
+    python -m engine.rig.mascot            # both variants, at engine.rig.MASCOT and MASCOT_M
+    python -m engine.rig.mascot --look mascot-m -o OUT.glb
 
 The parts come from mascot_parts, the shapes from mascot_shapes; this module adds what a
 renderer needs (normals and their morph deltas, skin weights, materials, the skeleton) and
@@ -17,16 +18,18 @@ from pathlib import Path
 import numpy as np
 
 from engine.arkit import NAMES
-from engine.rig import MASCOT
+from engine.rig import MASCOT, MASCOT_M
 from engine.rig.gltf_writer import GlbWriter, PrimitiveArrays
 from engine.rig.masks import smoothstep
-from engine.rig.mascot_layout import COLLAR, EYES, HEAD_CENTER, JOINTS, PARENTS
+from engine.rig.mascot_body import body_weights, hand_weights, skeleton
+from engine.rig.mascot_layout import COLLAR, EYES, HEAD_CENTER, JOINTS, LOOKS, MIA, Look
 from engine.rig import mascot_parts as parts
+from engine.rig.meshing import diffuse
 from engine.rig.mascot_shapes import jaw_targets, lid_targets, skin_targets
 from engine.rig.meshing import vertex_normals
 
-DEFAULT_OUTPUT = MASCOT
-JOINT_NAMES = ("root", "spine", "neck", "head", "jaw", "leftEye", "rightEye")
+OUTPUTS = {"mascot": MASCOT, "mascot-m": MASCOT_M}
+FACE_JOINTS = ("root", "jaw", "leftEye", "rightEye")  # the rest are VRM humanoid bones
 
 # name: (roughness, metallic); colours come from the vertices, so base colours stay white.
 MATERIALS = {
@@ -47,22 +50,22 @@ MIN_NORMAL_DELTA = 2e-3
 class MascotMesh:
     part: parts.Part
     normals: np.ndarray
-    joints: np.ndarray  # (V, 4) joint indices into JOINT_NAMES
+    joints: np.ndarray  # (V, 4) indices into the skeleton's joints, in build()'s order
     weights: np.ndarray  # (V, 4)
     targets: dict[str, np.ndarray] = field(default_factory=dict)  # ARKit name -> (V, 3)
     normal_targets: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _rigid(part: parts.Part, joint: str) -> tuple[np.ndarray, np.ndarray]:
+def _rigid(part: parts.Part, joint: str, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Every vertex wholly on one joint."""
     joints = np.zeros((len(part.verts), 4), dtype=np.uint16)
-    joints[:, 0] = JOINT_NAMES.index(joint)
+    joints[:, 0] = names.index(joint)
     weights = np.zeros((len(part.verts), 4), dtype=np.float32)
     weights[:, 0] = 1.0
     return joints, weights
 
 
-def _face_weights(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _face_weights(v: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Head above the jaw line, spine under the collar, the neck blending between them; the
     chin counts as higher than it is so it stays wholly on the head."""
     height = v[:, 1] + 0.6 * np.maximum(v[:, 2] - HEAD_CENTER[2] - 0.01, 0.0)
@@ -70,10 +73,18 @@ def _face_weights(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     spine = smoothstep(COLLAR[1] - 0.006, COLLAR[1] - 0.030, height)
     neck = 1.0 - head - spine
     joints = np.zeros((len(v), 4), dtype=np.uint16)
-    joints[:, :3] = [JOINT_NAMES.index(j) for j in ("head", "neck", "spine")]
+    joints[:, :3] = [names.index(j) for j in ("head", "neck", "upperChest")]
     weights = np.zeros((len(v), 4), dtype=np.float32)
     weights[:, :3] = np.stack([head, neck, spine], axis=1)
     return _normalized(joints, weights)
+
+
+def _top4(dense: np.ndarray, faces: np.ndarray, passes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The four strongest joints of dense (V, J) weights, after diffusing them over the mesh
+    `passes` times (no weight jumps across a triangle)."""
+    dense = diffuse(dense, faces, passes)
+    joints = np.argsort(-dense, axis=1, kind="stable")[:, :4]
+    return _normalized(joints.astype(np.uint16), np.take_along_axis(dense, joints, 1))
 
 
 def _normalized(joints: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -126,45 +137,58 @@ def _mesh(part: parts.Part, skinning: tuple[np.ndarray, np.ndarray], deltas: dic
     return MascotMesh(part, normals, *skinning, targets, _normal_deltas(part, normals, targets))
 
 
-def build() -> list[MascotMesh]:
-    """Every mesh of the mascot, with normals, skin weights and morph targets."""
-    face = parts.head()
-    meshes = [_mesh(face, _face_weights(face.verts), skin_targets(face.verts))]
+def build(look: Look = MIA) -> tuple[list[MascotMesh], dict[str, np.ndarray], dict[str, str | None]]:
+    """Every mesh of one variant, with normals, skin weights and morph targets, and its
+    skeleton (joint positions and parents, parents first)."""
+    joints, parents = skeleton(look.build, JOINTS)
+    names = list(joints)
+    face = parts.head(look)
+    meshes = [_mesh(face, _face_weights(face.verts, names), skin_targets(face.verts))]
     for eye in EYES:
-        ball, lid = parts.eyeball(eye), parts.lid(eye)
-        meshes.append(_mesh(ball, _rigid(ball, "leftEye" if eye.side > 0 else "rightEye"), {}))
-        meshes.append(_mesh(lid, _rigid(lid, "head"), lid_targets(eye)))
-    for brow in (parts.brow(+1), parts.brow(-1)):
-        meshes.append(_mesh(brow, _rigid(brow, "head"), skin_targets(brow.verts)))
+        ball, lid = parts.eyeball(eye, look), parts.lid(eye, look)
+        meshes.append(_mesh(ball, _rigid(ball, "leftEye" if eye.side > 0 else "rightEye", names), {}))
+        meshes.append(_mesh(lid, _rigid(lid, "head", names), lid_targets(eye)))
+    for brow in (parts.brow(+1, look), parts.brow(-1, look)):
+        meshes.append(_mesh(brow, _rigid(brow, "head", names), skin_targets(brow.verts)))
     upper, lower, tongue = parts.teeth(upper=True), parts.teeth(upper=False), parts.tongue()
-    meshes.append(_mesh(upper, _rigid(upper, "head"), {}))
-    meshes.append(_mesh(lower, _rigid(lower, "jaw"), jaw_targets(lower.verts, tongue=False)))
-    meshes.append(_mesh(tongue, _rigid(tongue, "jaw"), jaw_targets(tongue.verts, tongue=True)))
-    for piece in (parts.body(), parts.collar(), parts.badge()):
-        meshes.append(_mesh(piece, _rigid(piece, "spine"), {}))
-    return meshes
+    meshes.append(_mesh(upper, _rigid(upper, "head", names), {}))
+    meshes.append(_mesh(lower, _rigid(lower, "jaw", names), jaw_targets(lower.verts, tongue=False)))
+    meshes.append(_mesh(tongue, _rigid(tongue, "jaw", names), jaw_targets(tongue.verts, tongue=True)))
+    body = parts.body(look, joints)
+    meshes.append(_mesh(body, _top4(body_weights(body.verts, look.build, joints, names), body.faces, 8), {}))
+    collar = parts.collar(look)
+    meshes.append(_mesh(collar, _rigid(collar, "upperChest", names), {}))
+    badge = parts.badge(look, joints)
+    pinned = body_weights(badge.verts.mean(axis=0, keepdims=True), look.build, joints, names)  # moves with the chest
+    meshes.append(_mesh(badge, _top4(np.repeat(pinned, len(badge.verts), 0), badge.faces, 0), {}))
+    for side, s in (("left", 1), ("right", -1)):
+        hand, local = parts.hand(s, joints[f"{side}Hand"], look)
+        meshes.append(_mesh(hand, _top4(hand_weights(local, side, names), hand.faces, 4), {}))
+    return meshes, joints, parents
 
 
-def to_glb(meshes: list[MascotMesh]) -> bytes:
-    """The skeleton (joints unrotated at rest, so inverse binds are translations), one skinned
-    node per mesh at the scene root, and a material per part."""
+def to_glb(meshes: list[MascotMesh], joints: dict[str, np.ndarray], parents: dict[str, str | None],
+           name: str = "mascot") -> bytes:
+    """The skeleton (joints unrotated at rest, so inverse binds are translations) with a VRM
+    1.0 humanoid map, one skinned node per mesh at the scene root, and a material per part."""
     w = GlbWriter(generator="engine.rig.mascot")
+    names = list(joints)
     materials = {name: w.material(name, roughness=r, metallic=m) for name, (r, m) in MATERIALS.items()}
     nodes = {}
-    for name in JOINT_NAMES:
-        parent = PARENTS[name]
-        offset = JOINTS[name] - (JOINTS[parent] if parent else 0.0)
-        nodes[name] = w.node(name, translation=offset)
+    for joint in names:
+        parent = parents[joint]
+        offset = joints[joint] - (joints[parent] if parent else 0.0)
+        nodes[joint] = w.node(joint, translation=offset)
         if parent:
-            w.add_child(nodes[parent], nodes[name])
-    inverse_binds = np.stack([np.eye(4) for _ in JOINT_NAMES])
-    inverse_binds[:, :3, 3] = -np.stack([JOINTS[n] for n in JOINT_NAMES])
-    skin = w.skin("mascot", [nodes[n] for n in JOINT_NAMES], inverse_binds, skeleton=nodes["root"])
+            w.add_child(nodes[parent], nodes[joint])
+    inverse_binds = np.stack([np.eye(4) for _ in names])
+    inverse_binds[:, :3, 3] = -np.stack([joints[n] for n in names])
+    skin = w.skin(name, [nodes[n] for n in names], inverse_binds, skeleton=nodes["root"])
     roots = [nodes["root"]]
     for m in meshes:
         colors = np.ones((len(m.part.verts), 4))
         colors[:, :3] = np.clip(m.part.colors, 0.0, 1.0)
-        names = list(m.targets)
+        targets = list(m.targets)
         prim = PrimitiveArrays(
             attributes={
                 "POSITION": m.part.verts.astype(np.float32),
@@ -175,25 +199,37 @@ def to_glb(meshes: list[MascotMesh]) -> bytes:
             },
             indices=m.part.faces,
             material=materials[m.part.material],
-            targets=[{"POSITION": m.targets[n], "NORMAL": m.normal_targets[n]} for n in names],
+            targets=[{"POSITION": m.targets[n], "NORMAL": m.normal_targets[n]} for n in targets],
         )
-        mesh = w.mesh(m.part.name, [prim], names if names else None)
+        mesh = w.mesh(m.part.name, [prim], targets if targets else None)
         roots.append(w.node(m.part.name, mesh=mesh, skin=skin))
-    w.scene(roots, name="mascot")
+    w.scene(roots, name=name)
+    w.gltf.extensionsUsed = ["VRMC_vrm"]
+    w.gltf.extensions = {"VRMC_vrm": {
+        "specVersion": "1.0",
+        "meta": {"name": name, "version": "1", "authors": ["engine.rig.mascot"],
+                 "licenseUrl": "https://vrm.dev/licenses/1.0/", "avatarPermission": "everyone",
+                 "commercialUsage": "corporation", "allowRedistribution": True},
+        "humanoid": {"humanBones": {b: {"node": nodes[b]} for b in names if b not in FACE_JOINTS}},
+    }}
     return w.to_bytes()
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m engine.rig.mascot", description=__doc__.splitlines()[0])
-    ap.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT,
-                    help="GLB to write (default: the repository's avatars_gltf/mascot.glb)")
+    ap.add_argument("--look", choices=sorted(LOOKS), help="build one variant (default: all of them)")
+    ap.add_argument("-o", "--output", type=Path, help="GLB to write (with --look; default: its shipped path)")
     args = ap.parse_args(argv)
-    meshes = build()
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_bytes(to_glb(meshes))
-    verts = sum(len(m.part.verts) for m in meshes)
-    tris = sum(len(m.part.faces) for m in meshes)
-    print(f"{args.output}: {len(meshes)} meshes, {verts} vertices, {tris} triangles")
+    if args.output and not args.look:
+        ap.error("-o needs --look")
+    for name in [args.look] if args.look else list(LOOKS):
+        out = args.output or OUTPUTS[name]
+        meshes, joints, parents = build(LOOKS[name])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(to_glb(meshes, joints, parents, name))
+        verts = sum(len(m.part.verts) for m in meshes)
+        tris = sum(len(m.part.faces) for m in meshes)
+        print(f"{out}: {len(meshes)} meshes, {verts} vertices, {tris} triangles")
     return 0
 
 

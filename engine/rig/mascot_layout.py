@@ -7,7 +7,7 @@ so moving an eye or the mouth here moves its geometry and its shapes together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -117,18 +117,15 @@ NECK_BOTTOM = COLLAR + [0.0, -0.020, -0.003]
 NECK_RADIUS = 0.045
 HAIRLINE = HEAD_CENTER[1] + 0.068
 
-# Joint positions (world). The head pivots at the top of the neck, behind the jaw.
+# The head's joint positions (world); the body's come from mascot_body. The head pivots at
+# the top of the neck, behind the jaw.
 JOINTS = {
-    "root": np.array([0.0, 0.0, 0.0]),
-    "spine": CHEST + [0.0, 0.012, 0.0],
     "neck": COLLAR + [0.0, 0.008, -0.005],
     "head": at(0.0, -0.068, -0.018),
     "jaw": np.array(MOUTH.hinge),
     "leftEye": LEFT_EYE.center,
     "rightEye": RIGHT_EYE.center,
 }
-PARENTS = {"root": None, "spine": "root", "neck": "spine", "head": "neck", "jaw": "head",
-           "leftEye": "head", "rightEye": "head"}
 
 
 def srgb(hex_code: str) -> np.ndarray:
@@ -158,6 +155,55 @@ PALETTE = {
     "outfit": srgb("#1F4E8C"),
     "outfit_dark": srgb("#173B6B"),
     "collar": srgb("#F4F1EA"),
+    "cuff": srgb("#E8B84A"),  # gold trim, as the badge: a civic uniform's cuffs
     "badge": srgb("#F2B632"),
     "badge_star": srgb("#FFF4D0"),
 }
+
+
+@dataclass(frozen=True)
+class Build:
+    """The body's build: what tells the two variants apart below the neck."""
+
+    shoulder: float  # half-width of the shoulders' masses (m)
+    waist: float  # half-width at the waist
+    hem: float  # half-width of the outfit's hem: a flared dress or a straight tunic
+    hem_y: float  # where the outfit ends
+    upper_arm: float = 0.122
+    forearm: float = 0.110
+    sleeve: float = 0.030  # the sleeve's radius at the shoulder
+
+
+@dataclass(frozen=True)
+class Look:
+    """What tells one variant of the mascot from another: one generator, several characters.
+    The face's landmarks and its 52 shapes are shared; hair, colours, lashes and build differ."""
+
+    name: str
+    hair: str  # "bob" (chin-length, with volume and a nape) or "crop" (short, with a tuft)
+    build: Build
+    lashes: float  # how bold the upper lash line is, 0..1
+    palette: dict = field(default_factory=dict)  # overrides of PALETTE
+
+    def colour(self, key: str) -> np.ndarray:
+        return self.palette.get(key, PALETTE[key])
+
+
+MIA = Look("mascot", hair="bob", lashes=1.0,
+           build=Build(shoulder=0.102, waist=0.084, hem=0.128, hem_y=1.10, sleeve=0.028),
+           palette={"hair": srgb("#6B3A26"), "hair_light": srgb("#9A5A36"), "brow": srgb("#553021"),
+                    "lips": srgb("#E0707A"), "iris": srgb("#4F9A6E"), "iris_dark": srgb("#235A3C"),
+                    "outfit": srgb("#2A5FA8"), "outfit_dark": srgb("#1C4680")})
+MASCOT_M = Look("mascot-m", hair="crop", lashes=0.55,
+                build=Build(shoulder=0.118, waist=0.100, hem=0.114, hem_y=1.10, sleeve=0.032))
+LOOKS = {look.name: look for look in (MIA, MASCOT_M)}
+
+
+def face_skin(p: np.ndarray) -> np.ndarray:
+    """Points on the face's open skin (forehead, cheeks, nose, chin), where lumps show: the
+    front of the head between chin and brows, away from the eyes and the lips."""
+    rel = p - HEAD_CENTER
+    keep = (rel[:, 2] > 0.03) & (rel[:, 1] > -0.095) & (rel[:, 1] < 0.05)
+    for eye in EYES:
+        keep &= np.linalg.norm(p - eye.center, axis=1) > 0.045
+    return keep & ~((np.abs(p[:, 0]) < MOUTH.half_width + 0.012) & (np.abs(p[:, 1] - MOUTH.y0) < 0.018))

@@ -16,8 +16,9 @@ from engine.rig import sdf
 from engine.rig.masks import mix, smoothstep
 from engine.rig.mascot_layout import (
     BROW, CHEEKS, CHEST, CHIN, COLLAR, EAR, EYES, HAIRLINE, HEAD_CENTER, MOUTH, NECK_BOTTOM, NECK_RADIUS,
-    NECK_TOP, NOSE_TIP, PALETTE, Eye, at,
+    NECK_TOP, NOSE_TIP, PALETTE, Eye, Look, at,
 )
+from engine.rig.mascot_body import body_colors, body_field, cuff_field, hand_colors, hand_field, hand_points
 from engine.rig.meshing import (
     diffuse, grid_faces, lathe, orient_outward, sdf_surface, split_along, taubin_smooth, tube,
 )
@@ -69,18 +70,27 @@ def _skin_field(p: np.ndarray) -> np.ndarray:
 _LOCKS = ((-0.064, 0.046, 34), (-0.038, 0.058, 22), (-0.009, 0.064, 8), (0.021, 0.063, -8), (0.050, 0.055, -22), (0.072, 0.040, -34))
 
 
-def _hair_field(p: np.ndarray) -> np.ndarray:
-    """A rounded cap of hair whose front edge is a row of soft locks (a scalloped fringe),
-    dipping to the nape behind the ears, with a little tuft at the crown."""
+def _hair_field(p: np.ndarray, style: str = "crop") -> np.ndarray:
+    """A rounded cap of hair whose front edge is a row of soft locks, reaching down the nape
+    behind the ears. "crop" adds a tuft at the crown; "bob" adds a chin-length shell that
+    frames the face, hides the ears and falls straight at the sides, and melts the locks
+    into one soft fringe."""
     rel = p - HEAD_CENTER
     cap = sdf.ellipsoid(p, at(0, 0.036, -0.012), (0.108, 0.108, 0.110))
-    edge = HAIRLINE + 0.01 - 0.085 * smoothstep(0.03, -0.07, rel[..., 2]) - 0.02 * smoothstep(0.02, 0.09, np.abs(rel[..., 0]))
+    edge = HAIRLINE + 0.01 - 0.12 * smoothstep(0.03, -0.07, rel[..., 2]) - 0.02 * smoothstep(0.02, 0.09, np.abs(rel[..., 0]))
     d = sdf.smooth_intersect(cap, edge - p[..., 1], 0.008)
+    blend = 0.014 if style == "bob" else 0.008
     for x, y, lean in _LOCKS:
         tip_z = 0.100 * np.sqrt(max(1 - (x / 0.100) ** 2 - ((y - 0.030) / 0.100) ** 2, 0.0)) - 0.010
         frame = sdf.rotation(yaw=np.arctan2(x, 0.08), pitch=np.radians(-30), roll=np.radians(lean))
         centre = at(x, y, tip_z) + frame @ np.array([0.0, 0.026, 0.0])
-        d = sdf.smooth_union(d, sdf.ellipsoid(p, centre, (0.017, 0.030, 0.010), frame), 0.008)
+        d = sdf.smooth_union(d, sdf.ellipsoid(p, centre, (0.017, 0.030, 0.010), frame), blend)
+    if style == "bob":
+        shell = sdf.ellipsoid(p, at(0, -0.004, -0.018), (0.121, 0.160, 0.122))
+        front = rel[..., 2] - (0.004 + 0.16 * np.clip(rel[..., 1] + 0.09, 0.0, 0.12))  # opens round the face
+        shell = sdf.smooth_intersect(shell, front, 0.02)
+        shell = sdf.smooth_intersect(shell, -0.094 - rel[..., 1], 0.012)
+        return sdf.smooth_union(d, shell, 0.02)
     tuft = sdf.ellipsoid(p, at(0.012, 0.136, -0.030), (0.012, 0.024, 0.010), sdf.rotation(pitch=np.radians(35), roll=np.radians(-15)))
     return sdf.smooth_union(d, tuft, 0.010)
 
@@ -106,8 +116,10 @@ def _mouth_cut(p: np.ndarray) -> np.ndarray:
     return sdf.smooth_union(slit, bag, 0.004)
 
 
-def head_field(p: np.ndarray) -> np.ndarray:
-    d = sdf.smooth_union(_skin_field(p), _hair_field(p), 0.004)
+def head_field(p: np.ndarray, style: str = "crop") -> np.ndarray:
+    """The head's surface; the shapes' landmarks are found on the "crop" one (the hair styles
+    differ only away from the face)."""
+    d = sdf.smooth_union(_skin_field(p), _hair_field(p, style), 0.004)
     for eye in EYES:
         d = sdf.smooth_union(d, sdf.sphere(p, eye.center, eye.bulge), 0.012)
     d = sdf.smooth_subtract(d, _mouth_cut(p), 0.004)
@@ -136,50 +148,50 @@ def _close_lips(v: np.ndarray) -> np.ndarray:
 SEAM = 0.0004  # half the lips' resting gap
 
 
-def _head_colors(v: np.ndarray, hair: np.ndarray) -> np.ndarray:
+def _head_colors(v: np.ndarray, hair: np.ndarray, look: Look) -> np.ndarray:
     """Skin in two warm tones with blush, lips and a dark mouth; `hair` (bool per vertex)
     says which side of the hairline a vertex lies on."""
     rel = v - HEAD_CENTER
-    c = mix(PALETTE["skin"], PALETTE["skin_shade"], 0.6 * smoothstep(-0.06, -0.11, rel[:, 1]) * smoothstep(0.05, 0.0, rel[:, 2]))
+    c = mix(look.colour("skin"), look.colour("skin_shade"), 0.6 * smoothstep(-0.06, -0.11, rel[:, 1]) * smoothstep(0.05, 0.0, rel[:, 2]))
     for cheek in CHEEKS:
         spot = cheek + [0.004 * np.sign(cheek[0]), -0.004, 0.03]
-        c = mix(c, PALETTE["blush"], 0.55 * np.exp(-(np.linalg.norm(v - spot, axis=1) / 0.017) ** 2))
-    c = mix(c, PALETTE["blush"], 0.35 * np.exp(-(np.linalg.norm(v - NOSE_TIP - [0, 0, 0.01], axis=1) / 0.012) ** 2))
+        c = mix(c, look.colour("blush"), 0.55 * np.exp(-(np.linalg.norm(v - spot, axis=1) / 0.017) ** 2))
+    c = mix(c, look.colour("blush"), 0.35 * np.exp(-(np.linalg.norm(v - NOSE_TIP - [0, 0, 0.01], axis=1) / 0.012) ** 2))
     ear_in = np.exp(-(np.linalg.norm(_mirror_x(v) - EAR - [0.014, 0.0, 0.006], axis=1) / 0.014) ** 2)
-    c = mix(c, PALETTE["blush"], 0.5 * ear_in)
+    c = mix(c, look.colour("blush"), 0.5 * ear_in)
     # lips: a band around the parting, fuller in the middle, inside the mouth's width
     x = v[:, 0]
     yb = v[:, 1] - MOUTH.parting(x)
     taper = np.sqrt(np.clip(1 - (x / (MOUTH.half_width + 0.002)) ** 2, 0, 1))
     height = np.where(yb > 0, 0.0085, 0.0095) * (0.35 + 0.65 * taper)
     lips = smoothstep(height + 0.002, height - 0.002, np.abs(yb)) * (taper > 0) * smoothstep(0.07, 0.08, rel[:, 2])
-    c = mix(c, PALETTE["lips"], 0.85 * lips)
+    c = mix(c, look.colour("lips"), 0.85 * lips)
     # inside the mouth: dark, darker deeper in
     bag = sdf.ellipsoid(v, MOUTH.bag_center, MOUTH.bag_radii)
     cut = _mouth_cut(v)
     depth = MOUTH.z_front - 8.0 * x ** 2 - v[:, 2]  # behind the lips' front, which curves back
     inside = smoothstep(0.004, 0.001, cut) * smoothstep(0.003, 0.008, depth)
-    c = mix(c, PALETTE["mouth"], np.clip(inside, 0, 1))
-    c = mix(c, PALETTE["throat"], smoothstep(0.07, 0.035, rel[:, 2]) * (bag < 0.004))
+    c = mix(c, look.colour("mouth"), np.clip(inside, 0, 1))
+    c = mix(c, look.colour("throat"), smoothstep(0.07, 0.035, rel[:, 2]) * (bag < 0.004))
     # sockets: the skin seen around the eyeball is in shadow
     for eye in EYES:
         dist = np.linalg.norm(v - eye.center, axis=1)
-        c = mix(c, PALETTE["skin_shade"] * 0.55, smoothstep(eye.pocket + 0.004, eye.pocket, dist))
+        c = mix(c, look.colour("skin_shade") * 0.55, smoothstep(eye.pocket + 0.004, eye.pocket, dist))
     sheen = smoothstep(0.06, 0.14, rel[:, 1]) * smoothstep(-0.02, 0.06, rel[:, 2])
-    c = mix(c, mix(PALETTE["hair"], PALETTE["hair_light"], sheen), hair.astype(np.float64))
+    c = mix(c, mix(look.colour("hair"), look.colour("hair_light"), sheen), hair.astype(np.float64))
     return c
 
 
-def head(step: float = 0.004) -> Part:
+def head(look: Look, step: float = 0.004) -> Part:
     """The head and neck in one closed surface; the hairline is cut into it so the hair's
     colour stops crisply."""
-    v, f = sdf_surface(head_field, at(-0.125, -0.22, -0.13), at(0.125, 0.16, 0.145), step)
+    v, f = sdf_surface(lambda p: head_field(p, look.hair), at(-0.136, -0.22, -0.15), at(0.136, 0.16, 0.145), step)  # x symmetric on the grid
     v = taubin_smooth(v, f, passes=12)
     near_eyes = sum(smoothstep(eye.bulge + 0.008, eye.bulge, np.linalg.norm(v - eye.center, axis=1)) for eye in EYES)
     v = taubin_smooth(v, f, passes=30, freedom=np.clip(near_eyes, 0, 1))
     v = _close_lips(v)
-    v, f, hair, weld = split_along(v, f, _skin_field(v) - _hair_field(v))
-    return Part("face", v, f, diffuse(_head_colors(v, hair), f, passes=2), "skin", weld)
+    v, f, hair, weld = split_along(v, f, _skin_field(v) - _hair_field(v, look.hair))
+    return Part("face", v, f, diffuse(_head_colors(v, hair, look), f, passes=2), "skin", weld)
 
 
 # -- eyes ----------------------------------------------------------------------------------
@@ -188,7 +200,7 @@ PUPIL = np.radians(10.5)  # angular radii on the eyeball, around its gaze axis (
 IRIS = np.radians(25.0)
 
 
-def eyeball(eye: Eye) -> Part:
+def eyeball(eye: Eye, look: Look) -> Part:
     """A sphere around the gaze axis, its rings placed so the iris and pupil edges stay sharp."""
     polar = np.unique(np.concatenate([
         np.linspace(0, PUPIL, 6), np.linspace(PUPIL, IRIS, 10), np.linspace(IRIS, 0.8, 6),
@@ -196,10 +208,10 @@ def eyeball(eye: Eye) -> Part:
     profile = np.stack([eye.ball * np.sin(polar), eye.ball * np.cos(polar)], axis=1)
     v, f = lathe(profile, 36)
     a = np.arccos(np.clip(v[:, 2] / eye.ball, -1, 1))
-    iris = mix(PALETTE["iris"], PALETTE["iris_dark"], smoothstep(PUPIL, IRIS, a) ** 1.5)
-    c = np.where((a < IRIS + 0.01)[:, None], iris, PALETTE["sclera"])
-    c = np.where((a < PUPIL + 0.005)[:, None], PALETTE["pupil"], c)
-    c = mix(c, PALETTE["sclera"] * 0.8, smoothstep(0.8, 1.6, a))  # the ball's back: never seen, kept dim
+    iris = mix(look.colour("iris"), look.colour("iris_dark"), smoothstep(PUPIL, IRIS, a) ** 1.5)
+    c = np.where((a < IRIS + 0.01)[:, None], iris, look.colour("sclera"))
+    c = np.where((a < PUPIL + 0.005)[:, None], look.colour("pupil"), c)
+    c = mix(c, look.colour("sclera") * 0.8, smoothstep(0.8, 1.6, a))  # the ball's back: never seen, kept dim
     name = "eyeLeft" if eye.side > 0 else "eyeRight"
     return Part(name, v + eye.center, f, c, "eye")
 
@@ -241,7 +253,7 @@ def lid_azimuths(eye: Eye) -> np.ndarray:
     return np.linspace(-eye.half_width - LID_REACH, eye.half_width + LID_REACH, 41)
 
 
-def lid(eye: Eye) -> Part:
+def lid(eye: Eye, look: Look) -> Part:
     az = lid_azimuths(eye)
     margin = lid_rest_margin(eye, az)
     pts = lid_points(eye, az, margin, np.full_like(az, eye.upper + LID_TOP))
@@ -257,7 +269,7 @@ def lid(eye: Eye) -> Part:
     # a bold lash line over the lowest outside rows and round the edge, fading into the corners
     edge = smoothstep(LID_ROWS - 4.5, LID_ROWS - 3.0, col_index) * smoothstep(LID_ROWS + 6.5, LID_ROWS + 4.5, col_index)
     lash = edge * smoothstep(0.15, 0.45, eye.arch(row_az))
-    c = mix(PALETTE["skin"], PALETTE["lash"], lash)
+    c = mix(look.colour("skin"), look.colour("lash"), lash * look.lashes)
     name = "lidLeft" if eye.side > 0 else "lidRight"
     return Part(name, v, f, c, "skin")
 
@@ -347,7 +359,7 @@ def surface_point(x: float, y: float) -> tuple[np.ndarray, np.ndarray]:
     return _front_hit(head_field, x, y)
 
 
-def brow(side: int) -> Part:
+def brow(side: int, look: Look) -> Part:
     """A soft bean of hair lying on the brow ridge, thick at the inner end, tapering outwards."""
     (x0, y0), (x1, y1) = BROW["inner"], BROW["outer"]
     n_along, n_around = 26, 12
@@ -368,29 +380,34 @@ def brow(side: int) -> Part:
         centre = p + n * (thick[i] * 0.55)
         pts.append(centre + taper[i] * (np.outer(np.cos(ring), n) * thick[i] + np.outer(np.sin(ring), up) * tall[i]))
     v, f = tube(np.array(pts))
-    c = np.tile(PALETTE["brow"], (len(v), 1))
+    c = np.tile(look.colour("brow"), (len(v), 1))
     return Part("browLeft" if side > 0 else "browRight", v, f, c, "hair")
 
 
 # -- body ----------------------------------------------------------------------------------
 
-def _body_field(p: np.ndarray) -> np.ndarray:
-    m = _mirror_x(p)
-    d = sdf.ellipsoid(p, CHEST, (0.136, 0.105, 0.090))
-    d = sdf.smooth_union(d, sdf.ellipsoid(m, CHEST + [0.094, 0.060, 0.0], (0.064, 0.044, 0.058)), 0.05)
-    d = sdf.smooth_union(d, sdf.ellipsoid(p, CHEST + [0.0, 0.087, 0.004], (0.075, 0.030, 0.056)), 0.04)
-    d = sdf.smooth_intersect(d, (CHEST[1] - 0.078) - p[..., 1], 0.02)
-    return d
+def body(look: Look, joints: dict[str, np.ndarray]) -> Part:
+    """Torso and sleeved arms in one surface (mascot_body), meshed coarser than the face."""
+    build = look.build
+    field = lambda p: body_field(p, build, joints)  # noqa: E731
+    v, f = sdf_surface(field, [-0.40, build.hem_y - 0.03, -0.14], [0.40, 1.53, 0.13], 0.0095)
+    v = taubin_smooth(v, f, passes=10)
+    v, f, cuffs, weld = split_along(v, f, cuff_field(v, build, joints))
+    return Part("body", v, f, body_colors(v, cuffs, build, look.colour), "outfit", weld)
 
 
-def body(step: float = 0.007) -> Part:
-    v, f = sdf_surface(_body_field, CHEST + [-0.23, -0.12, -0.12], CHEST + [0.23, 0.15, 0.13], step)
-    v = taubin_smooth(v, f, passes=8)
-    c = mix(PALETTE["outfit"], PALETTE["outfit_dark"], smoothstep(CHEST[1] + 0.03, CHEST[1] - 0.08, v[:, 1]))
-    return Part("body", v, f, c, "outfit")
+def hand(side: int, wrist: np.ndarray, look: Look) -> tuple[Part, np.ndarray]:
+    """One hand (mascot_body.hand_field), and its vertices in the left hand's frame, which its
+    skin weights are computed in."""
+    q, f = sdf_surface(hand_field, [-0.065, -0.04, -0.05], [0.15, 0.04, 0.095], 0.0046)
+    q = taubin_smooth(q, f, passes=10)
+    if side < 0:
+        f = f[:, ::-1].copy()  # mirrored
+    v = hand_points(q, side, wrist)
+    return Part("handLeft" if side > 0 else "handRight", v, f, hand_colors(q, look.colour), "skin"), q
 
 
-def collar() -> Part:
+def collar(look: Look) -> Part:
     """A rolled collar ring around the neck, tilted down at the front."""
     ring, sides = 48, 16
     a = 2 * np.pi * np.arange(ring) / ring
@@ -401,16 +418,16 @@ def collar() -> Part:
     pts = np.stack([r * np.sin(a)[:, None], height, r * np.cos(a)[:, None]], -1).reshape(-1, 3)
     v = pts @ sdf.rotation(pitch=np.radians(12)).T + COLLAR
     f = orient_outward(v, grid_faces(ring, sides, wrap_cols=True, wrap_rows=True))
-    c = np.tile(PALETTE["collar"], (len(v), 1))
+    c = np.tile(look.colour("collar"), (len(v), 1))
     return Part("collar", v, f, c, "outfit")
 
 
 BADGE_CENTER = CHEST + [0.062, 0.045, 0.0]  # z is found on the chest
 
 
-def badge() -> Part:
+def badge(look: Look, joints: dict[str, np.ndarray]) -> Part:
     """A round civic badge with a five-pointed star, pinned to the chest's left."""
-    centre, n = _front_hit(_body_field, BADGE_CENTER[0], BADGE_CENTER[1])
+    centre, n = _front_hit(lambda p: body_field(p, look.build, joints), BADGE_CENTER[0], BADGE_CENTER[1])
     radius, depth, segments = 0.021, 0.004, 60
     r = np.concatenate([np.linspace(0.0, 1.0, 11)[1:] * radius, [radius + 0.0012]])
     zz = np.concatenate([np.full(10, depth), [depth * 0.4]])

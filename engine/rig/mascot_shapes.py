@@ -210,8 +210,10 @@ def lid_targets(eye: Eye) -> dict[str, np.ndarray]:
 # -- the skin fields (left side; right side mirrored) -------------------------------------------
 
 def _smile(p):
-    c = bump(p, CORNER, (0.028, 0.026, 0.04))
-    return _vec(0.0045, 0.0115, -0.004, c) + _cheek_raise(p, 0.0035) + _rim_turn(p, LEFT_EYE, 0, np.radians(3))
+    """A cartoon smile: the corners pulled well up and back, the mouth line curving up towards
+    them (a wide mask, so the middle rises less than the corner), cheeks and lower lid up."""
+    c = bump(p, CORNER, (0.036, 0.032, 0.045))
+    return _vec(0.006, 0.0175, -0.005, c) + _cheek_raise(p, 0.0055) + _rim_turn(p, LEFT_EYE, 0, np.radians(5))
 
 
 def _frown(p):

@@ -14,8 +14,9 @@ from scipy.sparse.csgraph import connected_components
 from skimage.measure import marching_cubes
 
 
-def sdf_surface(field: Callable[[np.ndarray], np.ndarray], lo, hi, step: float,
-                min_component: int = 200) -> tuple[np.ndarray, np.ndarray]:
+def sdf_surface(
+    field: Callable[[np.ndarray], np.ndarray], lo, hi, step: float, min_component: int = 200
+) -> tuple[np.ndarray, np.ndarray]:
     """The zero level set of `field` sampled every `step` metres inside the box [lo, hi].
 
     Specks smaller than `min_component` vertices (sampling noise in thin places) are dropped.
@@ -30,8 +31,17 @@ def sdf_surface(field: Callable[[np.ndarray], np.ndarray], lo, hi, step: float,
         volume[i] = field(pts)
     if volume.min() >= 0 or volume.max() <= 0:
         raise ValueError("the field has no surface inside the sampling box")
-    if min(volume[0].min(), volume[-1].min(), volume[:, 0].min(), volume[:, -1].min(),
-           volume[:, :, 0].min(), volume[:, :, -1].min()) <= 0:
+    if (
+        min(
+            volume[0].min(),
+            volume[-1].min(),
+            volume[:, 0].min(),
+            volume[:, -1].min(),
+            volume[:, :, 0].min(),
+            volume[:, :, -1].min(),
+        )
+        <= 0
+    ):
         raise ValueError("the surface touches the sampling box; widen it")
     verts, faces, _, _ = marching_cubes(volume, 0.0, spacing=(step,) * 3, allow_degenerate=False)
     verts = verts.astype(np.float64) + lo
@@ -68,8 +78,14 @@ def _neighbour_mean(faces: np.ndarray, n: int) -> sp.csr_matrix:
     return sp.diags(1.0 / np.maximum(deg, 1.0)) @ adj
 
 
-def taubin_smooth(verts: np.ndarray, faces: np.ndarray, passes: int, lam: float = 0.5,
-                  mu: float = -0.53, freedom: np.ndarray | None = None) -> np.ndarray:
+def taubin_smooth(
+    verts: np.ndarray,
+    faces: np.ndarray,
+    passes: int,
+    lam: float = 0.5,
+    mu: float = -0.53,
+    freedom: np.ndarray | None = None,
+) -> np.ndarray:
     """Laplacian smoothing without shrinkage (Taubin's lambda/mu): evens out marching-cubes
     facets and triangle sizes. `freedom` (V,) in [0, 1] damps the motion per vertex."""
     avg = _neighbour_mean(faces, len(verts))
@@ -120,10 +136,10 @@ def split_along(verts: np.ndarray, faces: np.ndarray, values: np.ndarray, clamp:
     for f in faces[side[faces].any(axis=1) & ~side[faces].all(axis=1)]:
         pos = side[f]
         lone = int(np.flatnonzero(pos != (pos.sum() >= 2))[0])
-        l, p, q = f[lone], f[(lone + 1) % 3], f[(lone + 2) % 3]
-        ls = bool(side[l])
-        m1l, m2l, m1o, m2o = cut(l, p, ls), cut(l, q, ls), cut(l, p, not ls), cut(l, q, not ls)
-        out += [(l, m1l, m2l), (m1o, p, q), (m1o, q, m2o)]
+        alone, p, q = f[lone], f[(lone + 1) % 3], f[(lone + 2) % 3]
+        ls = bool(side[alone])
+        m1l, m2l, m1o, m2o = cut(alone, p, ls), cut(alone, q, ls), cut(alone, p, not ls), cut(alone, q, not ls)
+        out += [(alone, m1l, m2l), (m1o, p, q), (m1o, q, m2o)]
     kept = faces[~(side[faces].any(axis=1) & ~side[faces].all(axis=1))]
     new_faces = np.concatenate([kept, np.array(out, dtype=np.int64).reshape(-1, 3)])
     new_side = np.concatenate([side, np.ones(k, bool), np.zeros(k, bool)])
@@ -148,7 +164,9 @@ def vertex_normals(verts: np.ndarray, faces: np.ndarray, weld: np.ndarray | None
 def grid_faces(rows: int, cols: int, wrap_cols: bool = False, wrap_rows: bool = False) -> np.ndarray:
     """Triangles of a rows x cols vertex grid laid out row-major; `wrap_*` joins the last
     column (row) back to the first, closing a tube (torus)."""
-    r, c = np.meshgrid(np.arange(rows if wrap_rows else rows - 1), np.arange(cols if wrap_cols else cols - 1), indexing="ij")
+    r, c = np.meshgrid(
+        np.arange(rows if wrap_rows else rows - 1), np.arange(cols if wrap_cols else cols - 1), indexing="ij"
+    )
     r1, c1 = (r + 1) % rows, (c + 1) % cols
     a, b, d, e = r * cols + c, r * cols + c1, r1 * cols + c, r1 * cols + c1
     tris = np.concatenate([np.stack([a, d, b], -1).reshape(-1, 3), np.stack([b, d, e], -1).reshape(-1, 3)])
@@ -166,9 +184,11 @@ def tube(rings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first = np.stack([np.full(m, n * m), k, (k + 1) % m], -1)
     last = np.stack([np.full(m, n * m + 1), (n - 1) * m + k, (n - 1) * m + (k + 1) % m], -1)
     row = body.min(axis=1) // m
-    parts = [(body, verts[body].mean(axis=1) - centres[row]),
-             (first, np.broadcast_to(centres[0] - centres[1], (m, 3))),
-             (last, np.broadcast_to(centres[-1] - centres[-2], (m, 3)))]
+    parts = [
+        (body, verts[body].mean(axis=1) - centres[row]),
+        (first, np.broadcast_to(centres[0] - centres[1], (m, 3))),
+        (last, np.broadcast_to(centres[-1] - centres[-2], (m, 3))),
+    ]
     faces = []
     for tris, outward in parts:
         a, b, c = (verts[tris[:, i]] for i in range(3))
@@ -182,8 +202,9 @@ def lathe(profile: np.ndarray, segments: int) -> tuple[np.ndarray, np.ndarray]:
     -Z pole; each pole (radius 0) becomes a single vertex. Used for eyeballs."""
     angles = 2 * np.pi * np.arange(segments) / segments
     rows = profile[1:-1]
-    ring = np.stack([rows[:, :1] * np.cos(angles), rows[:, :1] * np.sin(angles),
-                     np.repeat(rows[:, 1:2], segments, axis=1)], axis=-1).reshape(-1, 3)
+    ring = np.stack(
+        [rows[:, :1] * np.cos(angles), rows[:, :1] * np.sin(angles), np.repeat(rows[:, 1:2], segments, axis=1)], axis=-1
+    ).reshape(-1, 3)
     top = np.array([[0.0, 0.0, profile[0, 1]]])
     bottom = np.array([[0.0, 0.0, profile[-1, 1]]])
     verts = np.concatenate([top, ring, bottom])
@@ -202,3 +223,26 @@ def orient_outward(verts: np.ndarray, faces: np.ndarray) -> np.ndarray:
     a, b, c = (verts[faces[:, k]] for k in range(3))
     volume = np.einsum("ij,ij->i", a, np.cross(b, c)).sum()
     return faces if volume > 0 else faces[:, ::-1].copy()
+
+
+def dihedral_angles(verts: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(angles in degrees between the normals of the two faces on each interior edge, the
+    edges' midpoints)."""
+    a, b, c = (verts[faces[:, k]] for k in range(3))
+    n = np.cross(b - a, c - a)
+    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-30)
+    edges = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+    face_of = np.tile(np.arange(len(faces)), 3)
+    order = np.lexsort((edges[:, 1], edges[:, 0]))
+    edges, face_of = edges[order], face_of[order]
+    pair = np.flatnonzero(np.all(edges[1:] == edges[:-1], axis=1))
+    cos = np.einsum("ij,ij->i", n[face_of[pair]], n[face_of[pair + 1]])
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))), (verts[edges[pair, 0]] + verts[edges[pair, 1]]) / 2
+
+
+def surface_noise(verts: np.ndarray, faces: np.ndarray, where: Callable[[np.ndarray], np.ndarray]) -> float:
+    """The spread (standard deviation, degrees) of the dihedral angles on the edges whose
+    midpoints `where` accepts: near zero on an evenly meshed smooth surface, large where it is
+    lumpy, creased or unevenly faceted."""
+    angles, mid = dihedral_angles(verts, faces)
+    return float(angles[where(mid)].std())
