@@ -1,6 +1,6 @@
 PY := .venv/bin/python
 
-.PHONY: setup demo test test-all bench clean
+.PHONY: setup demo test test-all lint bench clean
 
 setup: .venv/.installed
 
@@ -12,6 +12,10 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q
+
+lint: setup
+	.venv/bin/ruff check engine bench
+	.venv/bin/ruff format --check engine bench
 
 test-all: setup
 	$(PY) -m pytest -q -m ""

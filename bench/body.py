@@ -68,17 +68,25 @@ def main(argv=None) -> int:
     still = Rig(human)
     still.humanoid = still.rest_bones = None  # the same avatar, posed as a non-humanoid
     mascot = Rig(load_avatar(MASCOT))
-    ticks = {name: tick_ms(rig, args.frames, idle) for name, rig, idle in
-             (("mascot", mascot, "idle:?body=false"), ("mascot, idle body", mascot, "idle:"),
-              ("humanoid, body off", still, "idle:?body=false"), ("humanoid, body on", body, "idle:"))}
+    ticks = {
+        name: tick_ms(rig, args.frames, idle)
+        for name, rig, idle in (
+            ("mascot", mascot, "idle:?body=false"),
+            ("mascot, idle body", mascot, "idle:"),
+            ("humanoid, body off", still, "idle:?body=false"),
+            ("humanoid, body on", body, "idle:"),
+        )
+    }
     draw = render_ms(human, body, size)
     cost = ticks["humanoid, body on"] - ticks["humanoid, body off"]
     print(f"ticks (idle + tour -> mixer -> rig), median of {args.frames}:")
     for name, ms in ticks.items():
         print(f"  {name:20s} {ms:6.3f} ms  ({ms / ticks['mascot']:.2f}x the mascot)")
     print(f"  render, humanoid at {size[0]}x{size[1]} MSAA 4: {draw:.2f} ms a frame")
-    print(f"body layer: {cost:.3f} ms a tick = {100 * cost / BUDGET_MS:.1f}% of the 60 fps budget, "
-          f"{100 * cost / (ticks['humanoid, body on'] + draw):.1f}% of a whole frame (tick + render)")
+    print(
+        f"body layer: {cost:.3f} ms a tick = {100 * cost / BUDGET_MS:.1f}% of the 60 fps budget, "
+        f"{100 * cost / (ticks['humanoid, body on'] + draw):.1f}% of a whole frame (tick + render)"
+    )
     return 0
 
 

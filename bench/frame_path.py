@@ -4,7 +4,8 @@
 
 The baseline (default: the commit this session started from, before the redesign) is checked
 out in a temporary git worktree and timed by the same code in a subprocess, on the baseline's own
-mascot, so both figures come from one machine in one state doing the same work. Ticks are idle + tour -> mixer -> Rig.apply, as live runs them.
+mascot, so both figures come from one machine in one state doing the same work. Ticks are
+idle + tour -> mixer -> Rig.apply, as live runs them.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ print(np.median(mix) * 1e3, np.median(apply) * 1e3)
 
 
 def _time(checkout: Path, frames: int, avatar: Path) -> tuple[float, float]:
-    out = subprocess.run([sys.executable, "-c", TIMER, str(frames), str(avatar)], cwd=checkout, capture_output=True,
-                         text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", TIMER, str(frames), str(avatar)], cwd=checkout, capture_output=True, text=True
+    )
     if out.returncode:
         raise SystemExit(f"timing {checkout} failed:\n{out.stderr}")
     mix, apply = (float(v) for v in out.stdout.split())
@@ -65,15 +67,19 @@ def main(argv=None) -> int:
         subprocess.run(["git", "worktree", "add", "--detach", "-q", str(old), args.baseline], cwd=ROOT, check=True)
         try:
             mascot = old / "avatars_gltf" / "mascot.glb"  # the baseline's mascot for both: the same work
-            figures = {f"baseline {args.baseline}": _time(old, args.frames, mascot),
-                       "this checkout": _time(ROOT, args.frames, mascot)}
+            figures = {
+                f"baseline {args.baseline}": _time(old, args.frames, mascot),
+                "this checkout": _time(ROOT, args.frames, mascot),
+            }
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=True)
     print(f"mascot, idle + tour, median of {args.frames} ticks:")
     base_mix, base_apply = figures[f"baseline {args.baseline}"]
     for name, (mix, apply) in figures.items():
-        print(f"  {name:20s} sources+mixer {mix:6.3f} ms   Rig.apply {apply:6.3f} ms   total {mix + apply:6.3f} ms "
-              f"({(mix + apply) / (base_mix + base_apply):.2f}x the baseline)")
+        print(
+            f"  {name:20s} sources+mixer {mix:6.3f} ms   Rig.apply {apply:6.3f} ms   total {mix + apply:6.3f} ms "
+            f"({(mix + apply) / (base_mix + base_apply):.2f}x the baseline)"
+        )
     return 0
 
 

@@ -20,9 +20,9 @@ import numpy as np
 
 from engine.frame import FaceFrame
 from engine.pipeline import Pipeline, RealtimeClock
-from engine.registry import open_sink, open_source
 from engine.protocols import livelink_udp
 from engine.protocols.livelink_csv import TakeWriter
+from engine.registry import open_sink, open_source
 
 from .loopback import LoopbackReceiver
 
@@ -49,8 +49,9 @@ def measure(seconds: float = 10.0, fps: float = 60.0) -> dict:
             return f
 
         source.frame_at = stamped
-        pipeline = Pipeline([source], [open_sink(f"livelink://127.0.0.1:{rx.port}"),
-                                       open_sink(f"csv:{Path(tmp) / 'rec.csv'}")])
+        pipeline = Pipeline(
+            [source], [open_sink(f"livelink://127.0.0.1:{rx.port}"), open_sink(f"csv:{Path(tmp) / 'rec.csv'}")]
+        )
         stats = pipeline.run(RealtimeClock(fps, seconds))
         rx.close()
 
@@ -88,13 +89,17 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     r = measure(args.seconds, args.fps)
     p50, p99, worst = r["latency_ms"]
-    print(f"csv: -> livelink:// at {args.fps:g} fps for {args.seconds:g} s: "
-          f"{r['received']}/{r['frames']} frames received")
+    print(
+        f"csv: -> livelink:// at {args.fps:g} fps for {args.seconds:g} s: {r['received']}/{r['frames']} frames received"
+    )
     print(f"  latency    p50 {p50:.3f} ms  p99 {p99:.3f} ms  max {worst:.3f} ms")
-    print(f"  frame time p50 {r['frame_ms'][0]:.3f} ms  p99 {r['frame_ms'][1]:.3f} ms  "
-          f"dropped ticks {r['dropped_ticks']}")
-    print(f"  baseline: bare encode+send+receive p50 {r['bare_ms']:.3f} ms; "
-          f"engine latency is {p50 / r['bare_ms']:.1f}x that")
+    print(
+        f"  frame time p50 {r['frame_ms'][0]:.3f} ms  p99 {r['frame_ms'][1]:.3f} ms  dropped ticks {r['dropped_ticks']}"
+    )
+    print(
+        f"  baseline: bare encode+send+receive p50 {r['bare_ms']:.3f} ms; "
+        f"engine latency is {p50 / r['bare_ms']:.1f}x that"
+    )
     return 0
 
 

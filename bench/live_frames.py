@@ -20,10 +20,9 @@ from pathlib import Path
 
 from engine.pipeline import Pipeline, RealtimeClock
 from engine.registry import open_sink, open_source
+from engine.rig import MASCOT
 from engine.rig.gltf import load_avatar
 from engine.rig.rig import Rig
-from engine.rig import MASCOT
-
 
 
 def run_once(rig: Rig, seconds: float, fps: float, window: str | None, port: int) -> tuple:
@@ -47,8 +46,18 @@ def main(argv=None) -> int:
         if not shutil.which("xvfb-run"):
             print("no DISPLAY and no xvfb-run (apt-get install xvfb xauth)", file=sys.stderr)
             return 2
-        return subprocess.call(["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24", sys.executable,
-                                "-m", "bench.live_frames", *(argv or sys.argv[1:])])
+        return subprocess.call(
+            [
+                "xvfb-run",
+                "-a",
+                "-s",
+                "-screen 0 1920x1080x24",
+                sys.executable,
+                "-m",
+                "bench.live_frames",
+                *(argv or sys.argv[1:]),
+            ]
+        )
     rig = Rig(load_avatar(MASCOT))
     rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     rx.bind(("127.0.0.1", 0))
@@ -57,12 +66,18 @@ def main(argv=None) -> int:
     with_window = run_once(rig, args.seconds, args.fps, f"window:?size={args.size}&msaa={args.msaa}", port)
     without = run_once(rig, args.seconds, args.fps, None, port)
     rx.close()
-    print(f"live, mascot, idle + tour at {args.fps:g} fps for {args.seconds:g} s "
-          f"(window {args.size}, MSAA {args.msaa}; on Xvfb and llvmpipe where there is no GPU):")
-    for label, (p50, p99, dropped, frames) in (("window + livelink + csv", with_window),
-                                               ("livelink + csv (baseline)", without)):
-        print(f"  {label:27s} frame time p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
-              f"dropped ticks {dropped} of {frames + dropped}")
+    print(
+        f"live, mascot, idle + tour at {args.fps:g} fps for {args.seconds:g} s "
+        f"(window {args.size}, MSAA {args.msaa}; on Xvfb and llvmpipe where there is no GPU):"
+    )
+    for label, (p50, p99, dropped, frames) in (
+        ("window + livelink + csv", with_window),
+        ("livelink + csv (baseline)", without),
+    ):
+        print(
+            f"  {label:27s} frame time p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
+            f"dropped ticks {dropped} of {frames + dropped}"
+        )
     print(f"  the window costs {with_window[0] / without[0]:.1f}x the baseline's p50 tick")
     return 0
 

@@ -45,9 +45,7 @@ def build(folder: Path) -> Path:
     rows, cols = GRID
     u, v = np.meshgrid(np.linspace(0, 1, cols, dtype=np.float32), np.linspace(0, 1, rows, dtype=np.float32))
     theta, phi = u * 2 * np.pi, v * np.pi
-    normals = np.stack([np.sin(phi) * np.cos(theta), np.cos(phi), np.sin(phi) * np.sin(theta)], -1).reshape(
-        -1, 3
-    )
+    normals = np.stack([np.sin(phi) * np.cos(theta), np.cos(phi), np.sin(phi) * np.sin(theta)], -1).reshape(-1, 3)
     positions = (normals * 0.1).astype(np.float32)
     quads = (np.arange(rows - 1)[:, None] * cols + np.arange(cols - 1)[None, :]).reshape(-1)
     indices = np.stack([quads, quads + cols, quads + 1, quads + 1, quads + cols, quads + cols + 1], 1)
@@ -112,10 +110,7 @@ def main(argv=None) -> int:
         t_pygltf = median_seconds(lambda: pygltflib.GLTF2.load(str(path)))
         print(f"load_avatar          {t_load * 1e3:8.1f} ms  (median of {RUNS})")
         print(f"read + frombuffer    {t_raw * 1e3:8.1f} ms  -> load is {t_load / t_raw:.1f}x the raw read")
-        print(
-            f"pygltflib GLTF2.load {t_pygltf * 1e3:8.1f} ms  "
-            f"-> load is {t_load / t_pygltf:.1f}x pygltflib's parse"
-        )
+        print(f"pygltflib GLTF2.load {t_pygltf * 1e3:8.1f} ms  -> load is {t_load / t_pygltf:.1f}x pygltflib's parse")
 
         peak = tracemalloc_peak(lambda: load_avatar(path))
         peak_raw = tracemalloc_peak(lambda: raw_read(path))
@@ -137,6 +132,7 @@ def main(argv=None) -> int:
             )
 
     return 0
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -26,7 +26,7 @@ class LoopbackReceiver(threading.Thread):
         while not self._done.is_set():
             try:
                 data = self.sock.recv(2048)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             self.packets.append((time.perf_counter(), livelink_udp.decode(data)))
 

@@ -65,10 +65,16 @@ def main(argv=None) -> int:
     copy_ms = statistics.mean(copies)
 
     with tempfile.TemporaryDirectory() as folder:
-        everything = Branding(logo=_logo(Path(folder) / "logo.png"), name="Alex Morgan",
-                              role="Director of Communications", lower_third=(0.0, args.seconds + 1))
-        cues = [Cue(k * 2.5, k * 2.5 + 2.4, LINES[k % len(LINES)], "zh" if k % len(LINES) == 3 else "en")
-                for k in range(int(args.seconds / 2.5) + 1)]
+        everything = Branding(
+            logo=_logo(Path(folder) / "logo.png"),
+            name="Alex Morgan",
+            role="Director of Communications",
+            lower_third=(0.0, args.seconds + 1),
+        )
+        cues = [
+            Cue(k * 2.5, k * 2.5 + 2.4, LINES[k % len(LINES)], "zh" if k % len(LINES) == 3 else "en")
+            for k in range(int(args.seconds / 2.5) + 1)
+        ]
         title = Branding(title="Springfield City Update", subtitle="Weekly briefing", title_seconds=3.0)
         cases = []
         for name, make, when in (
@@ -84,8 +90,10 @@ def main(argv=None) -> int:
     print(f"{SIZE[0]}x{SIZE[1]}, {len(times)} frames at {FPS} fps; numpy copy of a frame: {copy_ms:.2f} ms")
     for name, setup, took in cases:
         mean = statistics.mean(took)
-        print(f"  {name:32s} {mean:6.2f} ms/frame mean ({mean / copy_ms:5.2f}x a copy), "
-              f"median {statistics.median(took):5.2f}, max {max(took):6.2f} ms; setup {setup:6.1f} ms")
+        print(
+            f"  {name:32s} {mean:6.2f} ms/frame mean ({mean / copy_ms:5.2f}x a copy), "
+            f"median {statistics.median(took):5.2f}, max {max(took):6.2f} ms; setup {setup:6.1f} ms"
+        )
     return 0
 
 

@@ -23,20 +23,27 @@ import numpy as np
 
 from engine.frame import FaceFrame
 from engine.pipeline import Pipeline, RealtimeClock
-from engine.registry import open_sink, open_source
 from engine.protocols import facecap, ifacialmocap, livelink_udp, osc_out, vmc
 from engine.protocols.livelink_csv import TakeWriter, read_take
+from engine.registry import open_sink, open_source
 from engine.rig.transforms import quat_from_euler
 
-FACE = FaceFrame(0.0, np.linspace(0, 1, 52, dtype=np.float32), head_rotation=quat_from_euler(0.3, -0.2, 0.1),
-                 eyes=[[0.1, 0.05], [0.12, -0.05]])
+FACE = FaceFrame(
+    0.0,
+    np.linspace(0, 1, 52, dtype=np.float32),
+    head_rotation=quat_from_euler(0.3, -0.2, 0.1),
+    eyes=[[0.1, 0.05], [0.12, -0.05]],
+)
 
 
 def _decoders():
     """name -> (encode(frame) -> bytes, decode(bytes)), decoders that keep state made once."""
     vmc_dec, fc_dec = vmc.VmcDecoder(), facecap.FaceCapDecoder()
     return {
-        "livelink": (lambda f: livelink_udp.encode(f, 1, 60), lambda d: livelink_udp.to_frame(livelink_udp.decode(d), 0.0)),
+        "livelink": (
+            lambda f: livelink_udp.encode(f, 1, 60),
+            lambda d: livelink_udp.to_frame(livelink_udp.decode(d), 0.0),
+        ),
         "vmc perfectsync": (vmc.encode, lambda d: vmc_dec.feed(d, 0.0)),
         "vmc vrm0": (lambda f: vmc.encode(f, "vrm0"), lambda d: vmc_dec.feed(d, 0.0)),
         "facecap": (facecap.encode, lambda d: (fc_dec.feed(d), fc_dec.frame(0.0))),
@@ -60,7 +67,7 @@ def throughput() -> list[tuple[str, float, float, int]]:
     rows = []
     for name, (encode, decode) in _decoders().items():
         data = encode(FACE)
-        rows.append((name, _rate(lambda: encode(FACE)), _rate(lambda: decode(data)), len(data)))
+        rows.append((name, _rate(lambda e=encode: e(FACE)), _rate(lambda d=decode, b=data: d(b)), len(data)))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "take.csv"
         with TakeWriter(path) as w:
@@ -87,7 +94,7 @@ class _RawReceiver(threading.Thread):
         while not self.stop.is_set():
             try:
                 self.sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             self.stamp = time.perf_counter()
             self.count += 1
@@ -109,8 +116,12 @@ def latency(samples: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
     rows = []
     tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     codecs = _decoders()
-    for scheme, codec in (("livelink", "livelink"), ("vmc", "vmc perfectsync"), ("facecap", "facecap"),
-                          ("ifacialmocap", "ifacialmocap")):
+    for scheme, codec in (
+        ("livelink", "livelink"),
+        ("vmc", "vmc perfectsync"),
+        ("facecap", "facecap"),
+        ("ifacialmocap", "ifacialmocap"),
+    ):
         data = codecs[codec][0](FACE)
         source = open_source(f"{scheme}://127.0.0.1:0")
         got, stamps = threading.Event(), [0.0]
@@ -123,11 +134,11 @@ def latency(samples: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
 
         source._publish = stamped
         source.start(RealtimeClock(60, None))
-        engine_ms = _round_trips(tx, source.address[1], data, got, lambda: stamps[0], samples)
+        engine_ms = _round_trips(tx, source.address[1], data, got, lambda s=stamps: s[0], samples)
         source.stop()
         raw = _RawReceiver()
         raw.start()
-        raw_ms = _round_trips(tx, raw.port, data, raw.got, lambda: raw.stamp, samples)
+        raw_ms = _round_trips(tx, raw.port, data, raw.got, lambda r=raw: r.stamp, samples)
         raw.stop.set()
         raw.join()
         raw.sock.close()
@@ -171,9 +182,17 @@ def loss(seconds: float, subjects: int = 10, fps: float = 60.0) -> dict:
     raw.sock.close()
     sink_drain.close()
     s = source.stats
-    return {"sent": sent[0], "engine": s.datagrams, "frames": s.frames, "ignored": s.ignored,
-            "malformed": s.malformed, "raw": raw.count, "ticks": stats.frames, "dropped_ticks": stats.dropped_ticks,
-            "frame_ms": (stats.percentile_ms(50), stats.percentile_ms(99))}
+    return {
+        "sent": sent[0],
+        "engine": s.datagrams,
+        "frames": s.frames,
+        "ignored": s.ignored,
+        "malformed": s.malformed,
+        "raw": raw.count,
+        "ticks": stats.frames,
+        "dropped_ticks": stats.dropped_ticks,
+        "frame_ms": (stats.percentile_ms(50), stats.percentile_ms(99)),
+    }
 
 
 def main(argv=None) -> int:
@@ -190,18 +209,24 @@ def main(argv=None) -> int:
     print(f"loopback latency, send -> decoded frame on the source, {args.samples} round trips")
     print(f"  {'protocol':<16} {'p50 ms':>8} {'p99 ms':>8}   baseline raw recv p50 / p99 ms")
     for name, ms, raw in latency(args.samples):
-        print(f"  {name:<16} {np.percentile(ms, 50):>8.3f} {np.percentile(ms, 99):>8.3f}   "
-              f"{np.percentile(raw, 50):.3f} / {np.percentile(raw, 99):.3f}"
-              f"  ({np.percentile(ms, 50) / np.percentile(raw, 50):.1f}x)")
+        print(
+            f"  {name:<16} {np.percentile(ms, 50):>8.3f} {np.percentile(ms, 99):>8.3f}   "
+            f"{np.percentile(raw, 50):.3f} / {np.percentile(raw, 99):.3f}"
+            f"  ({np.percentile(ms, 50) / np.percentile(raw, 50):.1f}x)"
+        )
 
     r = loss(args.seconds)
     lost, raw_lost = r["sent"] - r["engine"], r["sent"] - r["raw"]
     print(f"packet loss, 10 Live Link subjects x 60 Hz for {args.seconds:g} s into livelink:// -> vmc://")
-    print(f"  sent {r['sent']}, source received {r['engine']} (lost {lost}, {100 * lost / max(r['sent'], 1):.3f} %): "
-          f"{r['frames']} frames of the chosen subject, {r['ignored']} of the others, {r['malformed']} malformed")
+    print(
+        f"  sent {r['sent']}, source received {r['engine']} (lost {lost}, {100 * lost / max(r['sent'], 1):.3f} %): "
+        f"{r['frames']} frames of the chosen subject, {r['ignored']} of the others, {r['malformed']} malformed"
+    )
     print(f"  baseline raw socket received {r['raw']} (lost {raw_lost})")
-    print(f"  pipeline: {r['ticks']} ticks, {r['dropped_ticks']} dropped, frame time p50 {r['frame_ms'][0]:.3f} ms "
-          f"p99 {r['frame_ms'][1]:.3f} ms")
+    print(
+        f"  pipeline: {r['ticks']} ticks, {r['dropped_ticks']} dropped, frame time p50 {r['frame_ms'][0]:.3f} ms "
+        f"p99 {r['frame_ms'][1]:.3f} ms"
+    )
     return 0
 
 

@@ -28,16 +28,16 @@ import numpy as np
 
 from engine import arkit, demo_tour
 from engine.frame import FaceFrame
+from engine.offline import render_offline
+from engine.registry import open_source
 from engine.renderer.morphs import morph_mode
 from engine.renderer.platform import HeadlessPlatform
 from engine.renderer.renderer import Renderer
+from engine.rig import MASCOT
 from engine.rig.gltf import load_avatar
 from engine.rig.rig import Rig
 from engine.rig.transforms import quat_from_euler
-from engine.offline import render_offline
-from engine.registry import open_source
 from engine.sinks.render import Mp4Sink, RenderSettings
-from engine.rig import MASCOT
 from tests.synthetic_avatar import dense_avatar
 
 SIZE = (1280, 720)
@@ -81,8 +81,9 @@ def _moving_poses(rig: Rig):
     """Every morph active and the head turning up to 35 degrees either way, nodding and tilting."""
 
     def pose(k):
-        turn = quat_from_euler(np.radians(35) * np.sin(0.21 * k), np.radians(8) * np.sin(0.13 * k),
-                               np.radians(6) * np.sin(0.17 * k))
+        turn = quat_from_euler(
+            np.radians(35) * np.sin(0.21 * k), np.radians(8) * np.sin(0.13 * k), np.radians(6) * np.sin(0.17 * k)
+        )
         return rig.apply(FaceFrame(k / 30.0, _all_active(k, arkit.COUNT), head_rotation=turn))
 
     return pose
@@ -96,8 +97,10 @@ def _gradient(size: tuple[int, int]) -> np.ndarray:
 
 
 def _patch_against_full_frame(avatar, rig: Rig, ctx, frames: int, rounds: int) -> None:
-    print("\nmascot, MSAA 4x, read back, head and morphs moving: render (the avatar's rectangle) "
-          "against render_full_frame (the whole frame, as before)")
+    print(
+        "\nmascot, MSAA 4x, read back, head and morphs moving: render (the avatar's rectangle) "
+        "against render_full_frame (the whole frame, as before)"
+    )
     poses = _moving_poses(rig)
     for size in ((1920, 1080), SIZE):
         for name, background in (("colour", None), ("gradient", _gradient(size))):
@@ -108,9 +111,11 @@ def _patch_against_full_frame(avatar, rig: Rig, ctx, frames: int, rounds: int) -
                     f, p = _timed(r.render_full_frame, poses, frames), _timed(r.render, poses, frames)
                     full = (max(full[0], f[0]), min(full[1], f[1]))
                     patch = (max(patch[0], p[0]), min(patch[1], p[1]))
-            print(f"  {size[0]}x{size[1]} {name:8s}  whole frame {full[0]:5.1f} fps ({full[1]:5.1f} ms CPU)"
-                  f"   patch {patch[0]:5.1f} fps ({patch[1]:5.1f} ms CPU)"
-                  f"   {patch[0] / full[0]:.2f}x fps, {full[1] / patch[1]:.2f}x less CPU")
+            print(
+                f"  {size[0]}x{size[1]} {name:8s}  whole frame {full[0]:5.1f} fps ({full[1]:5.1f} ms CPU)"
+                f"   patch {patch[0]:5.1f} fps ({patch[1]:5.1f} ms CPU)"
+                f"   {patch[0] / full[0]:.2f}x fps, {full[1] / patch[1]:.2f}x less CPU"
+            )
 
 
 def _mesh_poses(rig: Rig, active: bool):
@@ -138,8 +143,10 @@ def _table(name: str, avatar, rig: Rig, poses, ctx, modes, frames: int, rounds: 
                 none = max(none, _fps(r.render, poses(rig, False), frames))
                 every = max(every, _fps(r.render, poses(rig, True), frames))
             sync = _sync_ms(r, poses(rig, True), frames)
-        print(f"  {mode:8s} none {none:6.1f} fps   all active {every:6.1f} fps   "
-              f"frame time all/none {none / every:5.2f}x   (CPU blend + upload {sync:.2f} ms)")
+        print(
+            f"  {mode:8s} none {none:6.1f} fps   all active {every:6.1f} fps   "
+            f"frame time all/none {none / every:5.2f}x   (CPU blend + upload {sync:.2f} ms)"
+        )
 
 
 def _export(rig: Rig) -> None:
@@ -151,8 +158,10 @@ def _export(rig: Rig) -> None:
         render_offline(rig, [open_source("idle:"), open_source("tour:")], [sink], fps, seconds)
         took = time.perf_counter() - start
     frames = round(seconds * fps)
-    print(f"\nMP4 export, {seconds:g} s of {SIZE[1]}p{fps}: {took:.1f} s, {seconds / took:.2f}x real time "
-          f"({frames / took:.1f} fps with H.264 encoding)")
+    print(
+        f"\nMP4 export, {seconds:g} s of {SIZE[1]}p{fps}: {took:.1f} s, {seconds / took:.2f}x real time "
+        f"({frames / took:.1f} fps with H.264 encoding)"
+    )
 
 
 def main(argv=None) -> int:

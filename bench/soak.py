@@ -41,7 +41,7 @@ def main(argv=None) -> int:
         while not stop.is_set():
             try:
                 sink_sock.recv(2048)
-            except socket.timeout:
+            except TimeoutError:
                 pass
 
     threading.Thread(target=drain, daemon=True).start()
@@ -50,7 +50,10 @@ def main(argv=None) -> int:
         _write_take(take, 20, 60)
         pipeline = Pipeline(
             [open_source("idle:"), open_source(f"csv:{take}?loop=true"), open_source("expression:happy?intensity=0.4")],
-            [open_sink(f"livelink://127.0.0.1:{sink_sock.getsockname()[1]}"), open_sink(f"csv:{Path(tmp) / 'rec.csv'}")],
+            [
+                open_sink(f"livelink://127.0.0.1:{sink_sock.getsockname()[1]}"),
+                open_sink(f"csv:{Path(tmp) / 'rec.csv'}"),
+            ],
         )
         samples = []
         timer_stop = threading.Event()
@@ -66,10 +69,14 @@ def main(argv=None) -> int:
     stop.set()
     end = rss_mib()
     warm = samples[0] if samples else start
-    print(f"soak {args.minutes:g} min at 60 fps: {stats.frames} frames, {stats.dropped_ticks} ticks dropped, "
-          f"frame time p50 {stats.percentile_ms(50):.2f} ms p99 {stats.percentile_ms(99):.2f} ms")
-    print(f"  resident memory: start {start:.1f} MiB, after 10 s {warm:.1f} MiB, end {end:.1f} MiB "
-          f"(end / warm = {end / warm:.3f})")
+    print(
+        f"soak {args.minutes:g} min at 60 fps: {stats.frames} frames, {stats.dropped_ticks} ticks dropped, "
+        f"frame time p50 {stats.percentile_ms(50):.2f} ms p99 {stats.percentile_ms(99):.2f} ms"
+    )
+    print(
+        f"  resident memory: start {start:.1f} MiB, after 10 s {warm:.1f} MiB, end {end:.1f} MiB "
+        f"(end / warm = {end / warm:.3f})"
+    )
     return 0
 
 

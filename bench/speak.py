@@ -85,11 +85,18 @@ def main(argv=None) -> None:
         whole = time.perf_counter() - clock
     encode = max(whole - tts - face - render, 0.0)
 
-    print(f"{Path(args.script).name}: {len(script.utterances)} utterances, {length:.1f} s of video, "
-          f"{frames} frames at {s.size[0]}x{s.size[1]}, {s.fps:g} fps")
+    print(
+        f"{Path(args.script).name}: {len(script.utterances)} utterances, {length:.1f} s of video, "
+        f"{frames} frames at {s.size[0]}x{s.size[1]}, {s.fps:g} fps"
+    )
     print(f"{'stage':<22}{'wall s':>9}{'x real time':>13}")
-    for name, wall in (("tts", tts), ("face (net+mix+pose)", face), ("render + branding", render),
-                       ("encode (beyond those)", encode), ("whole job", whole)):
+    for name, wall in (
+        ("tts", tts),
+        ("face (net+mix+pose)", face),
+        ("render + branding", render),
+        ("encode (beyond those)", encode),
+        ("whole job", whole),
+    ):
         print(f"{name:<22}{wall:>9.2f}{length / wall if wall else float('inf'):>13.2f}")
     print(f"render without branding: {bare:.2f} s; branding costs {render / bare:.2f}x the bare render")
 

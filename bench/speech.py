@@ -73,18 +73,22 @@ def main(argv=None) -> None:
         rows["phones"] = phone_recognition
     except ImportError:
         print("(phones baseline skipped: pip install pocketsphinx, the speech-data extra)")
-    print(f"{args.seconds:.0f} s of audio, 1 thread; peak memory is Python allocations (tracemalloc; "
-          "pocketsphinx's own C allocations are not in it)")
+    print(
+        f"{args.seconds:.0f} s of audio, 1 thread; peak memory is Python allocations (tracemalloc; "
+        "pocketsphinx's own C allocations are not in it)"
+    )
     for name, fn in rows.items():
         seconds, peak = _timed(fn, audio)
         print(f"  {name:9} offline {args.seconds / seconds:8.0f}x real time   peak {peak / 2**20:7.1f} MiB")
     # the net's share of that: its features alone, and with the voice gate's periodicity and gate
     plain = _timed(features, audio)[0]
     gated = _timed(lambda a: VoiceGate().push(*StreamingFeatures().push_voiced(a)), audio)[0]
-    print(f"  of which features {args.seconds / plain:.0f}x real time; features, periodicity and voice gate "
-          f"{args.seconds / gated:.0f}x")
+    print(
+        f"  of which features {args.seconds / plain:.0f}x real time; features, periodicity and voice gate "
+        f"{args.seconds / gated:.0f}x"
+    )
     stream = SpeechStream(net)
-    hops = [audio[i:i + HOP] for i in range(0, min(len(audio), 10 * SAMPLE_RATE), HOP)]
+    hops = [audio[i : i + HOP] for i in range(0, min(len(audio), 10 * SAMPLE_RATE), HOP)]
     times = []
     for hop in hops:
         start = time.perf_counter()
@@ -92,16 +96,22 @@ def main(argv=None) -> None:
         times.append(time.perf_counter() - start)
     times = np.array(times[50:]) * 1000
     print(f"  net streaming: {np.median(times):.3f} ms per 10 ms hop (p99 {np.percentile(times, 99):.3f} ms)")
-    print("  baselines streaming: none as written (loudness takes its reference level from the whole clip, "
-          "phones decodes whole utterances)")
-    print(f"  lookahead: net {LOOKAHEAD_S * 1000:.0f} ms, loudness baseline 25 ms (its window), "
-          "phones baseline the whole utterance")
+    print(
+        "  baselines streaming: none as written (loudness takes its reference level from the whole clip, "
+        "phones decodes whole utterances)"
+    )
+    print(
+        f"  lookahead: net {LOOKAHEAD_S * 1000:.0f} ms, loudness baseline 25 ms (its window), "
+        "phones baseline the whole utterance"
+    )
     with tempfile.TemporaryDirectory() as folder:
         path = _write_wav(Path(folder) / "long.wav", args.file_minutes * 60)
         decoded = int(args.file_minutes * 60) * SAMPLE_RATE * 4
         print(f"a {args.file_minutes:.0f}-minute 48 kHz WAV ({decoded / 2**20:.0f} MiB decoded to 16 kHz float32):")
-        for name, fn in (("streamed", lambda p: AudioSource.from_file(p, net=net)),
-                         ("whole", lambda p: AudioSource(read_audio(p), net=net))):
+        for name, fn in (
+            ("streamed", lambda p: AudioSource.from_file(p, net=net)),
+            ("whole", lambda p: AudioSource(read_audio(p), net=net)),
+        ):
             seconds, peak = _timed(fn, path)
             print(f"  {name:9} {args.file_minutes * 60 / seconds:8.0f}x real time   peak {peak / 2**20:7.1f} MiB")
 

@@ -25,9 +25,14 @@ def _best(argv: list[str], runs: int) -> tuple[float, float]:
         subprocess.run(argv, cwd=ROOT, capture_output=True, check=True)
         walls.append(time.perf_counter() - began)
     report = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], cwd=ROOT, capture_output=True, text=True).stderr
-    total = sum(int(line.split("|")[1]) for line in report.splitlines()
-                if line.startswith("import time:") and line.split("|")[2].startswith(" ") and
-                not line.split("|")[2].startswith("  ") and line.split("|")[1].strip().isdigit())
+    total = sum(
+        int(line.split("|")[1])
+        for line in report.splitlines()
+        if line.startswith("import time:")
+        and line.split("|")[2].startswith(" ")
+        and not line.split("|")[2].startswith("  ")
+        and line.split("|")[1].strip().isdigit()
+    )
     return min(walls), total / 1e6
 
 
@@ -35,14 +40,18 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args(argv)
-    cases = {"python -c pass (baseline)": [sys.executable, "-c", "pass"],
-             "run.py --help": [sys.executable, "run.py", "--help"],
-             "run.py render --help": [sys.executable, "run.py", "render", "--help"]}
+    cases = {
+        "python -c pass (baseline)": [sys.executable, "-c", "pass"],
+        "run.py --help": [sys.executable, "run.py", "--help"],
+        "run.py render --help": [sys.executable, "run.py", "render", "--help"],
+    }
     figures = {name: _best(cmd, args.runs) for name, cmd in cases.items()}
     base = figures["python -c pass (baseline)"][0]
     for name, (wall, imports) in figures.items():
-        print(f"  {name:28s} {wall * 1000:7.0f} ms wall ({wall / base:4.1f}x the baseline), "
-              f"{imports * 1000:6.0f} ms of imports")
+        print(
+            f"  {name:28s} {wall * 1000:7.0f} ms wall ({wall / base:4.1f}x the baseline), "
+            f"{imports * 1000:6.0f} ms of imports"
+        )
     return 0
 
 

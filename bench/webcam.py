@@ -36,11 +36,11 @@ from engine.frame import FaceFrame
 from engine.mixer import LayerRule
 from engine.pipeline import Pipeline, RealtimeClock
 from engine.registry import open_sink
+from engine.rig import MASCOT
 from engine.rig.gltf import load_avatar
 from engine.rig.rig import Rig
 from engine.rig.transforms import quat_to_euler
 from engine.sinks.render import RenderSettings
-from engine.rig import MASCOT
 
 from .loopback import LoopbackReceiver
 
@@ -60,9 +60,15 @@ def _video(path: Path) -> tuple[list[np.ndarray], float]:
 
 
 def _bare_landmarker():
-    return vision.FaceLandmarker.create_from_options(vision.FaceLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(MODEL_PATH)), running_mode=vision.RunningMode.VIDEO,
-        num_faces=1, output_face_blendshapes=True, output_facial_transformation_matrixes=True))
+    return vision.FaceLandmarker.create_from_options(
+        vision.FaceLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(MODEL_PATH)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_faces=1,
+            output_face_blendshapes=True,
+            output_facial_transformation_matrixes=True,
+        )
+    )
 
 
 def per_frame(rounds: int = 3) -> dict:
@@ -110,6 +116,7 @@ def _still_face(count: int = 90) -> list[np.ndarray]:
 
 def _jitter(frames) -> tuple[float, float]:
     """Worst channel's and worst head angle's RMS departure from a centred 5-frame mean."""
+
     def worst(x):
         kernel = np.ones(5) / 5
         mean = np.stack([np.convolve(x[:, i], kernel, "valid") for i in range(x.shape[1])], 1)
@@ -124,7 +131,7 @@ def _lag_ms(raw: np.ndarray, smooth: np.ndarray, fps: float) -> float:
     """Delay of `smooth` behind `raw` at the cross-correlation peak, interpolated."""
     a, b = raw - raw.mean(), smooth - smooth.mean()
     lags = np.arange(-4, 5)
-    c = np.array([np.dot(a[max(0, -k):len(a) - max(0, k)], b[max(0, k):len(b) - max(0, -k)]) for k in lags])
+    c = np.array([np.dot(a[max(0, -k) : len(a) - max(0, k)], b[max(0, k) : len(b) - max(0, -k)]) for k in lags])
     i = int(np.clip(np.argmax(c), 1, len(c) - 2))
     shift = (c[i - 1] - c[i + 1]) / (2 * (c[i - 1] - 2 * c[i] + c[i + 1]))
     return float((lags[i] + shift) * 1000 / fps)
@@ -140,8 +147,12 @@ def _mouth_lag(raw, settings, fps) -> float:
 
 def _step(settings, size: float, fps: float = 30.0) -> list[int]:
     smooth = Smooth(**settings)
-    jaw = np.array([smooth(FaceFrame.from_named(k / fps, {"jawOpen": size if k >= 10 else 0.0})).weight("jawOpen")
-                    for k in range(30)])[10:]
+    jaw = np.array(
+        [
+            smooth(FaceFrame.from_named(k / fps, {"jawOpen": size if k >= 10 else 0.0})).weight("jawOpen")
+            for k in range(30)
+        ]
+    )[10:]
     return [int(np.argmax(jaw >= share * size)) for share in (0.5, 0.8)]
 
 
@@ -156,10 +167,14 @@ def smoothing() -> list[tuple[str, str]]:
     for label, settings in (("driver default", SMOOTH), ("engine default", ENGINE_DEFAULTS)):
         w, h = _jitter(list(map(Smooth(**settings), still)))
         lags = ", ".join(f"{_mouth_lag(raw, settings, fps):.0f}" for raw, fps in talking)
-        rows.append((f"{label} {settings['min_cutoff']:g}/{settings['beta']:g}",
-                     f"still-face jitter: worst weight {w:.4f} ({raw_w / w:.1f}x less), head {h:.3f} deg "
-                     f"({raw_h / h:.1f}x less); mouth lag on the talking videos {lags} ms; a 0.3 jaw step "
-                     f"takes {_step(settings, 0.3)} frames to 50%/80% at 30 fps"))
+        rows.append(
+            (
+                f"{label} {settings['min_cutoff']:g}/{settings['beta']:g}",
+                f"still-face jitter: worst weight {w:.4f} ({raw_w / w:.1f}x less), head {h:.3f} deg "
+                f"({raw_h / h:.1f}x less); mouth lag on the talking videos {lags} ms; a 0.3 jaw step "
+                f"takes {_step(settings, 0.3)} frames to 50%/80% at 30 fps",
+            )
+        )
     return rows
 
 
@@ -184,7 +199,7 @@ class _SteppingCamera:
         resized = cv2.resize(bgr, (640, int(round(h * scale))))
         top = (480 - resized.shape[0]) // 2
         out = np.zeros((480, 640, 3), np.uint8)
-        out[top:top + resized.shape[0]] = resized
+        out[top : top + resized.shape[0]] = resized
         return out
 
     def read(self):
@@ -246,9 +261,15 @@ def latency(seconds: float, smooth: dict | None) -> dict:
     rx.close()
     smiles = [(t, p.values[arkit.INDEX["mouthSmileLeft"]]) for t, p in rx.packets if p.values is not None]
     packet, drawn = _delays(camera.smiles_handed, smiles), _delays(camera.smiles_handed, probe.smiles)
-    return {"steps": int(np.isfinite(packet).sum()), "p50": np.nanpercentile(packet, 50), "max": np.nanmax(packet),
-            "render_p50": np.nanpercentile(drawn, 50), "render_max": np.nanmax(drawn),
-            "ticks_dropped": stats.dropped_ticks, "tick_p50": stats.percentile_ms(50)}
+    return {
+        "steps": int(np.isfinite(packet).sum()),
+        "p50": np.nanpercentile(packet, 50),
+        "max": np.nanmax(packet),
+        "render_p50": np.nanpercentile(drawn, 50),
+        "render_max": np.nanmax(drawn),
+        "ticks_dropped": stats.dropped_ticks,
+        "tick_p50": stats.percentile_ms(50),
+    }
 
 
 def main(argv=None) -> int:
@@ -267,14 +288,18 @@ def main(argv=None) -> int:
     for label, text in smoothing():
         print(f"  {label:22s} {text}")
 
-    print(f"latency, stand-in camera 640x480 at 30 fps -> CameraSource -> pipeline at 60 fps -> "
-          f"livelink:// on loopback, {args.seconds:g} s each:")
+    print(
+        f"latency, stand-in camera 640x480 at 30 fps -> CameraSource -> pipeline at 60 fps -> "
+        f"livelink:// on loopback, {args.seconds:g} s each:"
+    )
     for label, settings in (("default smoothing", SMOOTH), ("no smoothing", None)):
         lat = latency(args.seconds, settings)
-        print(f"  {label:18s} picture handed -> packet past half way: p50 {lat['p50']:.1f} ms, "
-              f"max {lat['max']:.1f} ms over {lat['steps']} steps; -> rendered 640x480 frame: "
-              f"p50 {lat['render_p50']:.1f} ms, max {lat['render_max']:.1f} ms; tick p50 {lat['tick_p50']:.2f} ms, "
-              f"{lat['ticks_dropped']} ticks dropped")
+        print(
+            f"  {label:18s} picture handed -> packet past half way: p50 {lat['p50']:.1f} ms, "
+            f"max {lat['max']:.1f} ms over {lat['steps']} steps; -> rendered 640x480 frame: "
+            f"p50 {lat['render_p50']:.1f} ms, max {lat['render_max']:.1f} ms; tick p50 {lat['tick_p50']:.2f} ms, "
+            f"{lat['ticks_dropped']} ticks dropped"
+        )
     return 0
 
 

@@ -28,8 +28,7 @@ SWAY_HIPS_YAW = 1.4
 SWAY_SPINE_ROLL = 1.1
 SWAY_PERIODS = (9.7, 13.3, 17.9)
 
-DRIVEN = ("hips", "spine", "chest", "upperChest", "leftShoulder", "rightShoulder", "leftUpperLeg",
-          "rightUpperLeg")
+DRIVEN = ("hips", "spine", "chest", "upperChest", "leftShoulder", "rightShoulder", "leftUpperLeg", "rightUpperLeg")
 MASK = bones.bone_mask(list(DRIVEN))
 _ROW = {name: bones.INDEX[name] for name in DRIVEN}
 _PERIODS = np.array(SWAY_PERIODS)

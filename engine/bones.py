@@ -17,10 +17,14 @@ _JOINTS = {"Thumb": ("Metacarpal", "Proximal", "Distal")}
 
 
 def _side(side: str) -> tuple[str, ...]:
-    limbs = [f"{side}{part}" for part in ("UpperLeg", "LowerLeg", "Foot", "Toes", "Shoulder",
-                                          "UpperArm", "LowerArm", "Hand")]
-    fingers = [f"{side}{finger}{joint}" for finger in _FINGERS
-               for joint in _JOINTS.get(finger, ("Proximal", "Intermediate", "Distal"))]
+    limbs = [
+        f"{side}{part}" for part in ("UpperLeg", "LowerLeg", "Foot", "Toes", "Shoulder", "UpperArm", "LowerArm", "Hand")
+    ]
+    fingers = [
+        f"{side}{finger}{joint}"
+        for finger in _FINGERS
+        for joint in _JOINTS.get(finger, ("Proximal", "Intermediate", "Distal"))
+    ]
     return tuple(limbs + fingers)
 
 
@@ -29,12 +33,27 @@ COUNT = len(NAMES)
 INDEX: dict[str, int] = {name: i for i, name in enumerate(NAMES)}
 
 #: Each bone's humanoid parent (None for hips); a missing parent falls back to its own parent.
-PARENT: dict[str, str | None] = {"hips": None, "spine": "hips", "chest": "spine", "upperChest": "chest",
-                                 "neck": "upperChest", "head": "neck"}
+PARENT: dict[str, str | None] = {
+    "hips": None,
+    "spine": "hips",
+    "chest": "spine",
+    "upperChest": "chest",
+    "neck": "upperChest",
+    "head": "neck",
+}
 for _s in ("left", "right"):
-    PARENT.update({f"{_s}UpperLeg": "hips", f"{_s}LowerLeg": f"{_s}UpperLeg", f"{_s}Foot": f"{_s}LowerLeg",
-                   f"{_s}Toes": f"{_s}Foot", f"{_s}Shoulder": "upperChest", f"{_s}UpperArm": f"{_s}Shoulder",
-                   f"{_s}LowerArm": f"{_s}UpperArm", f"{_s}Hand": f"{_s}LowerArm"})
+    PARENT.update(
+        {
+            f"{_s}UpperLeg": "hips",
+            f"{_s}LowerLeg": f"{_s}UpperLeg",
+            f"{_s}Foot": f"{_s}LowerLeg",
+            f"{_s}Toes": f"{_s}Foot",
+            f"{_s}Shoulder": "upperChest",
+            f"{_s}UpperArm": f"{_s}Shoulder",
+            f"{_s}LowerArm": f"{_s}UpperArm",
+            f"{_s}Hand": f"{_s}LowerArm",
+        }
+    )
     for _f in _FINGERS:
         _chain = [f"{_s}{_f}{j}" for j in _JOINTS.get(_f, ("Proximal", "Intermediate", "Distal"))]
         PARENT.update(zip(_chain, [f"{_s}Hand"] + _chain[:-1]))
@@ -46,8 +65,11 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "torso": ("hips", "spine", "chest", "upperChest"),
     "head": ("neck", "head"),
     "arms": tuple(n for n in NAMES if n.endswith(("Shoulder", "UpperArm", "LowerArm", "Hand"))),
-    "hands": tuple(n for n in NAMES if n.endswith("Hand") or n.startswith(tuple(f"{s}{f}" for s in ("left", "right")
-                                                                                  for f in _FINGERS))),
+    "hands": tuple(
+        n
+        for n in NAMES
+        if n.endswith("Hand") or n.startswith(tuple(f"{s}{f}" for s in ("left", "right") for f in _FINGERS))
+    ),
     "legs": tuple(n for n in NAMES if n.endswith(("UpperLeg", "LowerLeg", "Foot", "Toes"))),
 }
 

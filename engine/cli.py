@@ -9,8 +9,10 @@ import sys
 
 from .errors import EngineError
 
-DESCRIPTION = ("Real-time ARKit facial animation for any rigged glTF, GLB or VRM avatar: drive it from "
-               "speech, a webcam or motion capture, render it, or forward it to Unreal and VTuber apps.")
+DESCRIPTION = (
+    "Real-time ARKit facial animation for any rigged glTF, GLB or VRM avatar: drive it from "
+    "speech, a webcam or motion capture, render it, or forward it to Unreal and VTuber apps."
+)
 
 #: Commands in the order `--help` lists them, with their one-line help.
 COMMANDS = {

@@ -61,5 +61,6 @@ def tour_frame(t: float) -> FaceFrame:
     sway = np.array([2.0 * math.sin(1.3 * t), 1.2 * math.sin(0.9 * t + 1.0), 1.0 * math.sin(0.7 * t + 2.0)])
     yaw, pitch, roll = np.radians(head + sway)
     mask = EYES_FREE | (weights > 0)
-    return FaceFrame(t, np.clip(weights, 0.0, 1.0), mask=mask,
-                     head_rotation=quat_from_euler(yaw, pitch, roll), source="tour")
+    return FaceFrame(
+        t, np.clip(weights, 0.0, 1.0), mask=mask, head_rotation=quat_from_euler(yaw, pitch, roll), source="tour"
+    )

@@ -58,8 +58,9 @@ class OneEuro:
 class Smooth:
     """One Euro on the 52 weights, the head quaternion and the eye angles of a frame stream."""
 
-    def __init__(self, min_cutoff: float = 0.5, beta: float = 2.0, head_min_cutoff: float = 0.8,
-                 head_beta: float = 0.6):
+    def __init__(
+        self, min_cutoff: float = 0.5, beta: float = 2.0, head_min_cutoff: float = 0.8, head_beta: float = 0.6
+    ):
         self._weights = OneEuro(min_cutoff, beta)
         self._head = OneEuro(head_min_cutoff, head_beta)
         self._eyes = OneEuro(min_cutoff, beta)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 
@@ -62,10 +62,7 @@ class FaceFrame:
         self.weights = _array("weights", self.weights, (arkit.COUNT,), np.float32)
         if self.weights.min() < 0.0 or self.weights.max() > 1.0:
             worst = int(np.argmax(np.abs(self.weights - np.clip(self.weights, 0, 1))))
-            raise ValueError(
-                f"FaceFrame.weights: {arkit.NAMES[worst]} = {self.weights[worst]:g} "
-                "is outside [0, 1]"
-            )
+            raise ValueError(f"FaceFrame.weights: {arkit.NAMES[worst]} = {self.weights[worst]:g} is outside [0, 1]")
         self.mask = _array("mask", self.mask, (arkit.COUNT,), bool)
         q = _array("head_rotation", self.head_rotation, (4,), np.float64)
         norm = float(np.linalg.norm(q))
@@ -81,11 +78,15 @@ class FaceFrame:
             norms = np.linalg.norm(b, axis=1)
             if np.any(np.abs(norms - 1.0) > 1e-3):
                 worst = int(np.argmax(np.abs(norms - 1.0)))
-                raise ValueError(f"FaceFrame.bones: {bones.NAMES[worst]} is not a unit quaternion "
-                                 f"(norm {norms[worst]:g})")
+                raise ValueError(
+                    f"FaceFrame.bones: {bones.NAMES[worst]} is not a unit quaternion (norm {norms[worst]:g})"
+                )
             self.bones = b / norms[:, None]
-            self.bone_mask = (np.ones(bones.COUNT, bool) if self.bone_mask is None
-                              else _array("bone_mask", self.bone_mask, (bones.COUNT,), bool))
+            self.bone_mask = (
+                np.ones(bones.COUNT, bool)
+                if self.bone_mask is None
+                else _array("bone_mask", self.bone_mask, (bones.COUNT,), bool)
+            )
         elif self.bone_mask is not None:
             raise ValueError("FaceFrame.bone_mask: given without bones")
         c = float(self.confidence)
@@ -94,10 +95,19 @@ class FaceFrame:
         self.confidence = c
 
     @classmethod
-    def trusted(cls, t: float, weights: np.ndarray, mask: np.ndarray, head_rotation: np.ndarray,
-                head_position: np.ndarray | None = None, eyes: np.ndarray | None = None, source: str = "",
-                confidence: float = 1.0, bones: np.ndarray | None = None,
-                bone_mask: np.ndarray | None = None) -> "FaceFrame":
+    def trusted(
+        cls,
+        t: float,
+        weights: np.ndarray,
+        mask: np.ndarray,
+        head_rotation: np.ndarray,
+        head_position: np.ndarray | None = None,
+        eyes: np.ndarray | None = None,
+        source: str = "",
+        confidence: float = 1.0,
+        bones: np.ndarray | None = None,
+        bone_mask: np.ndarray | None = None,
+    ) -> FaceFrame:
         """A frame the engine built from frames already checked (the mixer's output): the same
         fields, without checking them again on every tick."""
         frame = object.__new__(cls)
@@ -107,7 +117,7 @@ class FaceFrame:
         return frame
 
     @classmethod
-    def from_named(cls, t: float, values: Mapping[str, float], **kwargs) -> "FaceFrame":
+    def from_named(cls, t: float, values: Mapping[str, float], **kwargs) -> FaceFrame:
         """A frame from {name: weight}; names may be any spelling `arkit.canonical` accepts.
 
         Only the named channels are marked as driven, unless `mask` is given.

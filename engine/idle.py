@@ -128,6 +128,13 @@ class IdleMotion:
         set_look(w, yaw, pitch)
         mask = np.zeros(arkit.COUNT, bool)
         mask[DRIVEN] = True
-        return FaceFrame.trusted(float(t), w, mask, self.head(t), eyes=np.array([[yaw, pitch], [yaw, pitch]]),
-                                 source="idle", bones=self.body.bones(t) if self.body else None,
-                                 bone_mask=BODY_MASK if self.body else None)
+        return FaceFrame.trusted(
+            float(t),
+            w,
+            mask,
+            self.head(t),
+            eyes=np.array([[yaw, pitch], [yaw, pitch]]),
+            source="idle",
+            bones=self.body.bones(t) if self.body else None,
+            bone_mask=BODY_MASK if self.body else None,
+        )

@@ -25,6 +25,7 @@ from .expressions import EXPRESSIONS, OVERRIDES
 from .frame import FaceFrame
 from .rig.rig import eye_angles
 
+
 class Override(str, Enum):
     """three-vrm's rule for the channels of a group beneath a layer: leave, suppress, or fade them."""
 
@@ -101,8 +102,11 @@ class _Layer:
     overrides: list[tuple[np.ndarray, bool]] = field(default_factory=list)
 
     def __post_init__(self):
-        self.overrides = [(GROUPS[group], value == Override.BLOCK) for group in ("blink", "look_at", "mouth")
-                          if (value := getattr(self.rule, group)) != Override.NONE]
+        self.overrides = [
+            (GROUPS[group], value == Override.BLOCK)
+            for group in ("blink", "look_at", "mouth")
+            if (value := getattr(self.rule, group)) != Override.NONE
+        ]
 
 
 def _nlerp(a: np.ndarray, b: np.ndarray, k: float) -> np.ndarray:
@@ -164,8 +168,11 @@ class Mixer:
             weights[own] += (f.weights[own] - weights[own]) * strength
             driven |= own
             if own[_LOOK].any():
-                gaze = f.eyes if f.eyes is not None else np.array(
-                    [eye_angles(f.weights, "Left"), eye_angles(f.weights, "Right")])
+                gaze = (
+                    f.eyes
+                    if f.eyes is not None
+                    else np.array([eye_angles(f.weights, "Left"), eye_angles(f.weights, "Right")])
+                )
                 eyes += (gaze - eyes) * strength
             if rule.head:
                 head = _nlerp(head, f.head_rotation, strength)
@@ -177,8 +184,17 @@ class Mixer:
                 body_driven |= own_bones
             if own.any() or rule.head:  # a body-only layer says nothing of the face's confidence
                 confidence = max(confidence, strength)
-        return FaceFrame.trusted(t, np.clip(weights, 0.0, 1.0).astype(np.float32), driven, head, eyes=eyes,
-                                 source="mix", confidence=confidence, bones=body, bone_mask=body_driven)
+        return FaceFrame.trusted(
+            t,
+            np.clip(weights, 0.0, 1.0).astype(np.float32),
+            driven,
+            head,
+            eyes=eyes,
+            source="mix",
+            confidence=confidence,
+            bones=body,
+            bone_mask=body_driven,
+        )
 
 
 def preset_frame(name: str, t: float, intensity: float = 1.0) -> FaceFrame:
@@ -193,8 +209,9 @@ def preset_frame(name: str, t: float, intensity: float = 1.0) -> FaceFrame:
 def preset_rule(name: str, priority: int = 20) -> LayerRule:
     """A layer rule for a preset: owns its own channels, leaves the head alone."""
     _check(name)
-    return LayerRule(f"expression:{name}", priority, channel_mask(list(EXPRESSIONS[name])), head=False,
-                     **OVERRIDES.get(name, {}))
+    return LayerRule(
+        f"expression:{name}", priority, channel_mask(list(EXPRESSIONS[name])), head=False, **OVERRIDES.get(name, {})
+    )
 
 
 def _check(name: str) -> None:

@@ -4,8 +4,8 @@ it knows nothing of command lines."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .pipeline import OfflineClock, Pipeline, RunStats
 from .renderer.errors import RendererError
@@ -19,8 +19,14 @@ def open_avatar(path: str | Path, mapping: str | None = None, pose: str = "relax
     return avatar, Rig(avatar, mapping or sidecar_mapping(path), pose)
 
 
-def render_offline(rig: Rig | None, sources: list, sinks: list, fps: float, duration: float,
-                   progress: Callable[[int], None] | None = None) -> RunStats:
+def render_offline(
+    rig: Rig | None,
+    sources: list,
+    sinks: list,
+    fps: float,
+    duration: float,
+    progress: Callable[[int], None] | None = None,
+) -> RunStats:
     """Runs the pipeline on the offline clock, calling `progress(1)` after each frame; a sink
     that failed is an error."""
     stats = Pipeline(sources, sinks, rig).run(OfflineClock(fps, duration), on_tick=progress)

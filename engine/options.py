@@ -28,8 +28,7 @@ def pop_bool(options: dict, key: str, default: bool) -> bool:
     raise ValueError(f"option {key}: expected true or false, got {value!r}")
 
 
-def layer_rule(name: str, options: dict, priority: int, channels=None, head: bool = True,
-               **overrides) -> LayerRule:
+def layer_rule(name: str, options: dict, priority: int, channels=None, head: bool = True, **overrides) -> LayerRule:
     """The source's default mix rule, with any of priority, channels, bones, head, fade,
     stale_after, blink, look_at and mouth taken from `options`."""
     spec = options.pop("channels", None)
@@ -37,7 +36,9 @@ def layer_rule(name: str, options: dict, priority: int, channels=None, head: boo
     return LayerRule(
         name,
         priority=int(pop_float(options, "priority", priority)),
-        channels=channel_mask(spec) if spec is not None else (channels if channels is not None else channel_mask("all")),
+        channels=channel_mask(spec)
+        if spec is not None
+        else (channels if channels is not None else channel_mask("all")),
         head=pop_bool(options, "head", head),
         bones=bone_mask(body) if body is not None else overrides.get("bones", bone_mask("all")),
         fade=pop_float(options, "fade", 0.25),

@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -32,7 +33,7 @@ class Source(Protocol):
     rule: LayerRule  # how it joins the mix (priority, channels, head)
     duration: float | None  # media length when offline, None when endless or live
 
-    def start(self, clock: "Clock") -> None: ...
+    def start(self, clock: Clock) -> None: ...
     def frame_at(self, t: float) -> FaceFrame | None: ...
     def stop(self) -> None: ...
 
@@ -42,7 +43,7 @@ class RunContext:
     """What a sink may need when it opens: the clock, the avatar and rig if there is one, and
     the sources (a window may show a camera's picture beside the avatar)."""
 
-    clock: "Clock"
+    clock: Clock
     avatar: object = None  # engine.rig.asset.Avatar
     rig: Rig | None = None
     sources: list = field(default_factory=list)
@@ -272,8 +273,13 @@ class RestBody:
 
 
 class Pipeline:
-    def __init__(self, sources: list[Source], sinks: list[Sink], rig: Rig | None = None,
-                 filters: list[Callable[[FaceFrame], FaceFrame]] | None = None):
+    def __init__(
+        self,
+        sources: list[Source],
+        sinks: list[Sink],
+        rig: Rig | None = None,
+        filters: list[Callable[[FaceFrame], FaceFrame]] | None = None,
+    ):
         if not sources:
             raise ValueError("a pipeline needs at least one source")
         if rig is not None and rig.rest_bones is not None:

@@ -32,8 +32,11 @@ class Progress:
         self._start = self._shown = time.perf_counter()
         self._shown_done = 0
         isatty = getattr(self.stream, "isatty", None)
-        self._bar = tqdm(total=self._total, desc=label, unit=unit, file=self.stream, dynamic_ncols=True,
-                         leave=True) if isatty and isatty() else None
+        self._bar = (
+            tqdm(total=self._total, desc=label, unit=unit, file=self.stream, dynamic_ncols=True, leave=True)
+            if isatty and isatty()
+            else None
+        )
 
     @property
     def total(self) -> int:
@@ -58,9 +61,11 @@ class Progress:
         self._shown, self._shown_done = now, self.done
         rate = self.done / max(now - self._start, 1e-9)
         left = (self._total - self.done) / rate if rate > 0 else 0.0
-        self.stream.write(f"{self.label}: {self.done}/{self._total} {self.unit}s "
-                          f"({100 * self.done / self._total:.0f}%), {rate:.1f} {self.unit}s/s, "
-                          f"{_clock(left)} left\n")
+        self.stream.write(
+            f"{self.label}: {self.done}/{self._total} {self.unit}s "
+            f"({100 * self.done / self._total:.0f}%), {rate:.1f} {self.unit}s/s, "
+            f"{_clock(left)} left\n"
+        )
         self.stream.flush()
 
     def close(self) -> None:

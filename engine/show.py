@@ -50,8 +50,19 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-_TOP_KEYS = {"avatar", "fps", "duration", "source", "sink", "smooth", "calibration", "gain", "mapping", "no_idle",
-             "pose"}
+_TOP_KEYS = {
+    "avatar",
+    "fps",
+    "duration",
+    "source",
+    "sink",
+    "smooth",
+    "calibration",
+    "gain",
+    "mapping",
+    "no_idle",
+    "pose",
+}
 
 
 @dataclass
@@ -69,7 +80,7 @@ class Show:
     pose: str = "relaxed"  # a humanoid's undriven body: relaxed, or bind (the file's own pose)
 
     @classmethod
-    def load(cls, path: str | Path) -> "Show":
+    def load(cls, path: str | Path) -> Show:
         try:
             data = tomllib.loads(Path(path).read_text())
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -10,16 +10,16 @@ import sys
 from importlib.resources import files
 from pathlib import Path
 
-from ..registry import open_source
-from ..renderer.errors import RendererError
-from ..rig.asset import AvatarError
-from ..rig import MASCOT
-from ..script import video
-from ..script.parse import ScriptError, load
-from ..sinks.render import Mp4Sink, RenderSettings
 from .. import demo_tour
 from ..offline import open_avatar, render_offline
 from ..progress import Progress
+from ..registry import open_source
+from ..renderer.errors import RendererError
+from ..rig import MASCOT
+from ..rig.asset import AvatarError
+from ..script import video
+from ..script.parse import ScriptError, load
+from ..sinks.render import Mp4Sink, RenderSettings
 from .render import add_view_options, positive
 
 SCRIPT = Path(str(files("engine.script") / "examples" / "riverton-bilingual.md"))
@@ -46,8 +46,14 @@ def run(args) -> int:
             sink = Mp4Sink(str(out), settings)
             bar = Progress(round(demo_tour.DURATION * args.fps), f"render {out.name}")
             try:
-                render_offline(rig, [open_source("idle:?seed=29"), open_source("tour:")], [sink], args.fps,
-                               demo_tour.DURATION, bar.update)
+                render_offline(
+                    rig,
+                    [open_source("idle:?seed=29"), open_source("tour:")],
+                    [sink],
+                    args.fps,
+                    demo_tour.DURATION,
+                    bar.update,
+                )
             finally:
                 bar.close()
         else:

@@ -55,16 +55,26 @@ def report(path: str, mapping: str | None = None) -> dict:
         "joints": [avatar.nodes[j].name for j in sorted(skinned)],
         "face_joints": {role: avatar.nodes[i].name for role, i in rig.roles.items()},
         "materials": [
-            {"name": mat.name, "alpha_mode": mat.alpha_mode, "double_sided": mat.double_sided,
-             "unlit": mat.unlit, "textured": mat.base_color_texture is not None}
+            {
+                "name": mat.name,
+                "alpha_mode": mat.alpha_mode,
+                "double_sided": mat.double_sided,
+                "unlit": mat.unlit,
+                "textured": mat.base_color_texture is not None,
+            }
             for mat in avatar.materials
         ],
         "expressions": [e.name for e in avatar.expressions],
         "animations": [_clip(rig, a) for a in avatar.animations],
-        "humanoid": {"bones": {b: avatar.nodes[n].name for b, n in sorted(rig.humanoid_bones.items(),
-                                                                         key=lambda item: bones.INDEX[item[0]])},
-                     "missing": [b for b in bones.NAMES if b not in rig.humanoid_bones],
-                     "is_humanoid": rig.humanoid is not None, "missing_required": rig.humanoid_missing},
+        "humanoid": {
+            "bones": {
+                b: avatar.nodes[n].name
+                for b, n in sorted(rig.humanoid_bones.items(), key=lambda item: bones.INDEX[item[0]])
+            },
+            "missing": [b for b in bones.NAMES if b not in rig.humanoid_bones],
+            "is_humanoid": rig.humanoid is not None,
+            "missing_required": rig.humanoid_missing,
+        },
         "unsupported": avatar.unsupported,
         "arkit": {n: {"how": b.how.value, "targets": b.targets} for n, b in rig.bindings.items()},
         "arkit_resolved": sum(b.how != BindingKind.MISSING for b in rig.bindings.values()),
@@ -76,38 +86,55 @@ def _clip(rig: Rig, animation) -> dict:
     """A clip as `clip:NAME` would play it: the humanoid bones it turns and its morph channels."""
     on = {n: b for b, n in rig.humanoid_bones.items()} if rig.humanoid else {}
     turned = [on[c.node] for c in animation.channels if c.path == "rotation" and c.node in on]
-    return {"name": animation.name, "duration": animation.duration, "channels": len(animation.channels),
-            "bones": turned, "morph_channels": sum(c.path == "weights" for c in animation.channels)}
+    return {
+        "name": animation.name,
+        "duration": animation.duration,
+        "channels": len(animation.channels),
+        "bones": turned,
+        "morph_channels": sum(c.path == "weights" for c in animation.channels),
+    }
 
 
 def _print_text(r: dict) -> None:
     print(f"{r['file']}" + (f"  (VRM {r['vrm']})" if r["vrm"] else ""))
-    print(f"  {len(r['meshes'])} meshes, {r['vertices']} vertices, {r['triangles']} triangles, "
-          f"{len(r['morph_targets'])} morph targets, {len(r['joints'])} joints")
+    print(
+        f"  {len(r['meshes'])} meshes, {r['vertices']} vertices, {r['triangles']} triangles, "
+        f"{len(r['morph_targets'])} morph targets, {len(r['joints'])} joints"
+    )
     for m in r["meshes"]:
         prims = ", ".join(f"{p['vertices']}v/{p['triangles']}t" for p in m["primitives"])
-        print(f"  mesh {m['name']!r}: {len(m['primitives'])} primitives ({prims}), "
-              f"{m['morph_targets']} morphs")
+        print(f"  mesh {m['name']!r}: {len(m['primitives'])} primitives ({prims}), {m['morph_targets']} morphs")
     if r["face_joints"]:
         print("  face joints: " + ", ".join(f"{k}={v}" for k, v in r["face_joints"].items()))
     for mat in r["materials"]:
-        print(f"  material {mat['name']!r}: {mat['alpha_mode']}"
-              + (", double-sided" if mat["double_sided"] else "") + (", unlit" if mat["unlit"] else ""))
+        print(
+            f"  material {mat['name']!r}: {mat['alpha_mode']}"
+            + (", double-sided" if mat["double_sided"] else "")
+            + (", unlit" if mat["unlit"] else "")
+        )
     if r["expressions"]:
         print("  expressions: " + ", ".join(r["expressions"]))
     for a in r["animations"]:
-        print(f"  animation {a['name']!r}: {a['duration']:.2f} s, {a['channels']} channels "
-              f"({len(a['bones'])} on humanoid bones, {a['morph_channels']} morph weights)")
+        print(
+            f"  animation {a['name']!r}: {a['duration']:.2f} s, {a['channels']} channels "
+            f"({len(a['bones'])} on humanoid bones, {a['morph_channels']} morph weights)"
+        )
     h = r["humanoid"]
     if h["is_humanoid"]:
-        print(f"  humanoid: {len(h['bones'])}/{bones.COUNT} bones found"
-              + (f"; missing {', '.join(h['missing'])}" if h["missing"] else ""))
+        print(
+            f"  humanoid: {len(h['bones'])}/{bones.COUNT} bones found"
+            + (f"; missing {', '.join(h['missing'])}" if h["missing"] else "")
+        )
     else:
-        print(f"  not a humanoid: missing {', '.join(h['missing_required'])}"
-              + (f"; found {', '.join(h['bones'])}" if h["bones"] else ""))
+        print(
+            f"  not a humanoid: missing {', '.join(h['missing_required'])}"
+            + (f"; found {', '.join(h['bones'])}" if h["bones"] else "")
+        )
     counts = Counter(c["how"] for c in r["arkit"].values())
-    print(f"  ARKit coverage: {r['arkit_resolved']}/{arkit.COUNT} "
-          f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
+    print(
+        f"  ARKit coverage: {r['arkit_resolved']}/{arkit.COUNT} "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})"
+    )
     for name in arkit.NAMES:
         c = r["arkit"][name]
         print(f"    {name:20s} {c['how']:8s} {', '.join(c['targets'])}")

@@ -18,21 +18,36 @@ def add_arguments(p) -> None:
 
 def add_show_arguments(p, default_fps: float) -> None:
     p.add_argument("--avatar", help=".gltf/.glb/.vrm to pose (needed by window:, mp4:, png:)")
-    p.add_argument("--source", action="append", default=[], metavar="URI",
-                   help="idle:, webcam:0, video:FILE, csv:TAKE.csv, expression:happy, clip:NAME, livelink://, vmc://, "
-                        "facecap://, ifacialmocap:// (repeatable)")
-    p.add_argument("--sink", action="append", default=[], metavar="URI",
-                   help="window:, mp4:OUT.mp4, png:DIR/, csv:TAKE.csv, livelink://HOST:PORT, vmc://HOST:PORT, "
-                        "osc://HOST:PORT (repeatable)")
+    p.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="URI",
+        help="idle:, webcam:0, video:FILE, csv:TAKE.csv, expression:happy, clip:NAME, livelink://, vmc://, "
+        "facecap://, ifacialmocap:// (repeatable)",
+    )
+    p.add_argument(
+        "--sink",
+        action="append",
+        default=[],
+        metavar="URI",
+        help="window:, mp4:OUT.mp4, png:DIR/, csv:TAKE.csv, livelink://HOST:PORT, vmc://HOST:PORT, "
+        "osc://HOST:PORT (repeatable)",
+    )
     p.add_argument("--fps", type=float, help=f"frame rate (default {default_fps:g})")
-    p.add_argument("--duration", type=float,
-                   help="seconds; default: until the media ends (files, takes, clips), else until Ctrl-C")
+    p.add_argument(
+        "--duration", type=float, help="seconds; default: until the media ends (files, takes, clips), else until Ctrl-C"
+    )
     p.add_argument("--config", help="a TOML show file; command-line options add to it")
-    p.add_argument("--pose", choices=POSE_MODES,
-                   help="a humanoid avatar's body where nothing drives it: relaxed (default) or bind")
-    p.add_argument("--no-idle", action="store_true",
-                   help="with --avatar, idle: (blinks, gaze, breath) is layered beneath the sources "
-                        "so a lost face eases into life; this turns that off")
+    p.add_argument(
+        "--pose", choices=POSE_MODES, help="a humanoid avatar's body where nothing drives it: relaxed (default) or bind"
+    )
+    p.add_argument(
+        "--no-idle",
+        action="store_true",
+        help="with --avatar, idle: (blinks, gaze, breath) is layered beneath the sources "
+        "so a lost face eases into life; this turns that off",
+    )
     p.set_defaults(default_fps=default_fps)
 
 
@@ -76,11 +91,17 @@ def media_end(sources) -> float | None:
 
 
 def print_stats(stats, out=sys.stderr) -> None:
-    print(f"{stats.frames} frames, {stats.dropped_ticks} ticks dropped, frame time "
-          f"p50 {stats.percentile_ms(50):.2f} ms, p99 {stats.percentile_ms(99):.2f} ms", file=out)
+    print(
+        f"{stats.frames} frames, {stats.dropped_ticks} ticks dropped, frame time "
+        f"p50 {stats.percentile_ms(50):.2f} ms, p99 {stats.percentile_ms(99):.2f} ms",
+        file=out,
+    )
     for name, h in stats.sinks.items():
-        print(f"  sink {name}: {h.written} written, {h.dropped} dropped, {h.errors} errors"
-              + (f" (last: {h.last_error})" if h.errors else ""), file=out)
+        print(
+            f"  sink {name}: {h.written} written, {h.dropped} dropped, {h.errors} errors"
+            + (f" (last: {h.last_error})" if h.errors else ""),
+            file=out,
+        )
 
 
 def run(args) -> int:

@@ -23,9 +23,9 @@ from ..renderer.errors import RendererError
 from ..renderer.framing import FRAMINGS
 from ..renderer.options import parse_background, parse_size
 from ..renderer.video import audio_duration
+from ..rig import MASCOT
 from ..rig.rig import POSE_MODES, Rig
 from ..sinks.render import Mp4Sink, PngSink, RenderSettings
-from ..rig import MASCOT
 
 DEFAULT_FPS = 30.0
 DEFAULT_CLIP_SECONDS = 3.0
@@ -91,9 +91,13 @@ def add_view_options(p: argparse.ArgumentParser, size: tuple[int, int]) -> None:
     p.add_argument("--framing", choices=FRAMINGS, default="bust", help="what the camera frames (default bust)")
     p.add_argument("--background", type=background_arg, default=None, help="#RRGGBB or an image file")
     p.add_argument("--msaa", type=int, default=4, help="samples per pixel (default 4; 1 turns it off)")
-    p.add_argument("--pose", choices=POSE_MODES, default="relaxed",
-                   help="a humanoid's body where nothing drives it: relaxed, arms at its sides (default), "
-                        "or bind, the file's own pose")
+    p.add_argument(
+        "--pose",
+        choices=POSE_MODES,
+        default="relaxed",
+        help="a humanoid's body where nothing drives it: relaxed, arms at its sides (default), "
+        "or bind, the file's own pose",
+    )
 
 
 def add_arguments(p) -> None:
@@ -103,17 +107,36 @@ def add_arguments(p) -> None:
     p.add_argument("--video", help="a video of a face to track (the same as --source video:FILE)")
     p.add_argument("--side-by-side", action="store_true", help="with --video: show the video beside the avatar")
     p.add_argument("--mirror", action="store_true", help="with --video: the avatar as the person's reflection")
-    p.add_argument("--set", dest="sets", type=set_arg, action="append", default=[], metavar="NAME=VALUE",
-                   help="an ARKit weight, any alias (repeatable)")
-    p.add_argument("--head", type=head_arg, help="head YAW,PITCH,ROLL in degrees: yaw + turns to the avatar's left, pitch + nods "
-                        "down, roll + tips to its right shoulder (write --head=-20,0,0 when it starts with -)")
+    p.add_argument(
+        "--set",
+        dest="sets",
+        type=set_arg,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an ARKit weight, any alias (repeatable)",
+    )
+    p.add_argument(
+        "--head",
+        type=head_arg,
+        help="head YAW,PITCH,ROLL in degrees: yaw + turns to the avatar's left, pitch + nods "
+        "down, roll + tips to its right shoulder (write --head=-20,0,0 when it starts with -)",
+    )
     p.add_argument("--curves", help="a Live Link Face CSV take to play")
-    p.add_argument("--source", action="append", default=[], metavar="URI",
-                   help="another source to mix in, e.g. idle: or expression:happy (repeatable)")
+    p.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="URI",
+        help="another source to mix in, e.g. idle: or expression:happy (repeatable)",
+    )
     p.add_argument("--fps", type=positive, help="frame rate (default: the take's, else 30)")
     p.add_argument("--duration", type=positive, help="seconds (default: the take's, the audio's, else 3)")
     p.add_argument("--audio", help="speech (wav, flac, ogg, mp3) that drives the lips and is muxed into the MP4")
-    p.add_argument("--text", help="text to speak (piper when installed, else flite/espeak-ng): drives the lips, and the speech is muxed in")
+    p.add_argument(
+        "--text",
+        help="text to speak (piper when installed, else flite/espeak-ng): drives the lips, and the speech is muxed in",
+    )
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of --text (zh: Chinese characters)")
     p.add_argument("--mapping", help="a JSON mapping file (default: AVATAR.mapping.json if present)")
     add_view_options(p, (1280, 720))

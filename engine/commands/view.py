@@ -17,10 +17,10 @@ import numpy as np
 from .. import arkit
 from ..expressions import EXPRESSIONS
 from ..frame import FaceFrame
+from ..offline import open_avatar
 from ..renderer.errors import RendererError
 from ..renderer.platform import WindowPlatform
 from ..renderer.renderer import Renderer
-from ..offline import open_avatar
 from .render import add_view_options, save_png
 
 ORBIT_PER_PIXEL = 0.01  # radians
@@ -92,9 +92,13 @@ class Viewer:
             glfw.set_window_should_close(window, True)
             return
         command = {
-            glfw.KEY_RIGHT: "next_shape", glfw.KEY_LEFT: "prev_shape",
-            glfw.KEY_UP: "next_expression", glfw.KEY_DOWN: "prev_expression",
-            glfw.KEY_SPACE: "pause", glfw.KEY_0: "neutral", glfw.KEY_R: "home",
+            glfw.KEY_RIGHT: "next_shape",
+            glfw.KEY_LEFT: "prev_shape",
+            glfw.KEY_UP: "next_expression",
+            glfw.KEY_DOWN: "prev_expression",
+            glfw.KEY_SPACE: "pause",
+            glfw.KEY_0: "neutral",
+            glfw.KEY_R: "home",
         }.get(key)
         if command:
             self.act(command)
@@ -113,7 +117,7 @@ class Viewer:
             self._drag = (x, y)
 
     def on_scroll(self, window, dx, dy):
-        self.renderer.camera.zoom(ZOOM_PER_NOTCH ** dy)
+        self.renderer.camera.zoom(ZOOM_PER_NOTCH**dy)
 
 
 def run(args) -> int:
@@ -126,8 +130,9 @@ def run(args) -> int:
     import glfw
 
     try:
-        renderer = Renderer(avatar, platform.framebuffer_size(), args.msaa, args.framing,
-                            args.background, ctx=platform.ctx, rig=rig)
+        renderer = Renderer(
+            avatar, platform.framebuffer_size(), args.msaa, args.framing, args.background, ctx=platform.ctx, rig=rig
+        )
         viewer = Viewer(renderer)
         glfw.set_key_callback(platform.window, viewer.on_key)
         glfw.set_mouse_button_callback(platform.window, viewer.on_button)

@@ -20,9 +20,9 @@ import numpy as np
 
 from .. import arkit, bones
 from ..frame import FaceFrame
+from ..options import layer_rule, pop_bool, pop_float, reject_unknown
 from ..rig.animation import sample_channel
 from ..rig.humanoid import quat_matrices
-from ..options import layer_rule, pop_bool, pop_float, reject_unknown
 from .synthetic import FunctionSource
 
 log = logging.getLogger("engine.drivers.clip")
@@ -67,8 +67,11 @@ class ClipSource(FunctionSource):
                 # beneath (idle's blinks go on under a smile).
                 keys = channel.values[:, 1] if channel.interpolation == "CUBICSPLINE" else channel.values
                 moved = np.abs(keys).max(axis=0) > 0
-                pairs = [(t, arkit.INDEX[c]) for t, name in enumerate(avatar.meshes[node.mesh].target_names)
-                         if (c := arkit.canonical(name)) is not None and moved[t]]
+                pairs = [
+                    (t, arkit.INDEX[c])
+                    for t, name in enumerate(avatar.meshes[node.mesh].target_names)
+                    if (c := arkit.canonical(name)) is not None and moved[t]
+                ]
                 if pairs:
                     self._morphs.append((channel, *map(np.array, zip(*pairs))))
                     continue
@@ -77,11 +80,15 @@ class ClipSource(FunctionSource):
                 left_out.append(f"{channel.path} of {node.name!r}")
         if not self._rotations and not self._morphs:
             why = "" if rig.humanoid else f" (the avatar is not a humanoid: missing {', '.join(rig.humanoid_missing)})"
-            raise ValueError(f"{what}: animates no humanoid bone{why} and no ARKit morph target, which is all a "
-                             f"frame carries; it animates {', '.join(left_out) or 'nothing'}")
+            raise ValueError(
+                f"{what}: animates no humanoid bone{why} and no ARKit morph target, which is all a "
+                f"frame carries; it animates {', '.join(left_out) or 'nothing'}"
+            )
         if left_out:
-            self.warnings.append(f"{what}: left out, as a frame carries only humanoid bone rotations and ARKit "
-                                 f"channels: {', '.join(left_out)}")
+            self.warnings.append(
+                f"{what}: left out, as a frame carries only humanoid bone rotations and ARKit "
+                f"channels: {', '.join(left_out)}"
+            )
             log.warning("%s", self.warnings[-1])
         self._pose = rig.humanoid
         self._rows = np.array([bones.INDEX[b] for b in self._bones], int)
@@ -104,8 +111,14 @@ class ClipSource(FunctionSource):
             body = bones.identity()
             local = quat_matrices(np.array([sample_channel(c, at) for c in self._rotations]))
             body[self._rows] = self._pose.normalized(self._bones, local)
-        return FaceFrame(t, weights, mask=self._face_mask, source=f"clip:{self.clip}", bones=body,
-                         bone_mask=self._bone_mask if body is not None else None)
+        return FaceFrame(
+            t,
+            weights,
+            mask=self._face_mask,
+            source=f"clip:{self.clip}",
+            bones=body,
+            bone_mask=self._bone_mask if body is not None else None,
+        )
 
 
 def open_clip(rest: str, options: dict) -> ClipSource:

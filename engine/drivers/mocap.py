@@ -11,9 +11,8 @@ from __future__ import annotations
 import time
 
 from ..mixer import LayerRule
+from ..options import layer_rule, parse_host_port, pop_float, reject_unknown
 from ..protocols import facecap, ifacialmocap, livelink_udp, vmc
-from ..options import parse_host_port
-from ..options import layer_rule, pop_float, reject_unknown
 from .udp import UdpReceiver
 
 PRIORITY = 10
@@ -26,8 +25,7 @@ class LiveLinkReceiver(UdpReceiver):
 
     max_datagram = 2048
 
-    def __init__(self, host: str, port: int, rule: LayerRule, subject: str | None = None,
-                 angle_units: str = "unreal"):
+    def __init__(self, host: str, port: int, rule: LayerRule, subject: str | None = None, angle_units: str = "unreal"):
         if angle_units not in livelink_udp.ANGLE_UNITS:
             raise ValueError(f"livelink: angles {angle_units!r}: expected one of {sorted(livelink_udp.ANGLE_UNITS)}")
         super().__init__("livelink", host, port, rule)
@@ -99,8 +97,9 @@ class IFacialMocapReceiver(UdpReceiver):
 
     max_datagram = 8192
 
-    def __init__(self, host: str, port: int, rule: LayerRule, phone: tuple[str, int] | None = None,
-                 handshake_every: float = 3.0):
+    def __init__(
+        self, host: str, port: int, rule: LayerRule, phone: tuple[str, int] | None = None, handshake_every: float = 3.0
+    ):
         super().__init__("ifacialmocap", host, port, rule)
         self.phone, self.handshake_every = phone, handshake_every
         self._next_handshake = 0.0

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from ..frame import FaceFrame
 from ..mixer import LayerRule
-from ..protocols.livelink_csv import read_take
 from ..options import layer_rule, pop_bool, reject_unknown
+from ..protocols.livelink_csv import read_take
 
 
 class TakePlayback:

@@ -9,8 +9,8 @@ from .. import demo_tour
 from ..frame import FaceFrame
 from ..idle import IdleMotion
 from ..mixer import LayerRule, preset_frame, preset_rule
-from ..rig.transforms import quat_from_euler
 from ..options import layer_rule, pop_bool, pop_float, reject_unknown
+from ..rig.transforms import quat_from_euler
 
 
 class FunctionSource:
@@ -58,8 +58,16 @@ def open_expression(rest: str, options: dict) -> FunctionSource:
     intensity = pop_float(options, "intensity", 1.0)
     base = preset_rule(rest)
     preset_frame(rest, 0.0, intensity)  # validates the intensity now, not on the first tick
-    rule = layer_rule(base.name, options, priority=base.priority, channels=base.channels, head=False,
-                      blink=base.blink, look_at=base.look_at, mouth=base.mouth)
+    rule = layer_rule(
+        base.name,
+        options,
+        priority=base.priority,
+        channels=base.channels,
+        head=False,
+        blink=base.blink,
+        look_at=base.look_at,
+        mouth=base.mouth,
+    )
     reject_unknown(f"expression:{rest}", options)
     return FunctionSource(rule, lambda t: preset_frame(rest, t, intensity))
 

@@ -104,8 +104,7 @@ class UdpReceiver:
         setattr(self.stats, kind, getattr(self.stats, kind) + n)
         if kind not in self._logged:
             self._logged.add(kind)
-            log.warning("%s: %s (dropped; more like it are counted in .stats, not logged)",
-                        self.label, detail)
+            log.warning("%s: %s (dropped; more like it are counted in .stats, not logged)", self.label, detail)
 
     def _now(self) -> float | None:
         now = getattr(self._clock, "now", None)
@@ -118,7 +117,7 @@ class UdpReceiver:
             try:
                 self._poll()
                 data, sender = self._sock.recvfrom(self.max_datagram + 1)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError as exc:
                 if self._stop.is_set():

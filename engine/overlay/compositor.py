@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -52,22 +52,21 @@ class Branding:
         """Raises ValueError naming the first field that is wrong."""
         for field in ("accent", "text_color"):
             value = getattr(self, field)
-            if not (isinstance(value, (tuple, list)) and len(value) == 3
-                    and all(isinstance(c, (int, np.integer)) and 0 <= c <= 255 for c in value)):
+            if not (
+                isinstance(value, (tuple, list))
+                and len(value) == 3
+                and all(isinstance(c, (int, np.integer)) and 0 <= c <= 255 for c in value)
+            ):
                 raise ValueError(f"branding.{field}: expected (r, g, b) integers 0..255, got {value!r}")
         if self.logo is not None and not Path(self.logo).is_file():
             raise ValueError(f"branding.logo: no such file {self.logo}")
         if self.logo_corner not in CORNERS:
-            raise ValueError(
-                f"branding.logo_corner: expected one of {', '.join(CORNERS)}, got {self.logo_corner!r}"
-            )
+            raise ValueError(f"branding.logo_corner: expected one of {', '.join(CORNERS)}, got {self.logo_corner!r}")
         start, end = _times("branding.lower_third", self.lower_third)
         if end <= start:
             raise ValueError(f"branding.lower_third: the end must come after the start, got {(start, end)}")
         if not _finite(self.title_seconds) or self.title_seconds < 0:
-            raise ValueError(
-                f"branding.title_seconds: expected a finite number >= 0, got {self.title_seconds!r}"
-            )
+            raise ValueError(f"branding.title_seconds: expected a finite number >= 0, got {self.title_seconds!r}")
         try:
             language(self.lang)
         except ValueError as exc:
@@ -103,14 +102,19 @@ class Overlay:
     font they are drawn in, long ones split into consecutive cues; give those to `write_srt`
     for a file that matches the picture."""
 
-    def __init__(self, branding: Branding, size: tuple[int, int], cues: Sequence[Cue] = (),
-                 background: np.ndarray | None = None):
+    def __init__(
+        self, branding: Branding, size: tuple[int, int], cues: Sequence[Cue] = (), background: np.ndarray | None = None
+    ):
         width, height = (int(v) for v in size)
         if width < 16 or height < 16:
             raise ValueError(f"size: expected (width, height) of at least 16 pixels, got {size!r}")
-        if background is not None and not (isinstance(background, np.ndarray) and background.dtype == np.uint8
-                                           and background.ndim == 3 and background.shape[2] == 3
-                                           and background.size > 0):
+        if background is not None and not (
+            isinstance(background, np.ndarray)
+            and background.dtype == np.uint8
+            and background.ndim == 3
+            and background.shape[2] == 3
+            and background.size > 0
+        ):
             raise ValueError("background: expected an RGB uint8 array (H x W x 3)")
         # A copy (validated on the way): changing the caller's Branding later changes nothing.
         self.branding = branding = replace(branding)
@@ -118,27 +122,41 @@ class Overlay:
         self.layout = layout = Layout(width, height)
 
         self.cues = sorted(
-            (page for cue in cues for page in paginate(
-                cue, layout.sub_max_width(cue.lang), load_font(cue.lang, layout.sub_font).getlength)),
+            (
+                page
+                for cue in cues
+                for page in paginate(
+                    cue, layout.sub_max_width(cue.lang), load_font(cue.lang, layout.sub_font).getlength
+                )
+            ),
             key=lambda c: c.start,
         )
         self._starts = [c.start for c in self.cues]
         self._reach = list(np.maximum.accumulate([c.end for c in self.cues]))
         # A subtitle fades in (out) unless another ends (starts) right beside it.
         self._fade_in = [i == 0 or c.start - self.cues[i - 1].end > RUN_GAP for i, c in enumerate(self.cues)]
-        self._fade_out = [i == len(self.cues) - 1 or self.cues[i + 1].start - c.end > RUN_GAP
-                          for i, c in enumerate(self.cues)]
+        self._fade_out = [
+            i == len(self.cues) - 1 or self.cues[i + 1].start - c.end > RUN_GAP for i, c in enumerate(self.cues)
+        ]
         self._shown: tuple[int, Patch] | None = None
 
         self._logo = logo(Path(branding.logo), branding.logo_corner, layout) if branding.logo else None
         self._lower = None
         if branding.name.strip() or branding.role.strip():
-            self._lower = lower_third(branding.name, branding.role, branding.lang, branding.accent,
-                                      branding.text_color, layout)
+            self._lower = lower_third(
+                branding.name, branding.role, branding.lang, branding.accent, branding.text_color, layout
+            )
         self._card = None
         if branding.title_seconds > 0:
-            backdrop, text = title_card(branding.title, branding.subtitle, branding.lang, branding.accent,
-                                        branding.text_color, layout, background)
+            backdrop, text = title_card(
+                branding.title,
+                branding.subtitle,
+                branding.lang,
+                branding.accent,
+                branding.text_color,
+                layout,
+                background,
+            )
             full = backdrop.copy()
             text.blend(full)
             self._card = (backdrop, text, full)

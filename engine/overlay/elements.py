@@ -106,7 +106,7 @@ def fit_text(text: str, lang: str, bold: bool, size: int, max_width: float, max_
         pages = wrap(text, lang, max_width, font.getlength)
         lines = [line for page in pages for line in page]
         if len(lines) <= max_lines or size <= 8:
-            return font, lines[: max_lines]
+            return font, lines[:max_lines]
         size = round(size * 0.9)
 
 
@@ -142,8 +142,9 @@ def lower_third(name: str, role: str, lang: str, accent, text_color, layout: Lay
         _paint(canvas, _text((w, h), (edge + pad, name_h / 2), name_lines[0], name_font, "lm"), text_color)
     if role_lines:
         _paint(canvas, _box((w, h), (edge, name_h, edge + role_w, h), 0), DARK, 0.85)
-        _paint(canvas, _text((w, h), (edge + pad, name_h + role_h / 2), role_lines[0], role_font, "lm"),
-               (235, 238, 242))
+        _paint(
+            canvas, _text((w, h), (edge + pad, name_h + role_h / 2), role_lines[0], role_font, "lm"), (235, 238, 242)
+        )
     _paint(canvas, _box((w, h), (0, 0, edge, h), 0), (255, 255, 255))
     gap = layout.px(28)
     return Patch(np.asarray(canvas), layout.margin_x, layout.sub_top - gap - h)
@@ -166,8 +167,9 @@ def logo(path: Path, corner: str, layout: Layout) -> Patch:
     return Patch(np.asarray(image), x, y)
 
 
-def title_card(title: str, second_line: str, lang: str, accent, text_color, layout: Layout,
-               backdrop: np.ndarray | None) -> tuple[np.ndarray, Patch]:
+def title_card(
+    title: str, second_line: str, lang: str, accent, text_color, layout: Layout, backdrop: np.ndarray | None
+) -> tuple[np.ndarray, Patch]:
     """(backdrop, text): the full-frame picture (the given one, or a gradient of the brand
     colour) and the centred title, rule and subtitle to lay on it."""
     if backdrop is None:
@@ -185,8 +187,7 @@ def title_card(title: str, second_line: str, lang: str, accent, text_color, layo
     title_mask, shadow_mask = Image.new("L", (w, h), 0), Image.new("L", (w, h), 0)
     for line in title_lines:
         for mask, drop in ((title_mask, 0), (shadow_mask, layout.px(4))):
-            ImageDraw.Draw(mask).text((w / 2, y + title_pitch / 2 + drop), line, font=title_font, fill=255,
-                                      anchor="mm")
+            ImageDraw.Draw(mask).text((w / 2, y + title_pitch / 2 + drop), line, font=title_font, fill=255, anchor="mm")
         y += title_pitch
     canvas = _canvas(w, h)
     # A soft drop shadow lifts the title off any backdrop.
@@ -204,10 +205,19 @@ def title_card(title: str, second_line: str, lang: str, accent, text_color, layo
 
 
 # 8x8 ordered-dither thresholds: a smooth gradient in 8 bits would otherwise show bands.
-_BAYER = np.array([[0, 32, 8, 40, 2, 34, 10, 42], [48, 16, 56, 24, 50, 18, 58, 26],
-                   [12, 44, 4, 36, 14, 46, 6, 38], [60, 28, 52, 20, 62, 30, 54, 22],
-                   [3, 35, 11, 43, 1, 33, 9, 41], [51, 19, 59, 27, 49, 17, 57, 25],
-                   [15, 47, 7, 39, 13, 45, 5, 37], [63, 31, 55, 23, 61, 29, 53, 21]], np.float32)
+_BAYER = np.array(
+    [
+        [0, 32, 8, 40, 2, 34, 10, 42],
+        [48, 16, 56, 24, 50, 18, 58, 26],
+        [12, 44, 4, 36, 14, 46, 6, 38],
+        [60, 28, 52, 20, 62, 30, 54, 22],
+        [3, 35, 11, 43, 1, 33, 9, 41],
+        [51, 19, 59, 27, 49, 17, 57, 25],
+        [15, 47, 7, 39, 13, 45, 5, 37],
+        [63, 31, 55, 23, 61, 29, 53, 21],
+    ],
+    np.float32,
+)
 
 
 def gradient(size: tuple[int, int], top_rgb, bottom_rgb, vignette: float = 0.0) -> np.ndarray:

@@ -14,7 +14,7 @@ import shutil
 import struct
 import subprocess
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from PIL import ImageFont
@@ -58,7 +58,7 @@ def language(lang: str) -> Language:
         raise ValueError(f"lang: expected one of {', '.join(LANGUAGES)}, got {lang!r}") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def find_font(lang: str, bold: bool = False) -> Face:
     """The best installed face for `lang` (bold if asked and the family has one)."""
     info = language(lang)
@@ -75,7 +75,7 @@ def find_font(lang: str, bold: bool = False) -> Face:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_font(lang: str, size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     """`find_font`'s face at `size` pixels (em height), ready for ImageDraw."""
     face = find_font(lang, bold)
@@ -88,7 +88,9 @@ def installed_faces() -> tuple[Face, ...]:
     if shutil.which("fc-list"):
         out = subprocess.run(
             ["fc-list", "-f", "%{file}\t%{index}\t%{family}\t%{style}\n"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         faces = []
         for line in out.splitlines():

@@ -11,11 +11,11 @@ Chinese character is two).
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
 import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .fonts import language
 
@@ -96,8 +96,9 @@ def _can_break(atoms, k: int, lang: str) -> bool:
 
 
 def _join(atoms, start: int, end: int) -> str:
-    return "".join((" " if space and k > start else "") + atom for k, (atom, space) in
-                   enumerate(atoms[start:end], start))
+    return "".join(
+        (" " if space and k > start else "") + atom for k, (atom, space) in enumerate(atoms[start:end], start)
+    )
 
 
 def _pause(atom: str) -> float:
@@ -105,8 +106,7 @@ def _pause(atom: str) -> float:
     return 1.0 if atom[-1] in SENTENCE_END else 0.5 if atom[-1] in CLAUSE_END else 0.0
 
 
-def wrap(text: str, lang: str, max_units: float,
-         measure: Callable[[str], float] = text_units) -> list[list[str]]:
+def wrap(text: str, lang: str, max_units: float, measure: Callable[[str], float] = text_units) -> list[list[str]]:
     """`text` as subtitle pages of at most two lines, each line no wider than `max_units` (a
     word wider than that stands alone). As few pages as fit the text, as evenly filled as
     can be, ending at punctuation where that costs little; each page's two lines as even as
@@ -143,6 +143,7 @@ def wrap(text: str, lang: str, max_units: float,
         cuts = [k for k in inner if fits(a, k) and fits(k, b)]
         if not cuts:
             return False
+
         def cost(k):
             top, bottom = width(a, k), width(k, b)
             return max(top, bottom) - 0.2 * max_units * _pause(atoms[k - 1][0]), top > bottom

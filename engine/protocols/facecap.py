@@ -62,8 +62,10 @@ class FaceCapDecoder:
         self._position: np.ndarray | None = None
         self._eyes: np.ndarray | None = None
         # router.rejected / router.last_rejection: messages dropped for bad arguments
-        self.router = osc.Router("facecap", {"/W": self._w, "/HT": self._ht, "/HR": self._hr,
-                                              "/HRQ": self._hrq, "/ELR": self._elr, "/ERR": self._err})
+        self.router = osc.Router(
+            "facecap",
+            {"/W": self._w, "/HT": self._ht, "/HR": self._hr, "/HRQ": self._hrq, "/ELR": self._elr, "/ERR": self._err},
+        )
 
     def feed(self, data: bytes) -> None:
         """Apply one datagram; PacketError if it is not OSC at all."""
@@ -71,8 +73,15 @@ class FaceCapDecoder:
 
     def frame(self, t: float) -> FaceFrame:
         """A snapshot (FaceFrame copies its arrays) at pipeline time `t`."""
-        return FaceFrame(t, self._weights, mask=self._mask, head_rotation=self._head,
-                         head_position=self._position, eyes=self._eyes, source="facecap")
+        return FaceFrame(
+            t,
+            self._weights,
+            mask=self._mask,
+            head_rotation=self._head,
+            head_position=self._position,
+            eyes=self._eyes,
+            source="facecap",
+        )
 
     def _w(self, address, *args):
         if len(args) < 2 or isinstance(args[0], bool) or not isinstance(args[0], int):

@@ -108,5 +108,12 @@ def decode(data: bytes, t: float) -> FaceFrame:
             eyes[0 if key == "leftEye" else 1] = unity.eye_to_angles(x, y)
     if not mask.any() and head is None:
         raise PacketError("ifacialmocap: frame has no blendshape and no head")
-    return FaceFrame(t, weights, mask=mask, head_rotation=head if head is not None else (0, 0, 0, 1),
-                     head_position=position, eyes=eyes, source="ifacialmocap")
+    return FaceFrame(
+        t,
+        weights,
+        mask=mask,
+        head_rotation=head if head is not None else (0, 0, 0, 1),
+        head_position=position,
+        eyes=eyes,
+        source="ifacialmocap",
+    )

@@ -108,8 +108,10 @@ def read_take(path: str | Path) -> tuple[float, list[FaceFrame]]:
         head = [row[extra[n]] if n in extra else 0.0 for n in HEAD]
         eyes = None
         if all(n in extra for n in EYES):
-            eyes = [[row[extra["LeftEyeYaw"]], row[extra["LeftEyePitch"]]],
-                    [row[extra["RightEyeYaw"]], row[extra["RightEyePitch"]]]]
+            eyes = [
+                [row[extra["LeftEyeYaw"]], row[extra["LeftEyePitch"]]],
+                [row[extra["RightEyeYaw"]], row[extra["RightEyePitch"]]],
+            ]
         frames.append(
             FaceFrame(
                 sec + ff / fps - t0,
@@ -165,8 +167,17 @@ class TakeWriter:
     def write(self, frame: FaceFrame) -> None:
         yaw, pitch, roll = quat_to_euler(frame.head_rotation)
         eyes = frame.eyes if frame.eyes is not None else np.zeros((2, 2))
-        values = list(frame.weights[self._order]) + [yaw, pitch, roll,
-                  eyes[0, 0], eyes[0, 1], 0.0, eyes[1, 0], eyes[1, 1], 0.0]
+        values = list(frame.weights[self._order]) + [
+            yaw,
+            pitch,
+            roll,
+            eyes[0, 0],
+            eyes[0, 1],
+            0.0,
+            eyes[1, 0],
+            eyes[1, 1],
+            0.0,
+        ]
         cells = [format_timecode(frame.t, self._rate), str(len(COLUMNS))]
         cells += [f"{v:.10f}" for v in values]
         self._file.write(",".join(cells) + "\n")

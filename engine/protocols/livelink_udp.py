@@ -65,14 +65,23 @@ def frame_values(frame: FaceFrame, angle_units: str = "unreal") -> np.ndarray:
     return np.concatenate([frame.weights, np.asarray(angles) / _angle_scale(angle_units)]).astype(np.float32)
 
 
-def encode(frame: FaceFrame | None, frame_number: int, fps: int = 60, subject: str = DEFAULT_SUBJECT,
-           device_id: str | None = None, sub_frame: float = 0.0, angle_units: str = "unreal") -> bytes:
+def encode(
+    frame: FaceFrame | None,
+    frame_number: int,
+    fps: int = 60,
+    subject: str = DEFAULT_SUBJECT,
+    device_id: str | None = None,
+    sub_frame: float = 0.0,
+    angle_units: str = "unreal",
+) -> bytes:
     """One packet; `frame=None` encodes the header-only "no face" packet."""
     if fps < 1:
         raise ValueError(f"fps must be a whole number >= 1, got {fps}")
     device_id = device_id or str(uuid.UUID(int=0))
     head = (
-        struct.pack(">B", VERSION) + _string(device_id) + _string(subject)
+        struct.pack(">B", VERSION)
+        + _string(device_id)
+        + _string(subject)
         + struct.pack(">ifii", frame_number, sub_frame, int(fps), 1)
     )
     if frame is None:
@@ -128,7 +137,7 @@ def to_frame(packet: LiveLinkPacket, t: float, angle_units: str = "unreal") -> F
     if packet.values is None:
         return None
     v = packet.values.astype(np.float64)
-    angles = v[arkit.COUNT:] * scale
+    angles = v[arkit.COUNT :] * scale
     return FaceFrame(
         t,
         np.clip(v[: arkit.COUNT], 0.0, 1.0).astype(np.float32),  # the app's float noise

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import struct
-from typing import Callable
+from collections.abc import Callable
 
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_message import OscMessage
@@ -68,8 +68,9 @@ def _split(data: bytes, depth: int, protocol: str, found: list) -> None:
         (size,) = struct.unpack_from(">i", data, pos)
         pos += 4
         if not 0 < size <= len(data) - pos:
-            raise PacketError(f"{protocol}: OSC bundle element size {size} does not fit "
-                              f"the {len(data) - pos} bytes left")
+            raise PacketError(
+                f"{protocol}: OSC bundle element size {size} does not fit the {len(data) - pos} bytes left"
+            )
         _split(data[pos : pos + size], depth + 1, protocol, found)
         pos += size
 

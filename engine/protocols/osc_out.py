@@ -42,7 +42,7 @@ def decode(data: bytes, t: float) -> FaceFrame:
             weights[:] = np.clip(osc.numbers("osc", ALL, args, arkit.COUNT), 0.0, 1.0)
             mask[:] = True
         elif m.address.startswith(PREFIX):
-            i = channel(m.address[len(PREFIX):])
+            i = channel(m.address[len(PREFIX) :])
             if i is None:
                 raise PacketError(f"osc: {m.address[:60]!r} names no ARKit blendshape")
             weights[i], mask[i] = min(max(osc.numbers("osc", m.address, args, 1)[0], 0.0), 1.0), True

@@ -53,12 +53,17 @@ from .names import channel
 
 DEFAULT_PORT = 39539
 BLEND_MODES = ("perfectsync", "vrm0")
-OK, TIME, ROOT, BONE, VAL, APPLY = (f"/VMC/Ext/{a}" for a in ("OK", "T", "Root/Pos", "Bone/Pos",
-                                                               "Blend/Val", "Blend/Apply"))
+OK, TIME, ROOT, BONE, VAL, APPLY = (
+    f"/VMC/Ext/{a}" for a in ("OK", "T", "Root/Pos", "Bone/Pos", "Blend/Val", "Blend/Apply")
+)
 
 # Nominal local offsets in glTF metres (parent: upper chest, neck, head, head).
-_NOMINAL = {"Neck": (0.0, 0.1, 0.0), "Head": (0.0, 0.1, 0.0),
-            "LeftEye": (0.03, 0.06, 0.07), "RightEye": (-0.03, 0.06, 0.07)}
+_NOMINAL = {
+    "Neck": (0.0, 0.1, 0.0),
+    "Head": (0.0, 0.1, 0.0),
+    "LeftEye": (0.03, 0.06, 0.07),
+    "RightEye": (-0.03, 0.06, 0.07),
+}
 
 
 def unity_name(bone: str) -> str:
@@ -187,8 +192,10 @@ class VmcDecoder:
         self._body_heard = np.zeros(bones.COUNT, bool)
         self._applied = False
         # router.rejected / router.last_rejection: messages dropped for bad arguments
-        self.router = osc.Router("vmc", {OK: self._ok, TIME: self._time, ROOT: self._root,
-                                          BONE: self._bone, VAL: self._val, APPLY: self._apply})
+        self.router = osc.Router(
+            "vmc",
+            {OK: self._ok, TIME: self._time, ROOT: self._root, BONE: self._bone, VAL: self._val, APPLY: self._apply},
+        )
 
     def feed(self, data: bytes, t: float) -> FaceFrame | None:
         """Apply one datagram; the frame at pipeline time `t` if it held an Apply, else None."""
@@ -211,8 +218,16 @@ class VmcDecoder:
             body = self._body.copy()
             if self.root is not None and self._body_heard[_HIPS]:
                 body[_HIPS] = quat_multiply(self.root[1], body[_HIPS])
-        return FaceFrame(t, weights, mask=mask, head_rotation=head / np.linalg.norm(head), eyes=eyes,
-                         source="vmc", bones=body, bone_mask=self._body_heard.copy() if body is not None else None)
+        return FaceFrame(
+            t,
+            weights,
+            mask=mask,
+            head_rotation=head / np.linalg.norm(head),
+            eyes=eyes,
+            source="vmc",
+            bones=body,
+            bone_mask=self._body_heard.copy() if body is not None else None,
+        )
 
     def _ok(self, address, *args):
         self.loaded = int(osc.numbers("vmc", address, args, 1)[0])

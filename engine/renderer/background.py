@@ -67,9 +67,7 @@ class Background:
             return
         color = tuple(float(c) for c in spec)
         if len(color) != 3 or not all(0.0 <= c <= 1.0 for c in color):
-            raise ValueError(
-                f"background: expected (r, g, b) in [0, 1], an image path or an RGB array, got {spec!r}"
-            )
+            raise ValueError(f"background: expected (r, g, b) in [0, 1], an image path or an RGB array, got {spec!r}")
         self.color = color
 
     def draw(self, fbo: moderngl.Framebuffer, offset: tuple[int, int] = (0, 0)) -> None:

@@ -54,12 +54,14 @@ class Camera:
     def projection(self) -> np.ndarray:
         f = 1.0 / math.tan(self.fov_y / 2.0)
         n, fa = self.near, self.far
-        return np.array([
-            [f / self.aspect, 0.0, 0.0, 0.0],
-            [0.0, f, 0.0, 0.0],
-            [0.0, 0.0, (fa + n) / (n - fa), 2.0 * fa * n / (n - fa)],
-            [0.0, 0.0, -1.0, 0.0],
-        ])
+        return np.array(
+            [
+                [f / self.aspect, 0.0, 0.0, 0.0],
+                [0.0, f, 0.0, 0.0],
+                [0.0, 0.0, (fa + n) / (n - fa), 2.0 * fa * n / (n - fa)],
+                [0.0, 0.0, -1.0, 0.0],
+            ]
+        )
 
     def view_projection(self) -> np.ndarray:
         return self.projection() @ self.view()

@@ -1,6 +1,5 @@
 """The renderer's one error type, so commands can turn it into a clear message and exit 2."""
 
-
 from ..errors import EngineError
 
 

@@ -37,9 +37,7 @@ class GpuPrimitive:
                 self.texture_morphs = TextureMorphs(ctx, prim)
         dynamic = self.cpu_morphs is not None
         self.positions = ctx.buffer(_f4(prim.positions), dynamic=dynamic)
-        self.normals = (
-            ctx.buffer(_f4(prim.normals), dynamic=dynamic) if prim.normals is not None else None
-        )
+        self.normals = ctx.buffer(_f4(prim.normals), dynamic=dynamic) if prim.normals is not None else None
         self.indices = ctx.buffer(np.ascontiguousarray(prim.indices, np.uint32).tobytes())
         self._static: list[tuple[moderngl.Buffer, str, str]] = []
         if prim.tangents is not None:
@@ -111,9 +109,7 @@ class GpuAvatar:
         self.ctx = ctx
         self.avatar = avatar
         self.morph_mode = morph_mode
-        self.primitives = [
-            [GpuPrimitive(ctx, p, morph_mode) for p in mesh.primitives] for mesh in avatar.meshes
-        ]
+        self.primitives = [[GpuPrimitive(ctx, p, morph_mode) for p in mesh.primitives] for mesh in avatar.meshes]
         self.joint_textures = []
         for skin in avatar.skins:
             tex = ctx.texture((4, max(len(skin.joints), 1)), 4, dtype="f4")

@@ -44,7 +44,9 @@ class Materials:
             pixels = np.ascontiguousarray(self.avatar.images[ref.image].decode())
             height, width = pixels.shape[:2]
             texture = self.ctx.texture(
-                (width, height), 4, pixels.tobytes(),
+                (width, height),
+                4,
+                pixels.tobytes(),
                 internal_format=GL_SRGB8_ALPHA8 if srgb else None,
             )
             min_filter = ref.min_filter or moderngl.LINEAR_MIPMAP_LINEAR

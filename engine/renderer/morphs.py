@@ -56,9 +56,7 @@ def morph_mode(ctx: moderngl.Context) -> MorphMode:
 def _stacked(prim: Primitive) -> tuple[np.ndarray, np.ndarray | None]:
     positions = np.stack([t.positions for t in prim.targets]).astype(np.float32)
     with_normals = prim.normals is not None and all(t.normals is not None for t in prim.targets)
-    normals = (
-        np.stack([t.normals for t in prim.targets]).astype(np.float32) if with_normals else None
-    )
+    normals = np.stack([t.normals for t in prim.targets]).astype(np.float32) if with_normals else None
     return positions, normals
 
 
@@ -82,9 +80,7 @@ class CpuMorphs:
         stacked = np.concatenate(parts, axis=1).reshape(len(positions), -1)
         self.deltas = sparse.csr_matrix(stacked.T)
         self.base_positions = np.ascontiguousarray(prim.positions, np.float32)
-        self.base_normals = (
-            np.ascontiguousarray(prim.normals, np.float32) if normals is not None else None
-        )
+        self.base_normals = np.ascontiguousarray(prim.normals, np.float32) if normals is not None else None
         self.positions = self.base_positions.copy()
         self.normals = None if self.base_normals is None else self.base_normals.copy()
 

@@ -40,8 +40,7 @@ class WindowPlatform:
         glfw.ERROR_REPORTING = "ignore"  # failures are raised below with glfw's reason
         if not glfw.init():
             raise RendererError(
-                f"cannot open a window ({self._reason()}); set DISPLAY, or use "
-                "`run.py render` for headless output"
+                f"cannot open a window ({self._reason()}); set DISPLAY, or use `run.py render` for headless output"
             )
         glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
         glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)

@@ -25,8 +25,14 @@ TEXTURE_DEFINES = {
 #: A texture unit per sampler, fixed for every variant: two samplers of different types left
 #: on one unit (all default to 0) make GL refuse the draw.
 UNITS = {
-    "u_base_tex": 0, "u_mr_tex": 1, "u_normal_tex": 2, "u_occlusion_tex": 3, "u_emissive_tex": 4,
-    "u_joint_matrices": 5, "u_morph_deltas": 6, "u_morph_active": 7,
+    "u_base_tex": 0,
+    "u_mr_tex": 1,
+    "u_normal_tex": 2,
+    "u_occlusion_tex": 3,
+    "u_emissive_tex": 4,
+    "u_joint_matrices": 5,
+    "u_morph_deltas": 6,
+    "u_morph_active": 7,
 }
 
 
@@ -44,7 +50,8 @@ def variant(prim: Primitive, material: Material, skinned: bool, morph_texture: b
     if prim.colors is not None:
         defines.append("HAS_COLORS")
     textures = [
-        define for field, define in TEXTURE_DEFINES.items()
+        define
+        for field, define in TEXTURE_DEFINES.items()
         if getattr(material, field) is not None and getattr(material, field).image is not None
     ]
     if material.unlit:  # an unlit material reads its base colour only

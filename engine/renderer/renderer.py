@@ -133,8 +133,7 @@ class Renderer:
         blend = {i for i, d in draws if "ALPHA_BLEND" in d.defines}
         # Transparent draws after opaque ones, farthest first (view-space z grows towards us).
         order = [(i, d) for i, d in draws if i not in blend]
-        order += sorted(((i, d) for i, d in draws if i in blend),
-                        key=lambda item: self._depth(item[1], pose, view))
+        order += sorted(((i, d) for i, d in draws if i in blend), key=lambda item: self._depth(item[1], pose, view))
         ctx.enable(moderngl.DEPTH_TEST)
         ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
         for i, d in order:
@@ -227,7 +226,7 @@ class Renderer:
         if self._platform is not None:
             self._platform.close()
 
-    def __enter__(self) -> "Renderer":
+    def __enter__(self) -> Renderer:
         return self
 
     def __exit__(self, *exc) -> None:

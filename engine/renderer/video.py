@@ -72,9 +72,7 @@ class Mp4Writer:
     ):
         width, height = size
         if width % 2 or height % 2:
-            raise RendererError(
-                f"MP4 (H.264, yuv420p) needs an even width and height, got {width}x{height}"
-            )
+            raise RendererError(f"MP4 (H.264, yuv420p) needs an even width and height, got {width}x{height}")
         if fps <= 0:
             raise RendererError(f"fps: expected a positive number, got {fps}")
         self.path = Path(path)
@@ -84,23 +82,58 @@ class Mp4Writer:
         self._expected = frames
         self._error = ""
         cmd = [
-            ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", f"{fps:g}",
-            "-i", "pipe:0",
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{width}x{height}",
+            "-r",
+            f"{fps:g}",
+            "-i",
+            "pipe:0",
         ]
         if audio is not None:
             if frames is None:
                 raise RendererError("audio: the frame count must be known up front to sync the audio")
             rate = _probe(audio)[0]
             samples = round(frames / fps * rate)
-            cmd += ["-i", str(audio), "-map", "0:v", "-map", "1:a",
-                    "-af", f"apad,atrim=end_sample={samples}", "-c:a", "aac", "-b:a", "160k"]
+            cmd += [
+                "-i",
+                str(audio),
+                "-map",
+                "0:v",
+                "-map",
+                "1:a",
+                "-af",
+                f"apad,atrim=end_sample={samples}",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "160k",
+            ]
         cmd += [
-            "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-            "-movflags", "+faststart", str(self.path),
+            "-c:v",
+            "libx264",
+            "-preset",
+            preset,
+            "-crf",
+            str(crf),
+            "-pix_fmt",
+            "yuv420p",
+            "-movflags",
+            "+faststart",
+            str(self.path),
         ]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert self._proc.stdin is not None and self._proc.stderr is not None  # both asked for as PIPE
+        self._stdin, self._stderr = self._proc.stdin, self._proc.stderr
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUED_FRAMES)
         self._broken = False
         self._feeder = threading.Thread(target=self._feed, name="mp4-feeder", daemon=True)
@@ -110,15 +143,14 @@ class Mp4Writer:
         while (frame := self._queue.get()) is not None:
             if not self._broken:
                 try:
-                    self._proc.stdin.write(frame.data)
+                    self._stdin.write(frame.data)
                 except OSError:  # ffmpeg quit: its message is read when closing
                     self._broken = True
 
     def write(self, frame: np.ndarray) -> None:
         if frame.shape != (self.size[1], self.size[0], 3) or frame.dtype != np.uint8:
             raise RendererError(
-                f"video frame: expected ({self.size[1]}, {self.size[0]}, 3) uint8, "
-                f"got {frame.shape} {frame.dtype}"
+                f"video frame: expected ({self.size[1]}, {self.size[0]}, 3) uint8, got {frame.shape} {frame.dtype}"
             )
         if self._broken:
             self._fail()
@@ -134,31 +166,29 @@ class Mp4Writer:
         self._queue.put(None)
         self._feeder.join()
         try:
-            self._proc.stdin.close()
+            self._stdin.close()
         except BrokenPipeError:
             pass
-        self._error = self._proc.stderr.read().decode(errors="replace").strip()
-        self._proc.stderr.close()
+        self._error = self._stderr.read().decode(errors="replace").strip()
+        self._stderr.close()
         return self._proc.wait()
 
     def close(self) -> None:
-        if self._proc.stdin.closed:
+        if self._stdin.closed:
             return
         if self._expected is not None and self.frames_written != self._expected:
             self._proc.kill()
             self._finish()
-            raise RendererError(
-                f"{self.path}: {self.frames_written} frames written, {self._expected} announced"
-            )
+            raise RendererError(f"{self.path}: {self.frames_written} frames written, {self._expected} announced")
         if self._finish() != 0:
             raise RendererError(f"ffmpeg failed writing {self.path}: {self._error or 'no message'}")
 
-    def __enter__(self) -> "Mp4Writer":
+    def __enter__(self) -> Mp4Writer:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
             self.close()
-        elif not self._proc.stdin.closed:
+        elif not self._stdin.closed:
             self._proc.kill()
             self._finish()

@@ -54,7 +54,7 @@ def sample(animation: Animation, t: float) -> AnimatedPose:
         else:
             parts = list(pose.trs.get(channel.node, (None, None, None)))
             parts[_SLOT[channel.path]] = value
-            pose.trs[channel.node] = tuple(parts)
+            pose.trs[channel.node] = (parts[0], parts[1], parts[2])
     return pose
 
 

@@ -11,6 +11,7 @@ Conventions (fixed here so nothing downstream guesses):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from ..errors import EngineError
 class AvatarError(EngineError):
     """An avatar file we refuse to load: names the file, the field and the reason."""
 
-    def __init__(self, path: str, where: str, reason: str):
+    def __init__(self, path: str | Path, where: str, reason: str):
         self.path, self.where, self.reason = str(path), where, reason
         super().__init__(f"{path}: {where}: {reason}")
 

@@ -47,13 +47,20 @@ class GlbWriter:
 
     def _view(self, data: bytes, target: int | None) -> int:
         self._blob += b"\0" * (-len(self._blob) % 4)
-        self.gltf.bufferViews.append(gl.BufferView(
-            buffer=0, byteOffset=len(self._blob), byteLength=len(data), target=target))
+        self.gltf.bufferViews.append(
+            gl.BufferView(buffer=0, byteOffset=len(self._blob), byteLength=len(data), target=target)
+        )
         self._blob += data
         return len(self.gltf.bufferViews) - 1
 
-    def _accessor(self, array: np.ndarray, target: int | None = gl.ARRAY_BUFFER,
-                  normalized: bool = False, bounds: bool = False, sparse: bool = False) -> int:
+    def _accessor(
+        self,
+        array: np.ndarray,
+        target: int | None = gl.ARRAY_BUFFER,
+        normalized: bool = False,
+        bounds: bool = False,
+        sparse: bool = False,
+    ) -> int:
         array = np.ascontiguousarray(array)
         if array.dtype not in _COMPONENT:
             raise ValueError(f"accessor dtype {array.dtype} is not one of float32, uint32, uint16, uint8")
@@ -63,8 +70,13 @@ class GlbWriter:
             raise ValueError(f"accessor element of {width} components has no glTF type")
         if target == gl.ARRAY_BUFFER and (array.itemsize * width) % 4:
             raise ValueError(f"vertex attribute elements must be multiples of 4 bytes, got {array.itemsize * width}")
-        acc = gl.Accessor(componentType=_COMPONENT[array.dtype], count=count, type=_TYPE[width],
-                          normalized=normalized or None, byteOffset=None)
+        acc = gl.Accessor(
+            componentType=_COMPONENT[array.dtype],
+            count=count,
+            type=_TYPE[width],
+            normalized=normalized or None,
+            byteOffset=None,
+        )
         if bounds:
             flat = array.reshape(count, width)
             acc.min = [float(v) for v in flat.min(axis=0)]
@@ -78,20 +90,34 @@ class GlbWriter:
                 count=len(rows),
                 indices=gl.AccessorSparseIndices(
                     bufferView=self._view(rows.astype(index_type).tobytes(), None),
-                    componentType=_COMPONENT[np.dtype(index_type)]),
-                values=gl.AccessorSparseValues(bufferView=self._view(array[rows].tobytes(), None)))
+                    componentType=_COMPONENT[np.dtype(index_type)],
+                ),
+                values=gl.AccessorSparseValues(bufferView=self._view(array[rows].tobytes(), None)),
+            )
         self.gltf.accessors.append(acc)
         return len(self.gltf.accessors) - 1
 
     # -- document ----------------------------------------------------------------------------
 
-    def material(self, name: str, base_color=(1.0, 1.0, 1.0, 1.0), metallic: float = 0.0,
-                 roughness: float = 0.6, double_sided: bool = False) -> int:
-        self.gltf.materials.append(gl.Material(
-            name=name, doubleSided=double_sided or None,
-            pbrMetallicRoughness=gl.PbrMetallicRoughness(
-                baseColorFactor=[float(c) for c in base_color],
-                metallicFactor=float(metallic), roughnessFactor=float(roughness))))
+    def material(
+        self,
+        name: str,
+        base_color=(1.0, 1.0, 1.0, 1.0),
+        metallic: float = 0.0,
+        roughness: float = 0.6,
+        double_sided: bool = False,
+    ) -> int:
+        self.gltf.materials.append(
+            gl.Material(
+                name=name,
+                doubleSided=double_sided or None,
+                pbrMetallicRoughness=gl.PbrMetallicRoughness(
+                    baseColorFactor=[float(c) for c in base_color],
+                    metallicFactor=float(metallic),
+                    roughnessFactor=float(roughness),
+                ),
+            )
+        )
         return len(self.gltf.materials) - 1
 
     def mesh(self, name: str, primitives: list[PrimitiveArrays], target_names: list[str] | None = None) -> int:
@@ -112,11 +138,20 @@ class GlbWriter:
             n_vertices = len(prim.attributes["POSITION"])
             index_type = np.uint16 if n_vertices <= 0xFFFF else np.uint32
             indices = self._accessor(prim.indices.astype(index_type).ravel(), target=gl.ELEMENT_ARRAY_BUFFER)
-            targets = [gl.Attributes(**{
-                key: self._accessor(arr.astype(np.float32), bounds=key == "POSITION", sparse=True)
-                for key, arr in t.items()}) for t in prim.targets]
-            out.append(gl.Primitive(attributes=gl.Attributes(**attrs), indices=indices,
-                                    material=prim.material, targets=targets))
+            targets = [
+                gl.Attributes(
+                    **{
+                        key: self._accessor(arr.astype(np.float32), bounds=key == "POSITION", sparse=True)
+                        for key, arr in t.items()
+                    }
+                )
+                for t in prim.targets
+            ]
+            out.append(
+                gl.Primitive(
+                    attributes=gl.Attributes(**attrs), indices=indices, material=prim.material, targets=targets
+                )
+            )
         mesh = gl.Mesh(name=name, primitives=out)
         if target_names is not None:
             mesh.extras = {"targetNames": list(target_names)}
@@ -124,11 +159,23 @@ class GlbWriter:
         self.gltf.meshes.append(mesh)
         return len(self.gltf.meshes) - 1
 
-    def node(self, name: str, mesh: int | None = None, skin: int | None = None, translation=None,
-             children: list[int] | None = None) -> int:
-        self.gltf.nodes.append(gl.Node(
-            name=name, mesh=mesh, skin=skin, children=list(children or []),
-            translation=None if translation is None else [float(t) for t in translation]))
+    def node(
+        self,
+        name: str,
+        mesh: int | None = None,
+        skin: int | None = None,
+        translation=None,
+        children: list[int] | None = None,
+    ) -> int:
+        self.gltf.nodes.append(
+            gl.Node(
+                name=name,
+                mesh=mesh,
+                skin=skin,
+                children=list(children or []),
+                translation=None if translation is None else [float(t) for t in translation],
+            )
+        )
         return len(self.gltf.nodes) - 1
 
     def add_child(self, parent: int, child: int) -> None:
@@ -137,8 +184,11 @@ class GlbWriter:
     def skin(self, name: str, joints: list[int], inverse_binds: np.ndarray, skeleton: int | None = None) -> int:
         """`inverse_binds` (J, 4, 4) row-major, acting on column vectors; stored column-major."""
         ibm = np.transpose(np.asarray(inverse_binds, dtype=np.float32), (0, 2, 1)).reshape(-1, 16)
-        self.gltf.skins.append(gl.Skin(name=name, joints=list(joints), skeleton=skeleton,
-                                       inverseBindMatrices=self._accessor(ibm, target=None)))
+        self.gltf.skins.append(
+            gl.Skin(
+                name=name, joints=list(joints), skeleton=skeleton, inverseBindMatrices=self._accessor(ibm, target=None)
+            )
+        )
         return len(self.gltf.skins) - 1
 
     def scene(self, roots: list[int], name: str = "Scene") -> None:

@@ -25,21 +25,33 @@ from .skeleton import world_matrices
 from .transforms import quat_multiply, quat_scale_angle
 
 #: Bones a rig needs to count as a humanoid.
-REQUIRED = ("hips", "head", "leftUpperArm", "leftLowerArm", "leftHand", "rightUpperArm", "rightLowerArm",
-            "rightHand")
+REQUIRED = ("hips", "head", "leftUpperArm", "leftLowerArm", "leftHand", "rightUpperArm", "rightLowerArm", "rightHand")
 
-_FINGER_WORDS = {"Thumb": ("thumb",), "Index": ("index",), "Middle": ("middle", "mid"), "Ring": ("ring",),
-                 "Little": ("pinky", "little")}
+_FINGER_WORDS = {
+    "Thumb": ("thumb",),
+    "Index": ("index",),
+    "Middle": ("middle", "mid"),
+    "Ring": ("ring",),
+    "Little": ("pinky", "little"),
+}
 #: Left-side spellings, lower-case without separators; {left} is left|right and {l} is l|r.
 _SIDED = {
     "Shoulder": ("{left}shoulder", "{l}shoulder", "shoulder{l}", "clavicle{l}", "{l}clavicle", "{left}clavicle"),
     "UpperArm": ("{left}arm", "{left}upperarm", "{l}upperarm", "upperarm{l}", "upperarm{left}"),
     "LowerArm": ("{left}forearm", "{left}lowerarm", "{l}lowerarm", "lowerarm{l}", "{l}forearm", "forearm{l}"),
     "Hand": ("{left}hand", "{l}hand", "hand{l}"),
-    "UpperLeg": ("{left}upleg", "{left}upperleg", "{l}upperleg", "upperleg{l}", "thigh{l}", "{l}thigh",
-                 "{left}thigh"),
-    "LowerLeg": ("{left}leg", "{left}lowerleg", "{l}lowerleg", "lowerleg{l}", "calf{l}", "{l}calf", "shin{l}",
-                 "{l}shin", "{left}shin"),
+    "UpperLeg": ("{left}upleg", "{left}upperleg", "{l}upperleg", "upperleg{l}", "thigh{l}", "{l}thigh", "{left}thigh"),
+    "LowerLeg": (
+        "{left}leg",
+        "{left}lowerleg",
+        "{l}lowerleg",
+        "lowerleg{l}",
+        "calf{l}",
+        "{l}calf",
+        "shin{l}",
+        "{l}shin",
+        "{left}shin",
+    ),
     "Foot": ("{left}foot", "{l}foot", "foot{l}"),
     "Toes": ("{left}toebase", "{l}toebase", "toebase{l}", "{left}toes", "{l}toes", "ball{l}", "toe{l}", "{l}toe"),
 }
@@ -55,8 +67,9 @@ def _spellings() -> dict[str, str]:
             for form in forms:
                 table[form.format(left=word, l=letter)] = f"{side}{part}"
         for finger, words in _FINGER_WORDS.items():
-            joints = ("Metacarpal", "Proximal", "Distal") if finger == "Thumb" else ("Proximal", "Intermediate",
-                                                                                        "Distal")
+            joints = (
+                ("Metacarpal", "Proximal", "Distal") if finger == "Thumb" else ("Proximal", "Intermediate", "Distal")
+            )
             for k, joint in enumerate(joints, 1):
                 for f in words:
                     for form in _FINGER_FORMS:
@@ -75,13 +88,13 @@ def _bone_of(name: str) -> str | None:
 
 
 def _depth(avatar: Avatar, node: int) -> int:
-    d = 0
-    while avatar.nodes[node].parent is not None:
-        node, d = avatar.nodes[node].parent, d + 1
+    d, parent = 0, avatar.nodes[node].parent
+    while parent is not None:
+        parent, d = avatar.nodes[parent].parent, d + 1
     return d
 
 
-def _is_ancestor(avatar: Avatar, ancestor: int, node: int) -> bool:
+def _is_ancestor(avatar: Avatar, ancestor: int, node: int | None) -> bool:
     while node is not None:
         if node == ancestor:
             return True
@@ -102,8 +115,9 @@ def find_humanoid(avatar: Avatar, overrides: dict[str, str] | None = None) -> di
             found[bone] = min(nodes, key=lambda n: (_depth(avatar, n), n))  # the topmost of CC's Hip/Pelvis
     for bone, node_name in (overrides or {}).items():
         if bone not in bones.INDEX:
-            raise ValueError(f"mapping humanoid: unknown bone {bone!r}; expected a VRM humanoid bone name "
-                             f"such as leftUpperArm")
+            raise ValueError(
+                f"mapping humanoid: unknown bone {bone!r}; expected a VRM humanoid bone name such as leftUpperArm"
+            )
         idx = avatar.node_index(node_name)
         if idx is None:
             raise ValueError(f"mapping humanoid.{bone}: no node named {node_name!r}")
@@ -137,9 +151,13 @@ def missing_required(avatar: Avatar, found: dict[str, int]) -> list[str]:
     """What keeps these bones from being a humanoid we can pose (empty when it is one)."""
     missing = [b for b in REQUIRED if b not in found]
     for side in ("left", "right"):
-        chain = [found.get(f"{side}{p}") for p in ("UpperArm", "LowerArm", "Hand")]
-        if None not in chain and not (_is_ancestor(avatar, chain[0], chain[1])
-                                      and _is_ancestor(avatar, chain[1], chain[2])):
+        upper, lower, hand = (found.get(f"{side}{p}") for p in ("UpperArm", "LowerArm", "Hand"))
+        if (
+            upper is not None
+            and lower is not None
+            and hand is not None
+            and not (_is_ancestor(avatar, upper, lower) and _is_ancestor(avatar, lower, hand))
+        ):
             missing.append(f"{side} arm chain (upper arm > lower arm > hand)")
     return missing
 
@@ -170,11 +188,14 @@ def _swing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def quat_matrices(q: np.ndarray) -> np.ndarray:
     """(N, 4) quaternions to (N, 3, 3) rotation matrices."""
     x, y, z, w = q.T
-    return np.stack([
-        np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)], -1),
-        np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], -1),
-        np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], -1),
-    ], -2)
+    return np.stack(
+        [
+            np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)], -1),
+            np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], -1),
+            np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], -1),
+        ],
+        -2,
+    )
 
 
 def matrix_quats(m: np.ndarray) -> np.ndarray:
@@ -193,8 +214,9 @@ HEAD_SHARES = {"spine": 0.08, "chest": 0.08, "upperChest": 0.09, "neck": 0.3, "h
 class HumanoidPose:
     """Posing a humanoid's bones from normalized rotations, with the head turn spread down the spine."""
 
-    def __init__(self, avatar: Avatar, found: dict[str, int], order: list[int], rest_local: np.ndarray,
-                 facing: np.ndarray):
+    def __init__(
+        self, avatar: Avatar, found: dict[str, int], order: list[int], rest_local: np.ndarray, facing: np.ndarray
+    ):
         self.avatar, self.found, self.facing = avatar, dict(found), facing
         present = [b for b in bones.NAMES if b in found]
         self.bone_index = np.array([bones.INDEX[b] for b in present])  # rows of a frame's bones
@@ -209,7 +231,8 @@ class HumanoidPose:
         self.bind_bones = bones.identity()  # the file's own pose, as normalized rotations
         bind_local = _rotation_only(rest_local[self.nodes])
         self.bind_bones[self.bone_index] = matrix_quats(
-            self._before.transpose(0, 2, 1) @ bind_local @ self._after.transpose(0, 2, 1))
+            self._before.transpose(0, 2, 1) @ bind_local @ self._after.transpose(0, 2, 1)
+        )
         shares = {b: s for b, s in HEAD_SHARES.items() if b in found}
         total = sum(shares.values())
         self._head_rows = np.array([bones.INDEX[b] for b in shares], int)
@@ -221,13 +244,21 @@ class HumanoidPose:
         world = np.empty_like(local)
         f = self.facing
         for side, sign in (("left", 1.0), ("right", -1.0)):
-            hand_tip = next((f"{side}{finger}Proximal" for finger in ("Middle", "Index", "Ring", "Little")
-                             if f"{side}{finger}Proximal" in self.found), None)
-            chains = [((f"{side}UpperArm", f"{side}LowerArm"), f @ [sign, 0, 0]),
-                      ((f"{side}LowerArm", f"{side}Hand"), f @ [sign, 0, 0]),
-                      ((f"{side}Hand", hand_tip), f @ [sign, 0, 0]),
-                      ((f"{side}UpperLeg", f"{side}LowerLeg"), f @ [0, -1, 0]),
-                      ((f"{side}LowerLeg", f"{side}Foot"), f @ [0, -1, 0])]
+            hand_tip = next(
+                (
+                    f"{side}{finger}Proximal"
+                    for finger in ("Middle", "Index", "Ring", "Little")
+                    if f"{side}{finger}Proximal" in self.found
+                ),
+                None,
+            )
+            chains = [
+                ((f"{side}UpperArm", f"{side}LowerArm"), f @ [sign, 0, 0]),
+                ((f"{side}LowerArm", f"{side}Hand"), f @ [sign, 0, 0]),
+                ((f"{side}Hand", hand_tip), f @ [sign, 0, 0]),
+                ((f"{side}UpperLeg", f"{side}LowerLeg"), f @ [0, -1, 0]),
+                ((f"{side}LowerLeg", f"{side}Foot"), f @ [0, -1, 0]),
+            ]
             for (bone, child), target in chains:
                 if bone not in self.found or child not in self.found:
                     continue
@@ -257,6 +288,9 @@ class HumanoidPose:
         (N, 3, 3) matrices gives (N, 4) in one batch (a clip's bones, every frame)."""
         names = [bone] if isinstance(bone, str) else bone
         k = np.searchsorted(self.bone_index, [bones.INDEX[b] for b in names])  # bone_index is sorted
-        q = matrix_quats(self._before[k].transpose(0, 2, 1) @ np.reshape(local_rotation, (-1, 3, 3))
-                         @ self._after[k].transpose(0, 2, 1))
+        q = matrix_quats(
+            self._before[k].transpose(0, 2, 1)
+            @ np.reshape(local_rotation, (-1, 3, 3))
+            @ self._after[k].transpose(0, 2, 1)
+        )
         return q[0] if isinstance(bone, str) else q

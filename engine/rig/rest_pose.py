@@ -68,14 +68,18 @@ def arm_spread(rig) -> float:
     torso = np.isin(owner, [found[b] for b in ("hips", "spine", "chest", "upperChest") if b in found])
     if not torso.any():
         return SPREAD_RANGE[0]
-    arms = [(np.isin(owner, [found[f"{side}UpperArm"], found[f"{side}LowerArm"]]), side, sign)
-            for side, sign in (("left", 1.0), ("right", -1.0))]
+    arms = [
+        (np.isin(owner, [found[f"{side}UpperArm"], found[f"{side}LowerArm"]]), side, sign)
+        for side, sign in (("left", 1.0), ("right", -1.0))
+    ]
     for spread in np.arange(SPREAD_RANGE[0], SPREAD_RANGE[1] + 1e-9, SPREAD_STEP):
         pose = rig.pose_body(relaxed_bones(spread))
         world = pose.world[owner]
         posed = (np.einsum("vij,vj->vi", world[:, :3, :3], points) + world[:, :3, 3]) @ rig.facing
-        if all(_inside_share(posed, torso, arm, sign, _armpit(rig, pose, side)) <= INSIDE_TOLERANCE
-               for arm, side, sign in arms):
+        if all(
+            _inside_share(posed, torso, arm, sign, _armpit(rig, pose, side)) <= INSIDE_TOLERANCE
+            for arm, side, sign in arms
+        ):
             return float(spread)
     return SPREAD_RANGE[1]
 
@@ -98,7 +102,10 @@ def _inside_share(posed: np.ndarray, torso: np.ndarray, arm: np.ndarray, sign: f
     trunk = posed[torso]
     cell = 0.02 * (np.ptp(posed[:, 1]) or 1.0)  # a fiftieth of the figure's height
     lo = np.minimum(trunk.min(0), points.min(0))
-    keys = lambda p: (np.floor((p[:, 1] - lo[1]) / cell).astype(int), np.floor((p[:, 2] - lo[2]) / cell).astype(int))
+
+    def keys(p):
+        return np.floor((p[:, 1] - lo[1]) / cell).astype(int), np.floor((p[:, 2] - lo[2]) / cell).astype(int)
+
     ty, tz = keys(trunk)
     outline = np.full((ty.max() + 3, tz.max() + 3), -np.inf)  # outermost torso extent per (height, depth) cell
     np.maximum.at(outline, (ty + 1, tz + 1), sign * trunk[:, 0])

@@ -115,12 +115,13 @@ class Rig:
         self._bind_joints()
         for name in arkit.NAMES:
             self.bindings.setdefault(name, Binding(BindingKind.MISSING))
-        self._jaw_by_joint = np.array([self.bindings[n].how == BindingKind.JOINT and n.startswith("jaw") for n in arkit.NAMES])
+        self._jaw_by_joint = np.array(
+            [self.bindings[n].how == BindingKind.JOINT and n.startswith("jaw") for n in arkit.NAMES]
+        )
 
         self._driven = (np.abs(self._direct).sum(1) > 0) | (np.abs(self._pose_binds).sum(1) > 0)
         self._defaults = np.concatenate(
-            [np.asarray(m.default_weights, np.float32).reshape(-1) for m in avatar.meshes]
-            or [np.zeros(0, np.float32)]
+            [np.asarray(m.default_weights, np.float32).reshape(-1) for m in avatar.meshes] or [np.zeros(0, np.float32)]
         )
         if len(self._defaults) != n_morphs:  # a mesh without default weights
             self._defaults = np.zeros(n_morphs, np.float32)
@@ -130,7 +131,7 @@ class Rig:
         self._rest_world = world_matrices(avatar, self._order, self._rest_local, np.empty_like(self._rest_local))
         # The avatar's facing: VRM 0.x models look down -Z, against glTF's +Z.
         self.facing = quat_to_matrix3(
-            quat_from_axis_angle((0, 1, 0), np.pi) if avatar.vrm_version == "0.x" else (0, 0, 0, 1)
+            quat_from_axis_angle((0, 1, 0), np.pi) if avatar.vrm_version == "0.x" else np.array([0.0, 0.0, 0.0, 1.0])
         )
         self._bind_turns()
         self.humanoid_bones = find_humanoid(avatar, mapping.get("humanoid"))
@@ -180,19 +181,19 @@ class Rig:
             for name, (ti,) in match.channels.items():
                 self._direct[int(self._offsets[mi]) + ti, arkit.INDEX[name]] = 1.0
         for raw_name, specs in overrides.items():
-            name = arkit.canonical(raw_name)
-            if name is None:
+            canonical = arkit.canonical(raw_name)
+            if canonical is None:
                 raise ValueError(f"mapping channels: {raw_name!r} is not an ARKit name")
-            col = arkit.INDEX[name]
+            col = arkit.INDEX[canonical]
             self._direct[:, col] = 0.0
             for spec in specs or []:
                 for flat, weight in self._morph_slots(spec):
                     self._direct[flat, col] = weight
-            self.bindings[name] = Binding(BindingKind.DIRECT if specs else BindingKind.MISSING)
+            self.bindings[canonical] = Binding(BindingKind.DIRECT if specs else BindingKind.MISSING)
         for name in arkit.NAMES:
             rows = np.flatnonzero(self._direct[:, arkit.INDEX[name]])
             if len(rows):
-                self.bindings[name] = Binding(BindingKind.DIRECT, [self._label(r) for r in rows])
+                self.bindings[name] = Binding(BindingKind.DIRECT, [self._label(int(r)) for r in rows])
 
     def _bind_retarget(self, n_morphs: int) -> tuple[np.ndarray, np.ndarray]:
         """Poses (VRM expressions, Oculus visemes) fed by channels that have no direct morph."""
@@ -206,18 +207,21 @@ class Rig:
             if recipe is None:
                 continue
             if e.name == "blink":  # both eyes, only for an eye that has no one-eye blink
-                recipe = {c: v for c, v in recipe.items()
-                          if "blink" + c.removeprefix("eyeBlink") not in expressions}
+                recipe = {c: v for c, v in recipe.items() if "blink" + c.removeprefix("eyeBlink") not in expressions}
             slots = [
                 (int(self._offsets[b.mesh]) + b.target, b.weight)
                 for b in e.binds
-                if 0 <= b.mesh < len(self.avatar.meshes) and 0 <= b.target < len(self.avatar.meshes[b.mesh].target_names)
+                if 0 <= b.mesh < len(self.avatar.meshes)
+                and 0 <= b.target < len(self.avatar.meshes[b.mesh].target_names)
             ]
-            poses.append(recipe), binds.append(slots), labels.append(f"expression:{e.name}")
+            poses.append(recipe)
+            binds.append(slots)
+            labels.append(f"expression:{e.name}")
         for mi, mesh in enumerate(self.avatar.meshes):
             for ti, tname in enumerate(mesh.target_names):
                 if tname.lower().startswith("viseme_") and (recipe := viseme_pose(tname[7:])):
-                    poses.append(recipe), binds.append([(int(self._offsets[mi]) + ti, 1.0)])
+                    poses.append(recipe)
+                    binds.append([(int(self._offsets[mi]) + ti, 1.0)])
                     labels.append(f"viseme:{mesh.name}/{tname}")
 
         table = np.zeros((len(poses), arkit.COUNT), np.float32)
@@ -276,10 +280,12 @@ class Rig:
         local = self._rest_local.copy()
         if self.humanoid is not None:
             body = self.rest_bones
+            assert body is not None, "a humanoid rig has rest bones"
             if frame.bones is not None:
+                assert frame.bone_mask is not None, "FaceFrame gives bones a mask"
                 body = np.where(frame.bone_mask[:, None], frame.bones, body)
             self.humanoid.pose(local, body, frame.head_rotation)
-            if frame.head_position is not None:
+            if frame.head_position is not None and self._shift_node is not None:
                 self._shift(local, self._shift_node, frame.head_position)
         else:
             self._pose_head(local, frame.head_rotation, frame.head_position)
@@ -302,13 +308,18 @@ class Rig:
             p = p / np.linalg.norm(p, axis=0, keepdims=True)  # rotation only
             self._turns[node] = (p.T @ self.facing, self.facing.T @ p)
         head, neck = self.roles.get("head"), self.roles.get("neck")
-        self._head_turns = ([(neck, NECK_SHARE), (head, 1.0 - NECK_SHARE)] if head is not None and neck is not None
-                            else [(n, 1.0) for n in (head, neck) if n is not None])
+        self._head_turns = (
+            [(neck, NECK_SHARE), (head, 1.0 - NECK_SHARE)]
+            if head is not None and neck is not None
+            else [(n, 1.0) for n in (head, neck) if n is not None]
+        )
         self._shift_node = neck if neck is not None else head
         self._jaw = self.roles["jaw"] if self._jaw_by_joint.any() else None
-        self._eyes = [(k, side, self.roles[role]) for k, (side, role) in enumerate((("Left", "leftEye"),
-                                                                                   ("Right", "rightEye")))
-                      if role in self.roles]
+        self._eyes = [
+            (k, side, self.roles[role])
+            for k, (side, role) in enumerate((("Left", "leftEye"), ("Right", "rightEye")))
+            if role in self.roles
+        ]
         self._mesh_slices = list(zip(self._offsets[:-1], self._offsets[1:]))
         self._skins = [(s.joints, s.inverse_bind) for s in self.avatar.skins]
 
@@ -341,11 +352,13 @@ class Rig:
             self._rotate(local, node, quat_from_euler(yaw, pitch, 0.0))
 
 
-_JAW_LEFT, _JAW_RIGHT, _JAW_OPEN, _JAW_FORWARD = (arkit.INDEX[n] for n in ("jawLeft", "jawRight", "jawOpen",
-                                                                          "jawForward"))
+_JAW_LEFT, _JAW_RIGHT, _JAW_OPEN, _JAW_FORWARD = (
+    arkit.INDEX[n] for n in ("jawLeft", "jawRight", "jawOpen", "jawForward")
+)
 #: Per side: the indices of eyeLookIn, eyeLookOut, eyeLookDown and eyeLookUp.
-_LOOK = {side: tuple(arkit.INDEX[f"eyeLook{d}{side}"] for d in ("In", "Out", "Down", "Up"))
-         for side in ("Left", "Right")}
+_LOOK = {
+    side: tuple(arkit.INDEX[f"eyeLook{d}{side}"] for d in ("In", "Out", "Down", "Up")) for side in ("Left", "Right")
+}
 
 
 def set_look(weights: np.ndarray, yaw: float, pitch: float) -> None:

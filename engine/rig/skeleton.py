@@ -14,10 +14,10 @@ ROLE_SPELLINGS: dict[str, tuple[str, ...]] = {
     "neck": ("neck", "neck1", "neck01"),
     "jaw": ("jaw", "jawbone", "lowerjaw", "mandible"),
     "leftEye": ("lefteye", "eyeleft", "eyel", "lefteyeball", "eyeballleft", "eyeballl", "lfaceeye"),
-    "rightEye": ("righteye", "eyeright", "eyer", "righteyeball", "eyeballright", "eyeballr",
-                 "rfaceeye"),
+    "rightEye": ("righteye", "eyeright", "eyer", "righteyeball", "eyeballright", "eyeballr", "rfaceeye"),
 }
 ROLES = tuple(ROLE_SPELLINGS)
+
 
 def _role_of(name: str) -> str | None:
     """The role a node name spells, ignoring exporter prefixes (`mixamorig:Head`, `J_Bip_C_Head`)."""
@@ -81,9 +81,9 @@ def find_roles(avatar: Avatar, overrides: dict[str, str] | None = None) -> dict[
         if role in avatar.humanoid:
             found[role] = avatar.humanoid[role]
     for i, node in enumerate(avatar.nodes):
-        role = _role_of(node.name)
-        if role and role not in found and node.mesh is None:
-            found[role] = i
+        named = _role_of(node.name)
+        if named and named not in found and node.mesh is None:
+            found[named] = i
     for role, node_name in (overrides or {}).items():
         if role not in ROLE_SPELLINGS:
             raise ValueError(f"mapping joints: unknown role {role!r}; expected one of {ROLES}")

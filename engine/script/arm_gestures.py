@@ -41,8 +41,9 @@ class ArmGestures:
     """`bones(t)`: forearms and hands at `t` for speech spoken over `spans`, with `beats` (time,
     size 0..1) on stressed syllables and `emphasis` times; `seed` picks which hand strokes."""
 
-    def __init__(self, spans: list[tuple[float, float]], beats: list[tuple[float, float]],
-                 emphasis: list[float], seed: int = 0):
+    def __init__(
+        self, spans: list[tuple[float, float]], beats: list[tuple[float, float]], emphasis: list[float], seed: int = 0
+    ):
         self._phrases = _phrases(spans)
         rng = np.random.default_rng([seed, 11])
         # Each stroke is made by the left hand, the right, or both (weights per side).

@@ -31,8 +31,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..expressions import EXPRESSIONS
 from ..errors import EngineError
+from ..expressions import EXPRESSIONS
 from ..renderer.background import parse_color
 from ..renderer.framing import FRAMINGS
 from ..renderer.options import parse_size
@@ -52,8 +52,11 @@ GAPS = {"clause": 0.12, "sentence": 0.3, "paragraph": 0.65}
 #: A sentence longer than this (characters) is split at its commas into subtitle-sized utterances.
 LONG_SENTENCE = {"en": 84, "zh": 26}
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_SENTENCE_END = {"en": re.compile(r"(?<=[.!?])[\"')\]]*\s+"), "zh": re.compile(r"(?<=[。！？!?])\s*"),
-                 "any": re.compile(r"(?<=[.!?])[\"')\]]*\s+|(?<=[。！？])\s*")}
+_SENTENCE_END = {
+    "en": re.compile(r"(?<=[.!?])[\"')\]]*\s+"),
+    "zh": re.compile(r"(?<=[。！？!?])\s*"),
+    "any": re.compile(r"(?<=[.!?])[\"')\]]*\s+|(?<=[。！？])\s*"),
+}
 _CLAUSE_END = {"en": re.compile(r"(?<=[,;:])\s+"), "zh": re.compile(r"(?<=[，；：,;])\s*")}
 
 
@@ -370,7 +373,7 @@ class _Builder:
                     self.problems.append((line, "a [ is never closed with ]"))
                     i += 1
                     continue
-                body = "".join(ch for ch, _ in chars[i + 1:close]).strip()
+                body = "".join(ch for ch, _ in chars[i + 1 : close]).strip()
                 parsed = self._cue(body, line)
                 if parsed is not None:
                     kind, value, amount = parsed
@@ -422,8 +425,9 @@ class _Builder:
                 return None
             seconds = _duration(args[0]) if args else 0.5
             if seconds is None or not 0 < seconds <= MAX_PAUSE:
-                self.problems.append((line, f"[{body}]: a pause takes a duration from 0 to {MAX_PAUSE:g} s, "
-                                            "like 0.5s or 500ms"))
+                self.problems.append(
+                    (line, f"[{body}]: a pause takes a duration from 0 to {MAX_PAUSE:g} s, like 0.5s or 500ms")
+                )
                 return None
             return "pause", "pause", seconds
         if head == "look":
@@ -439,8 +443,9 @@ class _Builder:
                 except ValueError:
                     intensity = -1.0
                 if len(args) > 1 or not 0 < intensity <= 1:
-                    self.problems.append((line, f"[{body}]: an expression takes an intensity in (0, 1], "
-                                                f"like [{head} 0.6]"))
+                    self.problems.append(
+                        (line, f"[{body}]: an expression takes an intensity in (0, 1], like [{head} 0.6]")
+                    )
                     return None
             return "expression", head, intensity
         known = CUE_EXPRESSIONS + ("pause", "look", "voice") + LANGUAGES
@@ -462,8 +467,9 @@ class _Builder:
         split wherever a pause cue falls."""
         pieces = [(start, end)]
         if end - start > LONG_SENTENCE[lang]:
-            pieces = _merge_short([(start + a, start + b) for a, b in _spans(text[start:end], _CLAUSE_END[lang])],
-                                  LONG_SENTENCE[lang])
+            pieces = _merge_short(
+                [(start + a, start + b) for a, b in _spans(text[start:end], _CLAUSE_END[lang])], LONG_SENTENCE[lang]
+            )
         return [(a, b, k == len(pieces) - 1) for k, (a, b) in enumerate(pieces)]
 
     def _flush_marks(self, marks: list, upto: int) -> None:
@@ -498,8 +504,15 @@ class _Builder:
 
     def _bump_gap(self, seconds: float) -> None:
         last = self.utterances[-1]
-        self.utterances[-1] = Utterance(last.text, last.lang, last.voice, last.line, last.sentence,
-                                        round(last.gap_after + seconds, 6), last.emphasis)
+        self.utterances[-1] = Utterance(
+            last.text,
+            last.lang,
+            last.voice,
+            last.line,
+            last.sentence,
+            round(last.gap_after + seconds, 6),
+            last.emphasis,
+        )
 
 
 def _spans(text: str, boundary: re.Pattern) -> list[tuple[int, int]]:

@@ -43,12 +43,33 @@ from .parse import Script
 from .soundtrack import Soundtrack
 
 #: Channels that shape speech; an expression cue never takes them from the speech net.
-ARTICULATORS = channel_mask(["jawForward", "jawLeft", "jawRight", "jawOpen", "mouthClose", "mouthFunnel",
-                             "mouthPucker", "mouthLeft", "mouthRight", "mouthRollLower", "mouthRollUpper",
-                             "mouthShrugLower", "mouthShrugUpper", "mouthPressLeft", "mouthPressRight",
-                             "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft",
-                             "mouthUpperUpRight", "mouthStretchLeft", "mouthStretchRight", "tongueOut",
-                             "cheekPuff"])
+ARTICULATORS = channel_mask(
+    [
+        "jawForward",
+        "jawLeft",
+        "jawRight",
+        "jawOpen",
+        "mouthClose",
+        "mouthFunnel",
+        "mouthPucker",
+        "mouthLeft",
+        "mouthRight",
+        "mouthRollLower",
+        "mouthRollUpper",
+        "mouthShrugLower",
+        "mouthShrugUpper",
+        "mouthPressLeft",
+        "mouthPressRight",
+        "mouthLowerDownLeft",
+        "mouthLowerDownRight",
+        "mouthUpperUpLeft",
+        "mouthUpperUpRight",
+        "mouthStretchLeft",
+        "mouthStretchRight",
+        "tongueOut",
+        "cheekPuff",
+    ]
+)
 BROWS = channel_mask("brows")
 LOOKS = np.zeros(arkit.COUNT, bool)
 LOOKS[list(arkit.LOOK)] = True
@@ -102,21 +123,29 @@ class Performance:
             else:
                 self.looks.append((cue.value, Span(start, end, 1.0)))
         rng = np.random.default_rng([script.settings.seed, 8])
-        self._attitudes = [(start, np.array(ATTITUDE) * rng.uniform(-1, 1, 3)) for start, _ in
-                           (spans[k] for k in sorted(spans))]
+        self._attitudes = [
+            (start, np.array(ATTITUDE) * rng.uniform(-1, 1, 3)) for start, _ in (spans[k] for k in sorted(spans))
+        ]
         self._phases = rng.uniform(0, 2 * math.pi, (3, 2))
         self.beats = syllable_beats(speech_16k, [(p.start, p.end) for p in track.placed])
         self.emphasis = self._emphasis_times()
         self.questions = [p.end for p in track.placed if p.utterance.text.rstrip().endswith(("?", "？"))]
         loudness = [(t, (nod - BEAT_NOD[0]) / (BEAT_NOD[1] - BEAT_NOD[0])) for t, nod in self.beats]
-        self.arms = ArmGestures([(p.start, p.end) for p in track.placed], [(t, 0.5 + 0.5 * k) for t, k in loudness],
-                                self.emphasis, script.settings.seed)
+        self.arms = ArmGestures(
+            [(p.start, p.end) for p in track.placed],
+            [(t, 0.5 + 0.5 * k) for t, k in loudness],
+            self.emphasis,
+            script.settings.seed,
+        )
 
     # layers -----------------------------------------------------------------------------------
 
     def sources(self) -> list[FunctionSource]:
-        layers = [FunctionSource(LayerRule("gesture", priority=20, channels=BROWS | LOOKS, head=True,
-                                           bones=ARM_BONES), self.gesture)]
+        layers = [
+            FunctionSource(
+                LayerRule("gesture", priority=20, channels=BROWS | LOOKS, head=True, bones=ARM_BONES), self.gesture
+            )
+        ]
         for name, spans in sorted(self.expressions.items()):
             layers.append(FunctionSource(self.expression_rule(name), self._expression_face(name, spans)))
         return layers
@@ -166,8 +195,16 @@ class Performance:
             set_look(weights, eye_yaw, eye_pitch)
             mask |= LOOKS
             eyes = [[eye_yaw, eye_pitch], [eye_yaw, eye_pitch]]
-        return FaceFrame(t, weights, mask, quat_from_euler(*np.radians([yaw, pitch, roll])), eyes=eyes,
-                         source="gesture", bones=self.arms.bones(t), bone_mask=ARM_BONES)
+        return FaceFrame(
+            t,
+            weights,
+            mask,
+            quat_from_euler(*np.radians([yaw, pitch, roll])),
+            eyes=eyes,
+            source="gesture",
+            bones=self.arms.bones(t),
+            bone_mask=ARM_BONES,
+        )
 
     # parts ------------------------------------------------------------------------------------
 
@@ -177,8 +214,12 @@ class Performance:
 
     def _sway(self, t: float) -> np.ndarray:
         p = self._phases
-        return np.array([SWAY[a] * 0.5 * (math.sin(2 * math.pi * t / 9.7 + p[a, 0]) +
-                                          math.sin(2 * math.pi * t / 4.3 + p[a, 1])) for a in range(3)])
+        return np.array(
+            [
+                SWAY[a] * 0.5 * (math.sin(2 * math.pi * t / 9.7 + p[a, 0]) + math.sin(2 * math.pi * t / 4.3 + p[a, 1]))
+                for a in range(3)
+            ]
+        )
 
     def _attitude(self, t: float) -> np.ndarray:
         current = np.zeros(3)
@@ -221,8 +262,12 @@ def syllable_beats(speech_16k: np.ndarray, spans: list[tuple[float, float]]) -> 
         return []
     floor = np.percentile(db[speaking], 30)
     top = np.percentile(db[speaking], 95)
-    peaks, _ = find_peaks(np.where(speaking, db, floor - 40), prominence=6.0,
-                          distance=int(BEAT_SPACING * FRAME_RATE), height=floor + 0.5 * (top - floor))
+    peaks, _ = find_peaks(
+        np.where(speaking, db, floor - 40),
+        prominence=6.0,
+        distance=int(BEAT_SPACING * FRAME_RATE),
+        height=floor + 0.5 * (top - floor),
+    )
     beats = []
     for i in peaks:
         loud = float(np.clip((db[i] - floor) / max(top - floor, 1e-6), 0.0, 1.0))

@@ -131,5 +131,3 @@ def _voice_key(u: Utterance, voice: str | None) -> str:
     from ..drivers.audio.tts import resolve_voice
 
     return resolve_voice(voice, u.lang)
-
-

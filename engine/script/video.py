@@ -62,9 +62,19 @@ def branding(script: Script, track: Soundtrack):
     s = script.settings
     first = track.placed[0].start
     lang = "zh" if CJK.search(s.title + s.subtitle + s.name + s.role) else "en"
-    return Branding(accent=s.accent, text_color=s.text_color, logo=s.logo, logo_corner=s.logo_corner,
-                    name=s.name, role=s.role, lower_third=(first, first + LOWER_THIRD),
-                    title=s.title, subtitle=s.subtitle, title_seconds=title_seconds(script), lang=lang)
+    return Branding(
+        accent=s.accent,
+        text_color=s.text_color,
+        logo=s.logo,
+        logo_corner=s.logo_corner,
+        name=s.name,
+        role=s.role,
+        lower_third=(first, first + LOWER_THIRD),
+        title=s.title,
+        subtitle=s.subtitle,
+        title_seconds=title_seconds(script),
+        lang=lang,
+    )
 
 
 def background(script: Script):
@@ -96,13 +106,14 @@ def face_sources(script: Script, track: Soundtrack) -> list:
     return [idle, *Performance(script, track, speech, voice).sources(), voice]
 
 
-def render(script: Script, out: str | Path, avatar: str | Path | None = None, size=None, msaa: int = 4,
-           progress: bool = True) -> Result:
+def render(
+    script: Script, out: str | Path, avatar: str | Path | None = None, size=None, msaa: int = 4, progress: bool = True
+) -> Result:
     """Renders `script` to `out` (.mp4) and `out` with .srt (when subtitles are on)."""
     from ..offline import open_avatar, render_offline
-    from ..progress import Progress
     from ..overlay.compositor import Overlay
     from ..overlay.subtitles import write_srt
+    from ..progress import Progress
     from ..rig import MASCOT
     from ..sinks.render import Mp4Sink, RenderSettings
 
@@ -114,8 +125,11 @@ def render(script: Script, out: str | Path, avatar: str | Path | None = None, si
         raise ValueError(f"{out}: the output must be an .mp4")
     seconds: dict[str, float] = {}
     n_utterances = len(script.utterances)
-    bar = Progress(n_utterances + round(_estimate_seconds(script) * s.fps), f"speak {script.path.name}") \
-        if progress else None
+    bar = (
+        Progress(n_utterances + round(_estimate_seconds(script) * s.fps), f"speak {script.path.name}")
+        if progress
+        else None
+    )
 
     clock = time.perf_counter()
     track = build(script, speech_start(script), progress=bar.update if bar else None)
@@ -130,8 +144,7 @@ def render(script: Script, out: str | Path, avatar: str | Path | None = None, si
         bar.total = n_utterances + frames
     avatar_path = str(avatar or s.avatar or MASCOT)
     _, rig = open_avatar(avatar_path, None)
-    overlay = Overlay(branding(script, track), s.size, subtitle_cues(track) if s.subtitles else [],
-                      background=None)
+    overlay = Overlay(branding(script, track), s.size, subtitle_cues(track) if s.subtitles else [], background=None)
     out.parent.mkdir(parents=True, exist_ok=True)
     clock = time.perf_counter()
     # Rendered beside the target and renamed when whole: a failure never leaves half a video.

@@ -6,8 +6,8 @@ from __future__ import annotations
 import socket
 import uuid
 
-from ..options import parse_host_port, reject_unknown
 from ..frame import FaceFrame
+from ..options import parse_host_port, reject_unknown
 from ..protocols import livelink_udp, osc_out, vmc
 
 
@@ -39,8 +39,7 @@ class UdpSender:
 class LiveLinkSender(UdpSender):
     """One packet per frame. Frame numbers count from 0 at the pipeline's frame rate."""
 
-    def __init__(self, host: str, port: int, subject: str = livelink_udp.DEFAULT_SUBJECT,
-                 angle_units: str = "unreal"):
+    def __init__(self, host: str, port: int, subject: str = livelink_udp.DEFAULT_SUBJECT, angle_units: str = "unreal"):
         super().__init__("livelink", host, port)
         if angle_units not in livelink_udp.ANGLE_UNITS:
             raise ValueError(f"livelink: angles {angle_units!r}: expected one of {sorted(livelink_udp.ANGLE_UNITS)}")
@@ -54,8 +53,7 @@ class LiveLinkSender(UdpSender):
 
     def datagram(self, frame: FaceFrame) -> bytes:
         number = int(round(frame.t * self._fps))
-        return livelink_udp.encode(frame, number, self._fps, self.subject, self.device_id,
-                                   angle_units=self.angle_units)
+        return livelink_udp.encode(frame, number, self._fps, self.subject, self.device_id, angle_units=self.angle_units)
 
 
 class VmcSender(UdpSender):

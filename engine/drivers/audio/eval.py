@@ -29,17 +29,33 @@ from ... import arkit
 from . import channel
 from .baselines import RHUBARB, loudness_jaw, phone_recognition, rhubarb_cues, rhubarb_curves
 from .coarticulation import FPS, Segment
-from .data.corpus import cache_dir, load as load_corpus
+from .data.corpus import cache_dir
+from .data.corpus import load as load_corpus
 from .features import SAMPLE_RATE
-from .metrics import (bilabial_closures, false_closures, jitter, macro_f1, open_vowel_jaw, pearson, silence_rest,
-                      viseme_classes)
+from .metrics import (
+    bilabial_closures,
+    false_closures,
+    jitter,
+    macro_f1,
+    open_vowel_jaw,
+    pearson,
+    silence_rest,
+    viseme_classes,
+)
 from .model import load as load_net
 from .stream import infer, resample_curves
 from .targets import join, target_curves
 
 _JAW = arkit.INDEX["jawOpen"]
-GOALS = {"rest": ">= 0.95", "bilabial": ">= 0.95", "ndk_closed": "<= 0.15", "open_jaw": ">= 0.25",
-         "jaw_r": ">= 0.8", "viseme_f1": "higher", "jitter_ratio": "<= 1.2"}
+GOALS = {
+    "rest": ">= 0.95",
+    "bilabial": ">= 0.95",
+    "ndk_closed": "<= 0.15",
+    "open_jaw": ">= 0.25",
+    "jaw_r": ">= 0.8",
+    "viseme_f1": "higher",
+    "jitter_ratio": "<= 1.2",
+}
 
 
 class Tally:
@@ -52,9 +68,11 @@ class Tally:
     def add(self, pred: np.ndarray, target: np.ndarray, segments, duration: float):
         n = min(len(pred), len(target))
         pred, target = pred[:n], target[:n]
-        for key, (a, b) in (("bilabial", bilabial_closures(pred, segments)),
-                            ("rest", silence_rest(pred, segments, duration)),
-                            ("ndk_closed", false_closures(pred, segments))):
+        for key, (a, b) in (
+            ("bilabial", bilabial_closures(pred, segments)),
+            ("rest", silence_rest(pred, segments, duration)),
+            ("ndk_closed", false_closures(pred, segments)),
+        ):
             self.sums[key + "_hit"] += a
             self.sums[key + "_n"] += b
         self.open.append(open_vowel_jaw(pred, segments))
@@ -68,7 +86,10 @@ class Tally:
     def result(self) -> dict[str, float]:
         s = self.sums
         return {
-            **{k: s[k + "_hit"] / s[k + "_n"] if s[k + "_n"] else float("nan") for k in ("rest", "bilabial", "ndk_closed")},
+            **{
+                k: s[k + "_hit"] / s[k + "_n"] if s[k + "_n"] else float("nan")
+                for k in ("rest", "bilabial", "ndk_closed")
+            },
             "open_jaw": float(np.mean(np.concatenate(self.open))) if self.open else float("nan"),
             "jaw_r": pearson(np.concatenate(self.jaw_pred), np.concatenate(self.jaw_true)),
             "viseme_f1": macro_f1(np.concatenate(self.cls_true), np.concatenate(self.cls_pred)),
@@ -104,6 +125,7 @@ def _synthetic(utts, limit: int | None):
 def _conditions(talkers: list[np.ndarray]):
     """(name, degrade(audio, rng)) for the real-degraded group: phone and VoIP codecs over a
     line's noise, rooms, noise from 0 to 30 dB SNR, low levels and clipping."""
+
     def phone(name, snr):
         return lambda x, rng: channel.codec(channel.add_noise(x, channel.line_noise(len(x), rng), snr), name)
 
@@ -112,12 +134,22 @@ def _conditions(talkers: list[np.ndarray]):
         ("GSM phone", phone("gsm", 25)),
         ("AMR-NB phone", phone("amr", 30)),
         ("Opus 8 kb/s", lambda x, rng: channel.codec(channel.add_noise(x, channel.pink(len(x), rng), 30), "opus")),
-        ("reverberant room", lambda x, rng: channel.add_noise(channel.room(x, rng, rng.uniform(0.4, 0.9)),
-                                                             channel.room_tone(len(x), rng), 25)),
+        (
+            "reverberant room",
+            lambda x, rng: channel.add_noise(
+                channel.room(x, rng, rng.uniform(0.4, 0.9)), channel.room_tone(len(x), rng), 25
+            ),
+        ),
         ("cafe babble 5 dB", lambda x, rng: channel.add_noise(x, channel.babble(len(x), talkers, rng), 5)),
         ("street 0 dB", lambda x, rng: channel.add_noise(x, channel.brown(len(x), rng), 0)),
-        ("fan and hum 10 dB", lambda x, rng: channel.add_noise(x, channel.pink(len(x), rng) + channel.hum(len(x), rng), 10)),
-        ("quiet -45 dBFS", lambda x, rng: channel.add_noise(channel.at_level(x, -45), channel.room_tone(len(x), rng), 30)),
+        (
+            "fan and hum 10 dB",
+            lambda x, rng: channel.add_noise(x, channel.pink(len(x), rng) + channel.hum(len(x), rng), 10),
+        ),
+        (
+            "quiet -45 dBFS",
+            lambda x, rng: channel.add_noise(channel.at_level(x, -45), channel.room_tone(len(x), rng), 30),
+        ),
         ("clipped", lambda x, rng: channel.clip(channel.at_level(x, -20), 24)),
     ]
 
@@ -139,8 +171,9 @@ def _degraded(real, talkers, seed: int = 0, pad: float = 0.6):
         clean = np.concatenate([silence, u.audio, silence])
         audio = degrade(clean, np.random.default_rng([seed, k]))
         segments = [Segment(s.viseme, s.start + pad, s.end + pad, s.open_vowel) for s in u.segments]
-        yield Clip("real degraded", "en-real", np.clip(audio, -1, 1).astype(np.float32), segments, clean, u.text,
-                   f"  {name}")
+        yield Clip(
+            "real degraded", "en-real", np.clip(audio, -1, 1).astype(np.float32), segments, clean, u.text, f"  {name}"
+        )
 
 
 def _call(real, seed: int = 0) -> Clip:
@@ -181,8 +214,9 @@ def clips(limit: int | None = None, every: int = 6):
     yield _call(real)
 
 
-def evaluate(limit: int | None = None, weights: Path | None = None, every: int = 6,
-             rhubarb: bool = True) -> dict[str, dict[str, dict[str, float]]]:
+def evaluate(
+    limit: int | None = None, weights: Path | None = None, every: int = 6, rhubarb: bool = True
+) -> dict[str, dict[str, dict[str, float]]]:
     """{clip group: {method: {metric: value}}}."""
     net = load_net(weights) if weights is not None else load_net()
     try:
@@ -229,8 +263,10 @@ def main() -> None:
     for group, methods in results.items():
         for method, r in methods.items():
             print(f"{group:20} {method:13} " + " ".join(f"{r[k]:12.3f}" for k in keys))
-    print("(targets): the coarticulated training targets scored against themselves; nan: no such segments; "
-          "ndk_closed: share of n/d/k frames with the lips shut (lower is better)")
+    print(
+        "(targets): the coarticulated training targets scored against themselves; nan: no such segments; "
+        "ndk_closed: share of n/d/k frames with the lips shut (lower is better)"
+    )
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ _HANN = np.hanning(WINDOW).astype(np.float32)
 _BINS = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
 _PERIOD_BAND = ((_BINS >= 300) & (_BINS <= 4000)).astype(np.float32)
 _LAGS = np.arange(SAMPLE_RATE // 320, SAMPLE_RATE // 80 + 1)
-_HANN_AC = np.correlate(_HANN, _HANN, "full")[WINDOW - 1:]
+_HANN_AC = np.correlate(_HANN, _HANN, "full")[WINDOW - 1 :]
 _LAG_GAIN = (1.0 / np.maximum(_HANN_AC[_LAGS] / _HANN_AC[0], 0.25)).astype(np.float32)
 
 
@@ -88,7 +88,7 @@ class StreamingFeatures:
         if n <= 0:
             self._tail = buf
             return (np.zeros((0, N_MELS), np.float32),) + (np.zeros(0, np.float32),) * (2 if voiced else 1)
-        self._tail = buf[n * HOP:]
+        self._tail = buf[n * HOP :]
         parts = [_frames(buf, first, min(n, first + _BATCH), voiced) for first in range(0, n, _BATCH)]
         return tuple(np.concatenate(column) for column in zip(*parts))
 

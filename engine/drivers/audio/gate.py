@@ -9,7 +9,8 @@ periodicity) and keeps its own state, so streaming and offline give the same gat
   over the last FLOOR_SECONDS (from the first whole frame on), so steady noise of any colour
   and level (hiss, hum and its harmonics, a telephone line) sits on its floor and speech stands
   above it. A frame is *active* when the loudest third of its bands between 250 Hz and 4 kHz
-  (a voice fills a few formants, not the whole band) stand, on average, ACTIVE_DB above their floors and have swung by STEADY_DB or more over the last
+  (a voice fills a few formants, not the whole band) stand, on average, ACTIVE_DB above their
+  floors and have swung by STEADY_DB or more over the last
   STEADY_SECONDS (a noise that has just begun is steady long before the floor has risen to
   it), and *voiced* when, on top of that, it is periodic like a voice (a breath, a hiss, a click
   and line noise are not) and its 250 Hz-1 kHz bands stand VOICED_DB above their floors (so
@@ -65,15 +66,19 @@ class VoiceGate:
         self._lows = np.full((_STEADY - 1, int(_SPEECH.sum())), np.inf, np.float32)
         self._run_voiced = 0  # voiced frames in the run up to the last frame consumed
         self._flags = np.zeros(0, np.int8)  # per frame not yet decided: 1 active, 2 voiced too
-        self._speech = np.zeros(HOLD + RAMP - 1, bool)  # no speech before frame 0; later, the frames still looked back on
+        self._speech = np.zeros(
+            HOLD + RAMP - 1, bool
+        )  # no speech before frame 0; later, the frames still looked back on
 
     def push(self, logmel: np.ndarray, level: np.ndarray, periodicity: np.ndarray) -> np.ndarray:
         logmel = np.asarray(logmel, np.float32).reshape(-1, N_MELS)
         level = np.asarray(level, np.float32).reshape(-1)
         periodicity = np.asarray(periodicity, np.float32).reshape(-1)
         if not len(logmel) == len(level) == len(periodicity):
-            raise ValueError(f"gate: {len(logmel)} log-mel frames, {len(level)} levels and "
-                             f"{len(periodicity)} periodicities; they must be the same frames")
+            raise ValueError(
+                f"gate: {len(logmel)} log-mel frames, {len(level)} levels and "
+                f"{len(periodicity)} periodicities; they must be the same frames"
+            )
         if len(level) == 0:
             return np.zeros(0, np.float32)
         self._flags = np.concatenate([self._flags, self._activity(logmel, level, periodicity)])
@@ -85,7 +90,7 @@ class VoiceGate:
         opened = (cs[span:] - cs[:-span]) > 0
         cs = np.concatenate([[0], np.cumsum(opened)])
         gate = (cs[RAMP:] - cs[:-RAMP]) / RAMP
-        self._speech = self._speech[max(0, len(self._speech) - (span + RAMP - 2)):]
+        self._speech = self._speech[max(0, len(self._speech) - (span + RAMP - 2)) :]
         return gate.astype(np.float32)
 
     def _activity(self, logmel: np.ndarray, level: np.ndarray, periodicity: np.ndarray) -> np.ndarray:
@@ -101,20 +106,22 @@ class VoiceGate:
             self._smooth = np.repeat(bands[:1], _SMOOTH - 1, axis=0)
             self._history = np.repeat(bands[:1], _WINDOW - 1, axis=0)
         padded = np.concatenate([self._smooth, bands])
-        smooth = padded[_SMOOTH - 1:].copy()
+        smooth = padded[_SMOOTH - 1 :].copy()
         for k in range(_SMOOTH - 1):
-            smooth += padded[k:k + len(bands)]
+            smooth += padded[k : k + len(bands)]
         smooth /= _SMOOTH
-        self._smooth = padded[len(padded) - (_SMOOTH - 1):]
+        self._smooth = padded[len(padded) - (_SMOOTH - 1) :]
         seen = np.concatenate([self._history, smooth])
-        floor = minimum_filter1d(seen, _WINDOW, axis=0, origin=(_WINDOW - 1) // 2)[_WINDOW - 1:]
-        self._history = seen[len(seen) - (_WINDOW - 1):]
+        floor = minimum_filter1d(seen, _WINDOW, axis=0, origin=(_WINDOW - 1) // 2)[_WINDOW - 1 :]
+        self._history = seen[len(seen) - (_WINDOW - 1) :]
         above = np.maximum(0.0, smooth - floor) * _DB
         highs = np.concatenate([self._highs, smooth])
         lows = np.concatenate([self._lows, smooth])
-        self._highs, self._lows = highs[len(highs) - (_STEADY - 1):], lows[len(lows) - (_STEADY - 1):]
-        swing = (maximum_filter1d(highs, _STEADY, axis=0, origin=(_STEADY - 1) // 2)
-                 - minimum_filter1d(lows, _STEADY, axis=0, origin=(_STEADY - 1) // 2))[_STEADY - 1:].mean(1) * _DB
+        self._highs, self._lows = highs[len(highs) - (_STEADY - 1) :], lows[len(lows) - (_STEADY - 1) :]
+        swing = (
+            maximum_filter1d(highs, _STEADY, axis=0, origin=(_STEADY - 1) // 2)
+            - minimum_filter1d(lows, _STEADY, axis=0, origin=(_STEADY - 1) // 2)
+        )[_STEADY - 1 :].mean(1) * _DB
         loud = (level >= FLOOR_DB) & (swing >= STEADY_DB)
         top = np.partition(above, -_TOP, axis=1)[:, -_TOP:].mean(1)
         active = loud & (top >= ACTIVE_DB)

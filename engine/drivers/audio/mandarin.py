@@ -59,10 +59,32 @@ _DIGITS = "零一二三四五六七八九"
 _MEASURES = set("个位只次天年种件本张条台辆家岁名座所块元斤点分秒周层倍场首句")
 #: How Chinese speakers name the Latin letters, in pinyin.
 _LETTERS = {
-    "A": "ei1", "B": "bi4", "C": "xi1", "D": "di4", "E": "yi4", "F": "ai2 fu5", "G": "ji4",
-    "H": "ai1 qi1", "I": "ai4", "J": "jie4", "K": "kai4", "L": "ai2 le5", "M": "ai2 mu5",
-    "N": "en1", "O": "ou1", "P": "pi4", "Q": "qiu1", "R": "a4 er5", "S": "ai2 si1", "T": "ti4",
-    "U": "you1", "V": "wei1", "W": "da2 bu5 liu5", "X": "ai2 ke4 si1", "Y": "wai4", "Z": "zei4",
+    "A": "ei1",
+    "B": "bi4",
+    "C": "xi1",
+    "D": "di4",
+    "E": "yi4",
+    "F": "ai2 fu5",
+    "G": "ji4",
+    "H": "ai1 qi1",
+    "I": "ai4",
+    "J": "jie4",
+    "K": "kai4",
+    "L": "ai2 le5",
+    "M": "ai2 mu5",
+    "N": "en1",
+    "O": "ou1",
+    "P": "pi4",
+    "Q": "qiu1",
+    "R": "a4 er5",
+    "S": "ai2 si1",
+    "T": "ti4",
+    "U": "you1",
+    "V": "wei1",
+    "W": "da2 bu5 liu5",
+    "X": "ai2 ke4 si1",
+    "Y": "wai4",
+    "Z": "zei4",
 }
 #: Characters before which 儿 is the retroflex suffix (一点儿, 哪儿) rather than a syllable.
 _ERHUA_HOSTS = set("点会哪这那玩块边事样些")
@@ -195,11 +217,20 @@ def utterances(text: str) -> list[list[str]]:
         elif piece in _CLAUSE_BREAK:
             pause()
         elif piece[0] == "\u3007" or "\u3400" <= piece[0]:
-            syllables = lazy_pinyin(piece, style=Style.TONE3, neutral_tone_with_five=True,
-                                    tone_sandhi=True, errors=lambda chars: ["?"] * len(chars))
+            syllables = lazy_pinyin(
+                piece,
+                style=Style.TONE3,
+                neutral_tone_with_five=True,
+                tone_sandhi=True,
+                errors=lambda chars: ["?"] * len(chars),
+            )
             for i, (char, syllable) in enumerate(zip(piece, syllables)):
-                if (char == "儿" and i > 0 and piece[i - 1] in _ERHUA_HOSTS
-                        and (i + 1 == len(piece) or piece[i + 1] not in _ERHUA_NOT_BEFORE)):
+                if (
+                    char == "儿"
+                    and i > 0
+                    and piece[i - 1] in _ERHUA_HOSTS
+                    and (i + 1 == len(piece) or piece[i + 1] not in _ERHUA_NOT_BEFORE)
+                ):
                     out[-1].append("r5")
                 elif _SYLLABLE.match(syllable):
                     out[-1].append(syllable)

@@ -73,7 +73,7 @@ def silence_rest(curves: np.ndarray, segments: list[Segment], duration: float, f
 
 def open_vowel_jaw(curves: np.ndarray, segments: list[Segment], fps: float = FPS) -> np.ndarray:
     """jawOpen of every frame inside an open vowel."""
-    parts = [curves[int(np.ceil(s.start * fps)):int(np.ceil(s.end * fps)), _JAW] for s in segments if s.open_vowel]
+    parts = [curves[int(np.ceil(s.start * fps)) : int(np.ceil(s.end * fps)), _JAW] for s in segments if s.open_vowel]
     return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
 
@@ -113,5 +113,3 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
     if a.std() < 1e-9 or b.std() < 1e-9:
         return 0.0
     return float(np.corrcoef(a, b)[0, 1])
-
-

@@ -131,8 +131,7 @@ class MicSource:
                     log.warning("%s: %s (further failures are counted, not logged)", self.label, exc)
                 continue
             if len(weights):
-                self._newest = FaceFrame(self._clock.now(), np.clip(weights[-1], 0.0, 1.0), self._mask,
-                                         source="mic")
+                self._newest = FaceFrame(self._clock.now(), np.clip(weights[-1], 0.0, 1.0), self._mask, source="mic")
 
     def stop(self) -> None:
         self._stop.set()
@@ -159,8 +158,9 @@ def open_microphone(spec: str, label: str, net=None) -> tuple[LiveSpeech, object
     except (ValueError, sd.PortAudioError) as exc:
         inputs = [f"{d['index']}: {d['name']}" for d in sd.query_devices() if d["max_input_channels"] > 0]
         there = f"inputs here: {'; '.join(inputs)}" if inputs else "no input device is attached to this machine"
-        raise ValueError(f"{label}: no microphone: {exc} ({there}); plug one in, or lip-sync a "
-                         "recording with audio:FILE") from None
+        raise ValueError(
+            f"{label}: no microphone: {exc} ({there}); plug one in, or lip-sync a recording with audio:FILE"
+        ) from None
     rate = int(info["default_samplerate"])
     live = LiveSpeech(rate, net)
 
@@ -173,8 +173,14 @@ def open_microphone(spec: str, label: str, net=None) -> tuple[LiveSpeech, object
             log.warning("%s: %s (dropped)", label, exc)
 
     try:
-        stream = sd.InputStream(device=info["index"], channels=1, samplerate=rate, dtype="float32",
-                                blocksize=max(1, int(rate * DEVICE_BLOCK)), callback=callback)
+        stream = sd.InputStream(
+            device=info["index"],
+            channels=1,
+            samplerate=rate,
+            dtype="float32",
+            blocksize=max(1, int(rate * DEVICE_BLOCK)),
+            callback=callback,
+        )
     except sd.PortAudioError as exc:
         raise ValueError(f"{label}: cannot open {info['name']!r}: {exc} (is another program using it?)") from None
     return live, stream

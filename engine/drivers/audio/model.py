@@ -34,7 +34,7 @@ class CausalConv(nn.Module):
         if past is None:
             past = x.new_zeros(x.shape[0], x.shape[1], self.history)
         full = torch.cat([past, x], dim=2)
-        return self.conv(full), full[:, :, full.shape[2] - self.history:]
+        return self.conv(full), full[:, :, full.shape[2] - self.history :]
 
 
 class SpeechNet(nn.Module):

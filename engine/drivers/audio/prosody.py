@@ -70,7 +70,7 @@ class PitchTracker:
         ready = (len(self._buf) - SPAN) // HOP + 1 if len(self._buf) >= SPAN else 0
         n = max(0, min(ready, self._samples // HOP - self._next))
         parts = [_yin(self._buf, start, min(_BATCH, n - start)) for start in range(0, n, _BATCH)]
-        self._buf, self._next = self._buf[n * HOP:], self._next + n
+        self._buf, self._next = self._buf[n * HOP :], self._next + n
         if not parts:
             return np.zeros(0, np.float32), np.zeros(0, np.float32)
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -134,8 +134,9 @@ def brows(f0: np.ndarray, level: np.ndarray) -> np.ndarray:
             taken.append(k)
             height = LOW + (HIGH - LOW) * min(1.0, (prominence - ACCENT_ST) / (FULL_ST - ACCENT_ST))
             frames = np.arange(max(0, k - ATTACK), min(n, k + RELEASE + 1))
-            shape = np.where(frames <= k, smoothstep((frames - (k - ATTACK)) / ATTACK),
-                             1.0 - smoothstep((frames - k) / RELEASE))
+            shape = np.where(
+                frames <= k, smoothstep((frames - (k - ATTACK)) / ATTACK), 1.0 - smoothstep((frames - k) / RELEASE)
+            )
             raise_[frames] = np.maximum(raise_[frames], height * shape)
     return np.stack([raise_, OUTER * raise_, OUTER * raise_], axis=1)
 

@@ -15,8 +15,8 @@ The layer's default channels are "mouth,brows" (it drives the brow raises among 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -51,7 +51,7 @@ class Curves:
     def put_brows(self, values: np.ndarray) -> None:
         """Write (frames, len(BROWS)) values into the brow columns."""
         for part, start in zip(self._parts, self._starts):
-            part[:, len(DRIVEN):] = values[start:start + len(part)]
+            part[:, len(DRIVEN) :] = values[start : start + len(part)]
 
     def __len__(self) -> int:
         return self._starts[-1]
@@ -85,8 +85,9 @@ def speech_curves(blocks: Iterable[np.ndarray], net=None) -> tuple[Curves, int]:
 class AudioSource:
     """Face frames for an audio clip's media time; nothing after its end (the layer fades)."""
 
-    def __init__(self, audio: np.ndarray | Iterable[np.ndarray], rule: LayerRule | None = None, net=None,
-                 start: float = 0.0):
+    def __init__(
+        self, audio: np.ndarray | Iterable[np.ndarray], rule: LayerRule | None = None, net=None, start: float = 0.0
+    ):
         """`audio`: 16 kHz mono float32 samples, one array or an iterable of blocks (`from_file`
         streams a file so); `start`: the pipeline time the clip begins at (before it, the layer
         is off)."""
@@ -103,8 +104,7 @@ class AudioSource:
         self._mask[CHANNELS] = True
 
     @classmethod
-    def from_file(cls, path: str | Path, rule: LayerRule | None = None, net=None,
-                  start: float = 0.0) -> "AudioSource":
+    def from_file(cls, path: str | Path, rule: LayerRule | None = None, net=None, start: float = 0.0) -> AudioSource:
         """Any audio file (audio_file.py reads them), decoded block by block: memory holds one
         block and the curves, however long the file. Bad files raise ValueError naming them."""
         return cls(audio_blocks(path), rule, net, start)

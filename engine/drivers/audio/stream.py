@@ -3,7 +3,7 @@ is the same pushes in 10 s chunks, so memory stays bounded however long the file
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -57,7 +57,7 @@ class SpeechStream:
 
 def chunks(audio: np.ndarray, size: int = _OFFLINE_CHUNK) -> Iterator[np.ndarray]:
     """A clip in pieces of `size` samples: how a clip is pushed, so the net's work stays small."""
-    return (audio[i:i + size] for i in range(0, len(audio), size))
+    return (audio[i : i + size] for i in range(0, len(audio), size))
 
 
 def infer(audio: np.ndarray, net: SpeechNet | None = None) -> np.ndarray:

@@ -22,9 +22,9 @@ from .augment import augment, mask_bands
 from .coarticulation import frame_visemes
 from .data.corpus import load as load_corpus
 from .features import RunningSpectrum, features, net_input
+from .metrics import CLOSED, viseme_classes
 from .model import DELAY, WEIGHTS, SpeechNet
 from .stream import SILENCE_LOGMEL
-from .metrics import CLOSED, viseme_classes
 from .targets import join, target_curves
 from .visemes import DRIVEN, VISEMES, pose_matrix
 
@@ -64,9 +64,12 @@ for _name, _w in (("jawOpen", 3.0), ("mouthClose", 3.0), ("mouthPucker", 2.0), (
 def _aperture_t(y: torch.Tensor) -> torch.Tensor:
     """The eval's aperture on (B, T, driven) tensors (torch twin of visemes.aperture)."""
     d = {arkit.NAMES[c]: y[..., k] for k, c in enumerate(DRIVEN)}
-    return (torch.relu(d["jawOpen"] - d["mouthClose"])
-            + 0.5 * torch.maximum(d["mouthLowerDownLeft"], d["mouthLowerDownRight"])
-            + 0.5 * torch.maximum(d["mouthUpperUpLeft"], d["mouthUpperUpRight"]) + 0.3 * d["mouthFunnel"])
+    return (
+        torch.relu(d["jawOpen"] - d["mouthClose"])
+        + 0.5 * torch.maximum(d["mouthLowerDownLeft"], d["mouthLowerDownRight"])
+        + 0.5 * torch.maximum(d["mouthUpperUpLeft"], d["mouthUpperUpRight"])
+        + 0.3 * d["mouthFunnel"]
+    )
 
 
 def _spread_shortfall(pred: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -109,7 +112,7 @@ def _examples(utts, rng: random.Random, nprng: np.random.Generator):
 
 def _batches(examples, size: int, rng: random.Random):
     examples = sorted(examples, key=lambda e: len(e[1]))
-    groups = [examples[i:i + size] for i in range(0, len(examples), size)]
+    groups = [examples[i : i + size] for i in range(0, len(examples), size)]
     rng.shuffle(groups)
     for group in groups:
         t = max(len(e[1]) for e in group)
@@ -124,8 +127,13 @@ def _batches(examples, size: int, rng: random.Random):
             mask[i, : len(tgt)] = 1
             cls[i, : len(tgt)] = c
             phones[i, : len(tgt)] = ph
-        yield (torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(mask),
-               torch.from_numpy(cls), torch.from_numpy(phones))
+        yield (
+            torch.from_numpy(x),
+            torch.from_numpy(y),
+            torch.from_numpy(mask),
+            torch.from_numpy(cls),
+            torch.from_numpy(phones),
+        )
 
 
 def _class_weights(examples) -> torch.Tensor:
@@ -136,8 +144,16 @@ def _class_weights(examples) -> torch.Tensor:
     return torch.from_numpy(w.astype(np.float32))
 
 
-def train(epochs: int, seed: int, threads: int, batch: int = 16, lr: float = 3e-3, hidden: int = 128,
-          out: Path = WEIGHTS, corpus: Path | None = None) -> dict:
+def train(
+    epochs: int,
+    seed: int,
+    threads: int,
+    batch: int = 16,
+    lr: float = 3e-3,
+    hidden: int = 128,
+    out: Path = WEIGHTS,
+    corpus: Path | None = None,
+) -> dict:
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(threads)
@@ -166,24 +182,32 @@ def train(epochs: int, seed: int, threads: int, batch: int = 16, lr: float = 3e-
             pred = torch.sigmoid(net.out(feats))
             m = mask[..., None]
             ap_pred, ap_true = _aperture_t(pred), _aperture_t(y)
-            terms = [((pred - y) ** 2 * cw * m).sum() / (m.sum() * len(DRIVEN)),
-                     ((ap_pred - ap_true).abs() * mask).sum() / mask.sum()]
+            terms = [
+                ((pred - y) ** 2 * cw * m).sum() / (m.sum() * len(DRIVEN)),
+                ((ap_pred - ap_true).abs() * mask).sum() / mask.sum(),
+            ]
             # motion like the targets': no more frame-to-frame jitter, no less crispness
             curvature = (pred.diff(n=2, dim=1) - y.diff(n=2, dim=1)) ** 2 * m[:, 2:]
             terms.append(_SMOOTHNESS * curvature.sum() / (m[:, 2:].sum() * len(DRIVEN)))
             distance = ((pred[..., _KEEP, None] - _POSES_T.T) ** 2).sum(-2)  # (B, T, visemes)
-            terms.append(_CLASS_LOSS * torch.nn.functional.cross_entropy(
-                (-distance / _CLASS_TAU).flatten(0, 1), cls.flatten(), weight=class_weight, ignore_index=_IGNORE)
-                + _AUX_LOSS * torch.nn.functional.cross_entropy(
-                aux(feats).flatten(0, 1), phones.flatten(), ignore_index=_IGNORE))
+            terms.append(
+                _CLASS_LOSS
+                * torch.nn.functional.cross_entropy(
+                    (-distance / _CLASS_TAU).flatten(0, 1), cls.flatten(), weight=class_weight, ignore_index=_IGNORE
+                )
+                + _AUX_LOSS
+                * torch.nn.functional.cross_entropy(aux(feats).flatten(0, 1), phones.flatten(), ignore_index=_IGNORE)
+            )
             m2 = m[:, 2:].expand(-1, -1, len(_MOUTH))
             j_pred = ((pred[..., _MOUTH].diff(n=2, dim=1) ** 2 * m2).sum() / m2.sum()).sqrt()
             j_true = ((y[..., _MOUTH].diff(n=2, dim=1) ** 2 * m2).sum() / m2.sum()).sqrt()
             terms[2] = terms[2] + _JITTER_LOSS * torch.relu(j_pred / (j_true + 1e-6) - _JITTER_RATIO)
             sealed = (ap_true <= CLOSED).float() * mask
             parted = (ap_true >= _UNSEAL_OPEN).float() * mask
-            terms.append(_SEAL_LOSS * (torch.relu(ap_pred - _SEAL_MARGIN) * sealed).sum() / mask.sum()
-                         + _UNSEAL_LOSS * (torch.relu(_UNSEAL_FLOOR - ap_pred) * parted).sum() / mask.sum())
+            terms.append(
+                _SEAL_LOSS * (torch.relu(ap_pred - _SEAL_MARGIN) * sealed).sum() / mask.sum()
+                + _UNSEAL_LOSS * (torch.relu(_UNSEAL_FLOOR - ap_pred) * parted).sum() / mask.sum()
+            )
             terms.append(_SPREAD_LOSS * _spread_shortfall(pred, y, mask))
             loss = sum(terms)
             opt.zero_grad()
@@ -192,15 +216,28 @@ def train(epochs: int, seed: int, threads: int, batch: int = 16, lr: float = 3e-
             opt.step()
             sched.step()
             totals, count = totals + [t.item() for t in terms], count + 1
-        parts = " ".join(f"{k} {v / count:.4f}" for k, v in zip(("mse", "aperture", "jitter", "class", "seal", "spread"), totals))
-        print(f"epoch {epoch + 1}/{epochs}: loss {totals.sum() / count:.4f} ({parts}; {time.time() - start:.0f} s)", flush=True)
+        parts = " ".join(
+            f"{k} {v / count:.4f}" for k, v in zip(("mse", "aperture", "jitter", "class", "seal", "spread"), totals)
+        )
+        print(
+            f"epoch {epoch + 1}/{epochs}: loss {totals.sum() / count:.4f} ({parts}; {time.time() - start:.0f} s)",
+            flush=True,
+        )
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(net.state_dict(), out)
-    record = {"epochs": epochs, "seed": seed, "threads": threads, "hidden": hidden, "utterances": sum(voices.values()),
-              "voices": voices, "real_repeats": _REAL_REPEATS,
-              "seconds": round(time.time() - start), "machine": f"{platform.node()} {platform.processor() or platform.machine()}, CPU",
-              "torch": torch.__version__}
+    record = {
+        "epochs": epochs,
+        "seed": seed,
+        "threads": threads,
+        "hidden": hidden,
+        "utterances": sum(voices.values()),
+        "voices": voices,
+        "real_repeats": _REAL_REPEATS,
+        "seconds": round(time.time() - start),
+        "machine": f"{platform.node()} {platform.processor() or platform.machine()}, CPU",
+        "torch": torch.__version__,
+    }
     out.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
     return record
 

@@ -140,8 +140,12 @@ def _espeak(text: str, variant: str, words_per_minute: int) -> tuple[np.ndarray,
     state from one utterance to the next, so in-process synthesis of the same text differs."""
     if shutil.which("espeak-ng") is None:
         raise ValueError("voice espeak: not installed (apt-get install espeak-ng)")
-    run = subprocess.run(["espeak-ng", "-v", variant, "-s", str(words_per_minute), "-b", "1", "--stdout"],
-                         input=text.encode("utf-8"), capture_output=True, timeout=120)
+    run = subprocess.run(
+        ["espeak-ng", "-v", variant, "-s", str(words_per_minute), "-b", "1", "--stdout"],
+        input=text.encode("utf-8"),
+        capture_output=True,
+        timeout=120,
+    )
     if run.returncode != 0:
         raise ValueError(f"espeak-ng failed: {run.stderr.decode('utf-8', 'replace').strip()}")
     with wave.open(io.BytesIO(run.stdout)) as w:

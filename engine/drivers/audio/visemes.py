@@ -14,13 +14,28 @@ import numpy as np
 from ... import arkit
 
 VISEMES: tuple[str, ...] = (
-    "sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "I", "O", "U",
+    "sil",
+    "PP",
+    "FF",
+    "TH",
+    "DD",
+    "kk",
+    "CH",
+    "SS",
+    "nn",
+    "RR",
+    "aa",
+    "E",
+    "I",
+    "O",
+    "U",
 )
 VISEME_INDEX = {v: i for i, v in enumerate(VISEMES)}
 
 #: The channels speech drives: jaw, lips, tongue and the cheeks that ride on a smile or a puff.
-DRIVEN = tuple(sorted(set(arkit.MOUTH) | {arkit.INDEX[n] for n in (
-    "cheekPuff", "cheekSquintLeft", "cheekSquintRight")}))
+DRIVEN = tuple(
+    sorted(set(arkit.MOUTH) | {arkit.INDEX[n] for n in ("cheekPuff", "cheekSquintLeft", "cheekSquintRight")})
+)
 
 
 def driven_mask() -> np.ndarray:
@@ -57,8 +72,7 @@ _POSES: dict[str, dict[str, float]] = {
     "RR": _sym(jawOpen=0.12, mouthFunnel=0.25, mouthPucker=0.3),
     "aa": _sym(jawOpen=0.62, mouthLowerDown=0.3, mouthUpperUp=0.12),
     "E": _sym(jawOpen=0.36, mouthStretch=0.3, mouthSmile=0.12, mouthLowerDown=0.22, mouthUpperUp=0.08),
-    "I": _sym(jawOpen=0.18, mouthSmile=0.3, mouthStretch=0.3, mouthUpperUp=0.12, mouthLowerDown=0.12,
-              cheekSquint=0.15),
+    "I": _sym(jawOpen=0.18, mouthSmile=0.3, mouthStretch=0.3, mouthUpperUp=0.12, mouthLowerDown=0.12, cheekSquint=0.15),
     "O": _sym(jawOpen=0.42, mouthFunnel=0.6, mouthPucker=0.25, mouthLowerDown=0.1),
     "U": _sym(jawOpen=0.14, mouthPucker=0.85, mouthFunnel=0.35),
 }
@@ -77,31 +91,67 @@ def aperture(weights: np.ndarray) -> np.ndarray:
     """How open the lips are, per frame of (..., 52) weights (the issue's definition)."""
     w = np.asarray(weights, np.float32)
     i = arkit.INDEX
-    return (np.maximum(0.0, w[..., i["jawOpen"]] - w[..., i["mouthClose"]])
-            + 0.5 * np.maximum(w[..., i["mouthLowerDownLeft"]], w[..., i["mouthLowerDownRight"]])
-            + 0.5 * np.maximum(w[..., i["mouthUpperUpLeft"]], w[..., i["mouthUpperUpRight"]])
-            + 0.3 * w[..., i["mouthFunnel"]])
+    return (
+        np.maximum(0.0, w[..., i["jawOpen"]] - w[..., i["mouthClose"]])
+        + 0.5 * np.maximum(w[..., i["mouthLowerDownLeft"]], w[..., i["mouthLowerDownRight"]])
+        + 0.5 * np.maximum(w[..., i["mouthUpperUpLeft"]], w[..., i["mouthUpperUpRight"]])
+        + 0.3 * w[..., i["mouthFunnel"]]
+    )
 
 
 # -- phone sets ---------------------------------------------------------------------------------
 
 #: CMU ARPAbet as flite (and festival, pocketsphinx) print it, lower case, no stress digits.
 ARPABET: dict[str, str] = {
-    "pau": "sil", "sil": "sil", "h#": "sil", "brth": "sil",
-    "p": "PP", "b": "PP", "m": "PP",
-    "f": "FF", "v": "FF",
-    "th": "TH", "dh": "TH",
-    "t": "DD", "d": "DD", "dx": "DD",
-    "k": "kk", "g": "kk", "ng": "kk", "hh": "kk",
-    "ch": "CH", "jh": "CH", "sh": "CH", "zh": "CH",
-    "s": "SS", "z": "SS",
-    "n": "nn", "l": "nn", "el": "nn", "en": "nn",
-    "r": "RR", "er": "RR", "axr": "RR",
-    "aa": "aa", "ae": "aa", "ah": "aa", "aw": "aa", "ay": "aa",
-    "eh": "E", "ey": "E", "ax": "E",
-    "ih": "I", "iy": "I", "y": "I", "ix": "I",
-    "ao": "O", "ow": "O", "oy": "O",
-    "uh": "U", "uw": "U", "w": "U",
+    "pau": "sil",
+    "sil": "sil",
+    "h#": "sil",
+    "brth": "sil",
+    "p": "PP",
+    "b": "PP",
+    "m": "PP",
+    "f": "FF",
+    "v": "FF",
+    "th": "TH",
+    "dh": "TH",
+    "t": "DD",
+    "d": "DD",
+    "dx": "DD",
+    "k": "kk",
+    "g": "kk",
+    "ng": "kk",
+    "hh": "kk",
+    "ch": "CH",
+    "jh": "CH",
+    "sh": "CH",
+    "zh": "CH",
+    "s": "SS",
+    "z": "SS",
+    "n": "nn",
+    "l": "nn",
+    "el": "nn",
+    "en": "nn",
+    "r": "RR",
+    "er": "RR",
+    "axr": "RR",
+    "aa": "aa",
+    "ae": "aa",
+    "ah": "aa",
+    "aw": "aa",
+    "ay": "aa",
+    "eh": "E",
+    "ey": "E",
+    "ax": "E",
+    "ih": "I",
+    "iy": "I",
+    "y": "I",
+    "ix": "I",
+    "ao": "O",
+    "ow": "O",
+    "oy": "O",
+    "uh": "U",
+    "uw": "U",
+    "w": "U",
 }
 
 #: ARPAbet's open vowels (jaw well down): the eval's "open vowels" metric.
@@ -118,23 +168,73 @@ def arpabet_viseme(phone: str) -> str:
 # espeak-ng mnemonics differ per language but share a Kirshenbaum-like alphabet; the longest
 # known prefix decides, after the stress and length marks are stripped.
 _ESPEAK_PREFIX: tuple[tuple[str, str], ...] = (
-    ("tS", "CH"), ("dZ", "CH"), ("ts", "SS"), ("dz", "SS"), ("tc", "CH"), ("dj", "CH"),
-    ("S", "CH"), ("Z", "CH"), ("C", "CH"), ("s.", "CH"), ("z.", "CH"), ("ts.", "CH"),
-    ("p", "PP"), ("b", "PP"), ("m", "PP"),
-    ("f", "FF"), ("v", "FF"), ("F", "FF"),
-    ("T", "TH"), ("D", "TH"),
-    ("t", "DD"), ("d", "DD"),
-    ("k", "kk"), ("g", "kk"), ("N", "kk"), ("x", "kk"), ("G", "kk"), ("q", "kk"), ("h", "kk"),
-    ("c", "kk"), ("X", "kk"), ("Q", "kk"), ("?", "sil"), ("J^", "CH"), ("B", "FF"),
-    ("s", "SS"), ("z", "SS"),
-    ("n", "nn"), ("l", "nn"), ("L", "nn"), ("J", "nn"),
-    ("r", "RR"), ("R", "RR"), ("*", "RR"), ("3", "RR"),
-    ("j", "I"), ("w", "U"),
-    ("aI", "aa"), ("aU", "aa"), ("a", "aa"), ("A", "aa"), ("V", "aa"), ("&", "aa"),
-    ("e", "E"), ("E", "E"), ("@", "E"),
-    ("i", "I"), ("I", "I"), ("y", "U"), ("Y", "U"),
-    ("oU", "O"), ("o", "O"), ("O", "O"), ("0", "O"),
-    ("u", "U"), ("U", "U"), ("W", "E"),
+    ("tS", "CH"),
+    ("dZ", "CH"),
+    ("ts", "SS"),
+    ("dz", "SS"),
+    ("tc", "CH"),
+    ("dj", "CH"),
+    ("S", "CH"),
+    ("Z", "CH"),
+    ("C", "CH"),
+    ("s.", "CH"),
+    ("z.", "CH"),
+    ("ts.", "CH"),
+    ("p", "PP"),
+    ("b", "PP"),
+    ("m", "PP"),
+    ("f", "FF"),
+    ("v", "FF"),
+    ("F", "FF"),
+    ("T", "TH"),
+    ("D", "TH"),
+    ("t", "DD"),
+    ("d", "DD"),
+    ("k", "kk"),
+    ("g", "kk"),
+    ("N", "kk"),
+    ("x", "kk"),
+    ("G", "kk"),
+    ("q", "kk"),
+    ("h", "kk"),
+    ("c", "kk"),
+    ("X", "kk"),
+    ("Q", "kk"),
+    ("?", "sil"),
+    ("J^", "CH"),
+    ("B", "FF"),
+    ("s", "SS"),
+    ("z", "SS"),
+    ("n", "nn"),
+    ("l", "nn"),
+    ("L", "nn"),
+    ("J", "nn"),
+    ("r", "RR"),
+    ("R", "RR"),
+    ("*", "RR"),
+    ("3", "RR"),
+    ("j", "I"),
+    ("w", "U"),
+    ("aI", "aa"),
+    ("aU", "aa"),
+    ("a", "aa"),
+    ("A", "aa"),
+    ("V", "aa"),
+    ("&", "aa"),
+    ("e", "E"),
+    ("E", "E"),
+    ("@", "E"),
+    ("i", "I"),
+    ("I", "I"),
+    ("y", "U"),
+    ("Y", "U"),
+    ("oU", "O"),
+    ("o", "O"),
+    ("O", "O"),
+    ("0", "O"),
+    ("u", "U"),
+    ("U", "U"),
+    ("W", "E"),
 )
 _ESPEAK_OPEN = ("a", "A", "V", "&", "aI", "aU", "0", "O:")
 
@@ -161,21 +261,64 @@ def espeak_open(phone: str) -> bool:
 #: espeak-ng's IPA as piper prints it, one code point a phone (diphthongs and affricates come
 #: as two); "_" is a pause. Stress and length marks are folded into the phones before this.
 IPA: dict[str, str] = {
-    "_": "sil", "ʔ": "sil",
-    "p": "PP", "b": "PP", "m": "PP", "ɱ": "FF",
-    "f": "FF", "v": "FF",
-    "θ": "TH", "ð": "TH",
-    "t": "DD", "d": "DD", "ɾ": "DD",
-    "k": "kk", "ɡ": "kk", "g": "kk", "ŋ": "kk", "h": "kk", "x": "kk", "ç": "kk",
-    "ʃ": "CH", "ʒ": "CH", "ɕ": "CH", "ʑ": "CH",
-    "s": "SS", "z": "SS",
-    "n": "nn", "l": "nn", "ɫ": "nn", "ɲ": "nn", "ɬ": "nn",
-    "ɹ": "RR", "r": "RR", "ɚ": "RR", "ɝ": "RR", "ɜ": "RR", "ɻ": "RR",
-    "ɑ": "aa", "æ": "aa", "ʌ": "aa", "a": "aa", "ɐ": "aa",
-    "e": "E", "ɛ": "E", "ə": "E",
-    "i": "I", "ɪ": "I", "j": "I", "ᵻ": "I", "ɨ": "I",
-    "ɔ": "O", "o": "O", "ɒ": "O",
-    "u": "U", "ʊ": "U", "w": "U", "ʉ": "U", "y": "U",
+    "_": "sil",
+    "ʔ": "sil",
+    "p": "PP",
+    "b": "PP",
+    "m": "PP",
+    "ɱ": "FF",
+    "f": "FF",
+    "v": "FF",
+    "θ": "TH",
+    "ð": "TH",
+    "t": "DD",
+    "d": "DD",
+    "ɾ": "DD",
+    "k": "kk",
+    "ɡ": "kk",
+    "g": "kk",
+    "ŋ": "kk",
+    "h": "kk",
+    "x": "kk",
+    "ç": "kk",
+    "ʃ": "CH",
+    "ʒ": "CH",
+    "ɕ": "CH",
+    "ʑ": "CH",
+    "s": "SS",
+    "z": "SS",
+    "n": "nn",
+    "l": "nn",
+    "ɫ": "nn",
+    "ɲ": "nn",
+    "ɬ": "nn",
+    "ɹ": "RR",
+    "r": "RR",
+    "ɚ": "RR",
+    "ɝ": "RR",
+    "ɜ": "RR",
+    "ɻ": "RR",
+    "ɑ": "aa",
+    "æ": "aa",
+    "ʌ": "aa",
+    "a": "aa",
+    "ɐ": "aa",
+    "e": "E",
+    "ɛ": "E",
+    "ə": "E",
+    "i": "I",
+    "ɪ": "I",
+    "j": "I",
+    "ᵻ": "I",
+    "ɨ": "I",
+    "ɔ": "O",
+    "o": "O",
+    "ɒ": "O",
+    "u": "U",
+    "ʊ": "U",
+    "w": "U",
+    "ʉ": "U",
+    "y": "U",
 }
 OPEN_IPA = frozenset("ɑæʌaɔɒ")
 
@@ -186,9 +329,11 @@ def ipa_viseme(phone: str) -> str:
     return IPA[phone]
 
 
-PHONE_SETS = {"arpabet": (arpabet_viseme, lambda p: p.lower().rstrip("012") in OPEN_ARPABET),
-              "espeak": (espeak_viseme, espeak_open),
-              "ipa": (ipa_viseme, lambda p: p in OPEN_IPA)}
+PHONE_SETS = {
+    "arpabet": (arpabet_viseme, lambda p: p.lower().rstrip("012") in OPEN_ARPABET),
+    "espeak": (espeak_viseme, espeak_open),
+    "ipa": (ipa_viseme, lambda p: p in OPEN_IPA),
+}
 
 
 def to_visemes(phone_set: str, phones: list[str]) -> tuple[list[str], list[bool]]:

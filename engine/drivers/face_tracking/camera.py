@@ -45,8 +45,10 @@ def open_capture(spec: str, width: int, height: int, fps: float):
     cap = cv2.VideoCapture(device, cv2.CAP_V4L2 if _LINUX and isinstance(device, int) else cv2.CAP_ANY)
     if not cap.isOpened():
         cap.release()
-        raise ValueError(f"{label}: cannot open the camera (is another program using it? may this user "
-                         f"read it, e.g. is it in the 'video' group?); or {hint}")
+        raise ValueError(
+            f"{label}: cannot open the camera (is another program using it? may this user "
+            f"read it, e.g. is it in the 'video' group?); or {hint}"
+        )
     cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
     cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
     cap.set(cv2.CAP_PROP_FPS, fps)

@@ -48,22 +48,34 @@ class Landmarker:
     """One tracked face per image. MediaPipe's graph is built on the first image and freed by
     `close()` (or `with`), so a source that is opened but never run holds none."""
 
-    def __init__(self, model: str | Path | None = None, min_detection: float = 0.5,
-                 min_presence: float = 0.5, min_tracking: float = 0.5):
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        min_detection: float = 0.5,
+        min_presence: float = 0.5,
+        min_tracking: float = 0.5,
+    ):
         path = Path(model) if model is not None else MODEL_PATH
         if not path.is_file():
-            raise ValueError(f"{path}: no Face Landmarker model there (expected a face_landmarker.task "
-                             f"bundle; the engine ships one at {MODEL_PATH})")
+            raise ValueError(
+                f"{path}: no Face Landmarker model there (expected a face_landmarker.task "
+                f"bundle; the engine ships one at {MODEL_PATH})"
+            )
         try:
             with zipfile.ZipFile(path) as bundle:
                 members = bundle.namelist()
         except (OSError, zipfile.BadZipFile):
             members = []
         if "face_blendshapes.tflite" not in members:
-            raise ValueError(f"{path}: not a Face Landmarker bundle with blendshapes "
-                             "(expected a zip holding face_blendshapes.tflite)")
-        for name, value in (("min_detection", min_detection), ("min_presence", min_presence),
-                            ("min_tracking", min_tracking)):
+            raise ValueError(
+                f"{path}: not a Face Landmarker bundle with blendshapes "
+                "(expected a zip holding face_blendshapes.tflite)"
+            )
+        for name, value in (
+            ("min_detection", min_detection),
+            ("min_presence", min_presence),
+            ("min_tracking", min_tracking),
+        ):
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"Landmarker: {name} must be in [0, 1], got {value}")
         self.path = path

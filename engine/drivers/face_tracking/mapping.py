@@ -60,9 +60,15 @@ class FaceMapper:
         if self._origin is None:
             self._origin = position
         inside = np.all((detection.outline >= 0.0) & (detection.outline <= 1.0), axis=1)
-        return FaceFrame(t, weights.astype(np.float32), mask=self.mask, head_rotation=rotation,
-                         head_position=position - self._origin, source=source,
-                         confidence=float(inside.mean()))
+        return FaceFrame(
+            t,
+            weights.astype(np.float32),
+            mask=self.mask,
+            head_rotation=rotation,
+            head_position=position - self._origin,
+            source=source,
+            confidence=float(inside.mean()),
+        )
 
 
 def quaternion(m: np.ndarray) -> np.ndarray:

@@ -25,5 +25,11 @@ def mirror_frame(frame: FaceFrame) -> FaceFrame:
     x, y, z, w = frame.head_rotation
     position = None if frame.head_position is None else frame.head_position * np.array([-1.0, 1.0, 1.0])
     eyes = None if frame.eyes is None else frame.eyes[::-1] * np.array([[-1.0, 1.0]])
-    return replace(frame, weights=frame.weights[SWAP], mask=frame.mask[SWAP],
-                   head_rotation=np.array([x, -y, -z, w]), head_position=position, eyes=eyes)
+    return replace(
+        frame,
+        weights=frame.weights[SWAP],
+        mask=frame.mask[SWAP],
+        head_rotation=np.array([x, -y, -z, w]),
+        head_position=position,
+        eyes=eyes,
+    )

@@ -6,9 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from ...filters import Smooth
+from ...filters import CapturingCalibration, Smooth
 from ...frame import FaceFrame
-from ...filters import CapturingCalibration
 from .landmarker import Landmarker
 from .mapping import FaceMapper, gaze
 from .mirror import mirror_frame
@@ -31,8 +30,14 @@ class FaceTracker:
     from where the face was lost to where it came back (the mixer fades it in instead).
     """
 
-    def __init__(self, landmarker: Landmarker, source: str, mirror: bool = False,
-                 smooth: dict | None = SMOOTH, calibrate: int = 0):
+    def __init__(
+        self,
+        landmarker: Landmarker,
+        source: str,
+        mirror: bool = False,
+        smooth: dict | None = SMOOTH,
+        calibrate: int = 0,
+    ):
         if calibrate < 0:
             raise ValueError(f"{source}: calibrate must be a number of frames >= 0, got {calibrate}")
         self.landmarker, self.source, self.mirror = landmarker, source, mirror

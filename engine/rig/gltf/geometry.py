@@ -93,7 +93,7 @@ class Geometry(Reader):
         positions = self.floats(attrs["POSITION"], f"{where}.attributes.POSITION", ("VEC3",))
         if not np.isfinite(positions).all():
             raise self.error(f"{where}.attributes.POSITION", "contains NaN or infinite values")
-        texcoords = []
+        texcoords: list[np.ndarray] = []
         while f"TEXCOORD_{len(texcoords)}" in attrs:
             k = len(texcoords)
             texcoords.append(self.floats(attrs[f"TEXCOORD_{k}"], f"{where}.attributes.TEXCOORD_{k}", ("VEC2",)))
@@ -152,7 +152,9 @@ class Geometry(Reader):
 
     def skin_attributes(self, where: str, attrs: dict, count: int) -> tuple[np.ndarray | None, np.ndarray | None]:
         """JOINTS_n / WEIGHTS_n sets side by side, weights renormalized when they do not sum to 1."""
-        joint_sets, weight_sets, tolerance = [], [], 2e-3
+        joint_sets: list[np.ndarray] = []
+        weight_sets: list[np.ndarray] = []
+        tolerance = 2e-3
         while f"JOINTS_{len(joint_sets)}" in attrs and f"WEIGHTS_{len(joint_sets)}" in attrs:
             k = len(joint_sets)
             joints = self.integers(attrs[f"JOINTS_{k}"], f"{where}.attributes.JOINTS_{k}", 4)

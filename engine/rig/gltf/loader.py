@@ -27,6 +27,7 @@ def load_avatar(path: str | Path) -> Avatar:
         data = path.read_bytes()
     except OSError as exc:
         raise AvatarError(path, "file", f"cannot read the file: {exc.strerror or exc}") from exc
+    json_bytes: bytes | memoryview
     if suffix in _GLB_SUFFIXES:
         json_bytes, bin_chunk = _split_glb(path, data)
     else:

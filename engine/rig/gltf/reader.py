@@ -21,7 +21,7 @@ IMPLEMENTED_EXTENSIONS = frozenset(
 )
 ALLOCATION_SLACK = 512 << 20  # bytes any file may allocate (zeros, conversions) beyond...
 EXPANSION = 8  # ...this many bytes per byte of buffer data it holds (uint8 -> float32 is 4)
-_DTYPES = {
+_DTYPES: dict[int, np.dtype] = {
     5120: np.dtype("i1"),
     5121: np.dtype("u1"),
     5122: np.dtype("<i2"),

@@ -55,7 +55,8 @@ class Scene(Reader):
         """With one parent per node, a cycle is a parent chain that never reaches a root."""
         state = [0] * len(nodes)  # 0 unseen, 1 on the chain being walked, 2 reaches a root
         for start in range(len(nodes)):
-            chain, n = [], start
+            chain: list[int] = []
+            n: int | None = start
             while n is not None and state[n] == 0:
                 state[n] = 1
                 chain.append(n)
@@ -192,5 +193,5 @@ def _quaternion(r: np.ndarray) -> np.ndarray:
     else:
         s = 2.0 * np.sqrt(1.0 + r[2, 2] - r[0, 0] - r[1, 1])
         q = [(r[0, 2] + r[2, 0]) / s, (r[1, 2] + r[2, 1]) / s, 0.25 * s, (r[1, 0] - r[0, 1]) / s]
-    q = np.array(q)
-    return q / np.linalg.norm(q)
+    quat = np.array(q)
+    return quat / np.linalg.norm(quat)

@@ -23,12 +23,17 @@ _VRM0_BONES = {
 }
 
 
+def _object(value) -> dict:
+    """VRM data is advisory: anything but a JSON object reads as an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 class Vrm(Reader):
     def vrm0(self, avatar: Avatar, vrm: dict) -> None:
         """VRM 0.x: blend shape groups (weights 0..100) and the humanoid bone list."""
         avatar.vrm_version = "0.x"
         where = "extensions.VRM"
-        master = vrm.get("blendShapeMaster") if isinstance(vrm.get("blendShapeMaster"), dict) else {}
+        master = _object(vrm.get("blendShapeMaster"))
         groups = self.vrm_list(master.get("blendShapeGroups"), f"{where}.blendShapeMaster.blendShapeGroups")
         for g, group in enumerate(groups):
             here = f"{where}.blendShapeMaster.blendShapeGroups[{g}]"
@@ -39,7 +44,7 @@ class Vrm(Reader):
             name = _VRM0_PRESETS.get((preset or "").lower()) or str(group.get("name") or preset or f"group_{g}")
             binds = []
             for b, bind in enumerate(self.vrm_list(group.get("binds"), f"{here}.binds")):
-                bind = bind if isinstance(bind, dict) else {}
+                bind = _object(bind)
                 target = self.morph_bind(
                     f"{here}.binds[{b}]", avatar, bind.get("mesh"), bind.get("index"), bind.get("weight", 100)
                 )
@@ -55,7 +60,7 @@ class Vrm(Reader):
                     is_binary=bool(group.get("isBinary", False)),
                 )
             )
-        humanoid = vrm.get("humanoid") if isinstance(vrm.get("humanoid"), dict) else {}
+        humanoid = _object(vrm.get("humanoid"))
         for k, bone in enumerate(self.vrm_list(humanoid.get("humanBones"), f"{where}.humanoid.humanBones")):
             if isinstance(bone, dict):
                 self.human_bone(
@@ -76,7 +81,7 @@ class Vrm(Reader):
         """VRM 1.0: preset and custom expressions (binds name a node) and the humanoid map."""
         avatar.vrm_version = "1.0"
         where = "extensions.VRMC_vrm"
-        expressions = vrm.get("expressions") if isinstance(vrm.get("expressions"), dict) else {}
+        expressions = _object(vrm.get("expressions"))
         for kind in ("preset", "custom"):
             table = expressions.get(kind)
             for name, expr in table.items() if isinstance(table, dict) else []:
@@ -86,10 +91,9 @@ class Vrm(Reader):
                     continue
                 binds = []
                 for b, bind in enumerate(self.vrm_list(expr.get("morphTargetBinds"), f"{here}.morphTargetBinds")):
-                    bind = bind if isinstance(bind, dict) else {}
+                    bind = _object(bind)
                     node = bind.get("node")
-                    known = type(node) is int and 0 <= node < len(avatar.nodes)
-                    mesh = avatar.nodes[node].mesh if known else None
+                    mesh = avatar.nodes[node].mesh if type(node) is int and 0 <= node < len(avatar.nodes) else None
                     if mesh is None:
                         self.warnings.append(
                             f"{here}.morphTargetBinds[{b}].node: {node!r} is not a node with a mesh; bind ignored"
@@ -124,7 +128,7 @@ class Vrm(Reader):
                         override_mouth=overrides["overrideMouth"],
                     )
                 )
-        humanoid = vrm.get("humanoid") if isinstance(vrm.get("humanoid"), dict) else {}
+        humanoid = _object(vrm.get("humanoid"))
         bones = humanoid.get("humanBones")
         for bone, spec in bones.items() if isinstance(bones, dict) else []:
             node = spec.get("node") if isinstance(spec, dict) else None

