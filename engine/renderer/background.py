@@ -25,7 +25,7 @@ def parse_color(text: str) -> tuple[float, float, float]:
     if not m:
         raise ValueError(f"background: expected #RRGGBB, got {text!r}")
     h = m.group(1)
-    return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))
+    return int(h[0:2], 16) / 255.0, int(h[2:4], 16) / 255.0, int(h[4:6], 16) / 255.0
 
 
 def _cover(source, size: tuple[int, int]) -> np.ndarray:
@@ -55,7 +55,9 @@ class Background:
     def __init__(self, ctx: moderngl.Context, spec, size: tuple[int, int]):
         self.ctx = ctx
         self.color = DEFAULT_COLOR
-        self._texture = self._program = self._vao = None
+        self._texture: moderngl.Texture | None = None
+        self._program: moderngl.Program | None = None
+        self._vao: moderngl.VertexArray | None = None
         if spec is None:
             return
         if isinstance(spec, (str, Path, np.ndarray)):
@@ -76,6 +78,7 @@ class Background:
         fbo.use()
         fbo.clear(*self.color, 1.0, depth=1.0)
         if self._texture is not None:
+            assert self._program is not None and self._vao is not None  # made with the texture
             self.ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND)
             self._texture.use(0)
             self._program["u_image"] = 0

@@ -44,7 +44,7 @@ def _vertices(avatar: Avatar, pose: Pose, head_node: int | None):
         for pi, prim in enumerate(avatar.meshes[node.mesh].primitives):
             positions, _ = deform(avatar, pose, node.mesh, pi, node_index)
             points.append(positions)
-            if node.skin is not None and prim.joints is not None:
+            if node.skin is not None and prim.joints is not None and prim.weights is not None:
                 joints = avatar.skins[node.skin].joints
                 strongest = prim.joints[np.arange(len(prim.joints)), np.argmax(prim.weights, axis=1)]
                 in_head.append(np.isin(np.asarray(joints)[strongest], list(head_nodes)))

@@ -46,10 +46,11 @@ class GpuPrimitive:
             self._static.append((ctx.buffer(_f4(uv)), "2f", f"a_uv{i}"))
         if prim.colors is not None:
             self._static.append((ctx.buffer(_f4(prim.colors)), "4f", "a_color"))
-        for s in range(self.skin_sets):
-            cols = slice(4 * s, 4 * s + 4)
-            self._static.append((ctx.buffer(_f4(prim.joints[:, cols])), "4f", f"a_joints{s}"))
-            self._static.append((ctx.buffer(_f4(prim.weights[:, cols])), "4f", f"a_weights{s}"))
+        if prim.joints is not None and prim.weights is not None:  # the loader reads them as pairs
+            for s in range(self.skin_sets):
+                cols = slice(4 * s, 4 * s + 4)
+                self._static.append((ctx.buffer(_f4(prim.joints[:, cols])), "4f", f"a_joints{s}"))
+                self._static.append((ctx.buffer(_f4(prim.weights[:, cols])), "4f", f"a_weights{s}"))
         self._vaos: dict[int, moderngl.VertexArray] = {}
 
     def vertex_array(self, program: moderngl.Program) -> moderngl.VertexArray:
@@ -111,8 +112,8 @@ class GpuAvatar:
         self.morph_mode = morph_mode
         self.primitives = [[GpuPrimitive(ctx, p, morph_mode) for p in mesh.primitives] for mesh in avatar.meshes]
         self.joint_textures = []
-        for skin in avatar.skins:
-            tex = ctx.texture((4, max(len(skin.joints), 1)), 4, dtype="f4")
+        for avatar_skin in avatar.skins:
+            tex = ctx.texture((4, max(len(avatar_skin.joints), 1)), 4, dtype="f4")
             tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
             self.joint_textures.append(tex)
         self.draws = []
@@ -127,6 +128,7 @@ class GpuAvatar:
                 prim = gpu.prim
                 anchor = 0
                 if skin is not None:
+                    assert prim.joints is not None and prim.weights is not None  # it has skin_sets
                     anchor = int(np.argmax(np.bincount(prim.joints.ravel(), weights=prim.weights.ravel())))
                 self.draws.append(Draw(i, node.mesh, pi, gpu, skin, defines, prim.positions.mean(0), anchor))
 

@@ -37,11 +37,12 @@ class Materials:
     def material(self, index: int | None) -> Material:
         return material_of(self.avatar, index)
 
-    def _texture(self, ref: TextureRef, srgb: bool) -> moderngl.Texture:
-        key = (ref.image, srgb, ref.min_filter, ref.mag_filter, ref.wrap_s, ref.wrap_t)
+    def _texture(self, image: int, ref: TextureRef, srgb: bool) -> moderngl.Texture:
+        """`image` is `ref.image`, passed apart because there it may be None."""
+        key = (image, srgb, ref.min_filter, ref.mag_filter, ref.wrap_s, ref.wrap_t)
         texture = self._textures.get(key)
         if texture is None:
-            pixels = np.ascontiguousarray(self.avatar.images[ref.image].decode())
+            pixels = np.ascontiguousarray(self.avatar.images[image].decode())
             height, width = pixels.shape[:2]
             texture = self.ctx.texture(
                 (width, height),
@@ -91,7 +92,7 @@ class Materials:
         for slot, ref, srgb in slots:
             if ref is None or ref.image is None or f"u_{slot}_tex" not in program:
                 continue
-            textures.append((self._texture(ref, srgb), UNITS[f"u_{slot}_tex"]))
+            textures.append((self._texture(ref.image, ref, srgb), UNITS[f"u_{slot}_tex"]))
             values[f"u_{slot}_uv"] = int(ref.texcoord)
             values[f"u_{slot}_transform"] = np.asarray(ref.transform, np.float64)
             values[f"u_{slot}_mirror"] = (ref.wrap_s == GL_MIRRORED_REPEAT, ref.wrap_t == GL_MIRRORED_REPEAT)

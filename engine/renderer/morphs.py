@@ -56,7 +56,11 @@ def morph_mode(ctx: moderngl.Context) -> MorphMode:
 def _stacked(prim: Primitive) -> tuple[np.ndarray, np.ndarray | None]:
     positions = np.stack([t.positions for t in prim.targets]).astype(np.float32)
     with_normals = prim.normals is not None and all(t.normals is not None for t in prim.targets)
-    normals = np.stack([t.normals for t in prim.targets]).astype(np.float32) if with_normals else None
+    normals = (
+        np.stack([t.normals for t in prim.targets if t.normals is not None]).astype(np.float32)
+        if with_normals
+        else None
+    )
     return positions, normals
 
 

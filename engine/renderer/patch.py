@@ -46,6 +46,7 @@ class Patch:
             self._allocate(np.maximum(need, have))
         elif 2 * need.prod() < have.prod():  # much smaller now: stop clearing the excess
             self._allocate(need)
+        assert self._targets is not None, "a patch of no pixels (the renderer skips those)"
         height, width = self.backdrop.shape[:2]
         self._targets.draw.viewport = (-x, -y, width, height)
         self._rect = rect
@@ -60,6 +61,7 @@ class Patch:
     def image(self) -> np.ndarray:
         """The whole frame: the backdrop with the rectangle just drawn pasted in."""
         x, y, w, h = self._rect
+        assert self._targets is not None, "image() before target()"
         self._targets.resolve((0, 0, w, h))
         self._targets.resolved.read_into(self._pixels, viewport=(0, 0, w, h), components=3, alignment=1)
         patch = np.frombuffer(self._pixels, np.uint8, w * h * 3).reshape(h, w, 3)

@@ -57,7 +57,8 @@ class WindowPlatform:
 
     def _reason(self) -> str:
         code, description = self._glfw.get_error()
-        return description.decode(errors="replace") if description else f"glfw error {code}"
+        # glfw's stubs say str; ctypes hands back the C string as bytes
+        return description.decode(errors="replace") if description else f"glfw error {code}"  # type: ignore[attr-defined]
 
     def framebuffer_size(self) -> tuple[int, int]:
         return self._glfw.get_framebuffer_size(self.window)

@@ -60,8 +60,11 @@ class Renderer:
             raise ValueError(f"msaa: expected 1 or more samples per pixel, got {msaa!r}")
         if morph_mode is not None and morph_mode not in [m.value for m in MorphMode]:
             raise ValueError(f"morph_mode: expected 'cpu' or 'texture', got {morph_mode!r}")
-        self._platform = HeadlessPlatform() if ctx is None else None
-        self.ctx = ctx if ctx is not None else self._platform.ctx
+        self._platform: HeadlessPlatform | None = None
+        if ctx is None:
+            self._platform = HeadlessPlatform()
+            ctx = self._platform.ctx
+        self.ctx = ctx
         self.avatar = avatar
         self.msaa = msaa
         self.morph_mode = MorphMode(morph_mode) if morph_mode else default_morph_mode(self.ctx)

@@ -27,7 +27,7 @@ def _box(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 class ScreenBounds:
     def __init__(self, draws: list[Draw]):
-        self._boxes = []  # per draw: list of (joint or None, corners (8, 4))
+        self._boxes: list[list[tuple[int | None, np.ndarray]]] = []  # per draw: (joint or None, corners (8, 4))
         for d in draws:
             prim = d.gpu.prim
             lo = prim.positions.astype(np.float64)
@@ -38,7 +38,8 @@ class ScreenBounds:
             if d.skin is None:
                 self._boxes.append([(None, _box(lo, hi))])
                 continue
-            boxes = []
+            assert prim.joints is not None and prim.weights is not None  # a draw with a skin has them
+            boxes: list[tuple[int | None, np.ndarray]] = []
             for j in np.unique(prim.joints[prim.weights > 0]):
                 influenced = np.any((prim.joints == j) & (prim.weights > 0), axis=1)
                 boxes.append((int(j), _box(lo[influenced], hi[influenced])))
@@ -52,7 +53,7 @@ class ScreenBounds:
             if len(weights) and (weights.min() < 0.0 or weights.max() > 1.0):
                 return None  # beyond the growth precomputed for weights in [0, 1]
             for joint, box in boxes:
-                m = pose.world[d.node] if joint is None else pose.skin_matrices[d.skin][joint]
+                m = pose.world[d.node] if joint is None or d.skin is None else pose.skin_matrices[d.skin][joint]
                 corners.append(box @ (view_proj @ m).T)
         if not corners:
             return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from typing import cast
 
 import moderngl
 import numpy as np
@@ -48,10 +49,11 @@ def set_uniforms(prog: moderngl.Program, **values) -> None:
     for name, value in values.items():
         if name not in prog:
             continue
+        uniform = cast(moderngl.Uniform, prog[name])  # names set here are uniforms; the stubs allow any member
         if isinstance(value, np.ndarray):
             if value.ndim == 2:
-                prog[name].write(np.ascontiguousarray(value.T, np.float32).tobytes())
+                uniform.write(np.ascontiguousarray(value.T, np.float32).tobytes())
             else:
-                prog[name].value = tuple(float(v) for v in value)
+                uniform.value = tuple(float(v) for v in value)
         else:
-            prog[name].value = value
+            uniform.value = value

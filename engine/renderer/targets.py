@@ -12,7 +12,8 @@ import moderngl
 class Targets:
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int], samples: int):
         self.ctx = ctx
-        self.size = tuple(size)
+        width, height = size
+        self.size = (width, height)
         if samples > 1:
             self.draw = ctx.framebuffer(
                 ctx.renderbuffer(self.size, 4, samples=samples),
@@ -32,10 +33,10 @@ class Targets:
         """Resolves `rect` (x, y, width, height; None: everything) into `resolved`."""
         if not self.multisampled:
             return
-        self.resolved.scissor = rect
+        self.resolved.scissor = rect  # type: ignore[assignment]  # the stubs forget None (moderngl takes it)
         self.resolved.use()
         self.ctx.copy_framebuffer(self.resolved, self.draw)
-        self.resolved.scissor = None
+        self.resolved.scissor = None  # type: ignore[assignment]
         self.resolved.use()
 
     def release(self) -> None:

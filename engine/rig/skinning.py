@@ -36,7 +36,7 @@ def deform(avatar: Avatar, pose: Pose, mesh_index: int, prim_index: int, node: i
     if node is None:
         node = next(i for i, n in enumerate(avatar.nodes) if n.mesh == mesh_index)
     skin_index = avatar.nodes[node].skin
-    if skin_index is None or prim.joints is None:
+    if skin_index is None or prim.joints is None or prim.weights is None:
         m = np.broadcast_to(pose.world[node], (len(pos), 4, 4))
     else:
         joints = pose.skin_matrices[skin_index][prim.joints]  # (V, K, 4, 4)
