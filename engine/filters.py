@@ -34,17 +34,19 @@ class OneEuro:
         if min_cutoff <= 0 or d_cutoff <= 0 or beta < 0:
             raise ValueError("OneEuro: cutoffs must be > 0 and beta >= 0")
         self.min_cutoff, self.beta, self.d_cutoff = min_cutoff, beta, d_cutoff
-        self._x = self._dx = None
-        self._t = None
+        self._x: np.ndarray | None = None
+        self._dx: np.ndarray | None = None
+        self._t: float | None = None
 
     def reset(self) -> None:
         self._x = self._dx = self._t = None
 
     def __call__(self, t: float, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, float)
-        if self._t is None:
+        if self._x is None or self._dx is None or self._t is None:  # the first sample (all three go together)
             self._x, self._dx, self._t = x.copy(), np.zeros_like(x), t
-        if t <= self._t:  # the first sample, or a repeated time stamp
+            return self._x.copy()
+        if t <= self._t:  # a repeated time stamp
             return self._x.copy()
         dt = t - self._t
         dx = (x - self._x) / dt
@@ -64,7 +66,7 @@ class Smooth:
         self._weights = OneEuro(min_cutoff, beta)
         self._head = OneEuro(head_min_cutoff, head_beta)
         self._eyes = OneEuro(min_cutoff, beta)
-        self._last_q = None
+        self._last_q: np.ndarray | None = None
 
     def __call__(self, frame: FaceFrame) -> FaceFrame:
         w = np.clip(self._weights(frame.t, frame.weights), 0.0, 1.0)
@@ -114,7 +116,7 @@ class Calibration:
         self.neutral, self.neutral_head = weights, q / np.linalg.norm(q)
 
     def __call__(self, frame: FaceFrame) -> FaceFrame:
-        if not self.done:
+        if self.neutral is None or self.neutral_head is None:  # not done yet
             return frame
         w = np.clip((frame.weights - self.neutral) / (1.0 - self.neutral), 0.0, 1.0)
         inv = self.neutral_head * np.array([-1, -1, -1, 1])

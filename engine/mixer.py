@@ -140,7 +140,7 @@ class Mixer:
 
     def mix(self, t: float) -> FaceFrame:
         first = self._last_t is None  # layers present from the start begin fully in
-        dt = 0.0 if first else max(0.0, t - self._last_t)
+        dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
         self._last_t = t
         weights = np.zeros(arkit.COUNT)
         driven = np.zeros(arkit.COUNT, bool)
@@ -209,8 +209,15 @@ def preset_frame(name: str, t: float, intensity: float = 1.0) -> FaceFrame:
 def preset_rule(name: str, priority: int = 20) -> LayerRule:
     """A layer rule for a preset: owns its own channels, leaves the head alone."""
     _check(name)
+    overrides = OVERRIDES.get(name, {})
     return LayerRule(
-        f"expression:{name}", priority, channel_mask(list(EXPRESSIONS[name])), head=False, **OVERRIDES.get(name, {})
+        f"expression:{name}",
+        priority,
+        channel_mask(list(EXPRESSIONS[name])),
+        head=False,
+        blink=Override(overrides.get("blink", Override.NONE)),
+        look_at=Override(overrides.get("look_at", Override.NONE)),
+        mouth=Override(overrides.get("mouth", Override.NONE)),
     )
 
 

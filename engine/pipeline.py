@@ -255,7 +255,7 @@ class RestBody:
     carries the whole posed body (for VMC out) and other layers fade in and out over it."""
 
     name = "rest"
-    duration = None
+    duration: float | None = None  # endless, typed as Source has it
 
     def __init__(self, rest_bones: np.ndarray):
         self.rule = LayerRule("rest", priority=-1000, channels=np.zeros(arkit.COUNT, bool), head=False, fade=0.0)

@@ -36,6 +36,7 @@ gain = 1.2
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,7 @@ import numpy as np
 
 from . import arkit
 from .filters import Calibration, CapturingCalibration, ChannelCurve, Gain, Smooth
+from .frame import FaceFrame
 from .rig.rig import POSE_MODES
 
 if sys.version_info >= (3, 11):
@@ -117,9 +119,9 @@ class Show:
             pose=pose,
         )
 
-    def filters(self) -> list:
+    def filters(self) -> list[Callable[[FaceFrame], FaceFrame]]:
         """The filter chain: calibration, then gain curves, then smoothing."""
-        chain = []
+        chain: list[Callable[[FaceFrame], FaceFrame]] = []
         if self.calibration is not None:
             cal = dict(self.calibration)
             if "neutral" in cal:

@@ -100,8 +100,8 @@ def decode(data: bytes, t: float) -> FaceFrame:
         if not sep:
             raise PacketError(f"ifacialmocap: transform item {item[:40]!r} is not key#values")
         if key == "head":
-            v = _parse_numbers(key, values, 6)
-            head, position = unity.euler_to_quat(*v[:3]), unity.position(v[3:])
+            numbers = _parse_numbers(key, values, 6)
+            head, position = unity.euler_to_quat(*numbers[:3]), unity.position(numbers[3:])
         elif key in ("leftEye", "rightEye"):
             x, y, _ = _parse_numbers(key, values, 3)
             eyes = eyes if eyes is not None else np.zeros((2, 2))
@@ -112,7 +112,7 @@ def decode(data: bytes, t: float) -> FaceFrame:
         t,
         weights,
         mask=mask,
-        head_rotation=head if head is not None else (0, 0, 0, 1),
+        head_rotation=head if head is not None else np.array([0.0, 0.0, 0.0, 1.0]),
         head_position=position,
         eyes=eyes,
         source="ifacialmocap",

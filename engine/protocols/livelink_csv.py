@@ -108,10 +108,12 @@ def read_take(path: str | Path) -> tuple[float, list[FaceFrame]]:
         head = [row[extra[n]] if n in extra else 0.0 for n in HEAD]
         eyes = None
         if all(n in extra for n in EYES):
-            eyes = [
-                [row[extra["LeftEyeYaw"]], row[extra["LeftEyePitch"]]],
-                [row[extra["RightEyeYaw"]], row[extra["RightEyePitch"]]],
-            ]
+            eyes = np.array(
+                [
+                    [row[extra["LeftEyeYaw"]], row[extra["LeftEyePitch"]]],
+                    [row[extra["RightEyeYaw"]], row[extra["RightEyePitch"]]],
+                ]
+            )
         frames.append(
             FaceFrame(
                 sec + ff / fps - t0,
@@ -162,7 +164,7 @@ class TakeWriter:
         self._file = open(self.path, "w", newline="", encoding="utf-8")
         self._file.write(",".join(["Timecode", "BlendShapeCount"] + COLUMNS) + "\n")
         self._file.flush()
-        self._order = [arkit.INDEX[arkit.canonical(c)] for c in COLUMNS[: arkit.COUNT]]
+        self._order = [arkit.INDEX[c[0].lower() + c[1:]] for c in COLUMNS[: arkit.COUNT]]  # undoes arkit.pascal
 
     def write(self, frame: FaceFrame) -> None:
         yaw, pitch, roll = quat_to_euler(frame.head_rotation)

@@ -142,6 +142,6 @@ def to_frame(packet: LiveLinkPacket, t: float, angle_units: str = "unreal") -> F
         t,
         np.clip(v[: arkit.COUNT], 0.0, 1.0).astype(np.float32),  # the app's float noise
         head_rotation=quat_from_euler(*angles[0:3]),
-        eyes=[[angles[3], angles[4]], [angles[6], angles[7]]],
+        eyes=np.array([[angles[3], angles[4]], [angles[6], angles[7]]]),
         source=f"livelink:{packet.subject}",
     )

@@ -161,6 +161,7 @@ def encode(frame: FaceFrame, blend: str = "perfectsync", offsets: np.ndarray | N
         _bone("RightEye", _NOMINAL["RightEye"], quat_from_euler(eyes[1, 0], eyes[1, 1], 0.0)),
     ]
     if frame.bones is not None:
+        assert frame.bone_mask is not None, "FaceFrame gives bones a mask"
         messages += [_bone(name, offsets[row], frame.bones[row]) for name, row in BODY.items() if frame.bone_mask[row]]
     messages += [osc.message(VAL, name, value) for name, value in blend_values(frame, blend)]
     messages.append(osc.message(APPLY))
@@ -168,11 +169,11 @@ def encode(frame: FaceFrame, blend: str = "perfectsync", offsets: np.ndarray | N
 
 
 def _unit(protocol: str, address: str, q: list[float]) -> np.ndarray:
-    q = np.asarray(q)
-    norm = float(np.linalg.norm(q))
+    quat = np.asarray(q)
+    norm = float(np.linalg.norm(quat))
     if norm < 1e-6:
         raise PacketError(f"{protocol}: {address} rotation is not a quaternion (norm {norm:g})")
-    return q / norm
+    return quat / norm
 
 
 class VmcDecoder:
@@ -212,7 +213,7 @@ class VmcDecoder:
         head = quat_multiply(self._bones.get("Neck", rest), self._bones.get("Head", rest))
         eyes = None
         if "LeftEye" in self._bones or "RightEye" in self._bones:
-            eyes = [quat_to_euler(self._bones.get(side, rest))[:2] for side in ("LeftEye", "RightEye")]
+            eyes = np.array([quat_to_euler(self._bones.get(side, rest))[:2] for side in ("LeftEye", "RightEye")])
         body = None
         if self._body_heard.any():
             body = self._body.copy()

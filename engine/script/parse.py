@@ -216,7 +216,8 @@ def _setting(s: Settings, key: str, value, base: Path) -> None:
 
     def rgb(name: str) -> tuple[int, int, int]:
         try:
-            return tuple(round(c * 255) for c in parse_color(name))
+            r, g, b = parse_color(name)
+            return round(r * 255), round(g * 255), round(b * 255)
         except ValueError:
             raise ValueError(f"{key}: expected #RRGGBB, got {name!r}") from None
 
@@ -289,7 +290,9 @@ class _Paragraph:
 
 
 def _paragraphs(lines: list[str], start: int, problems) -> list[_Paragraph]:
-    paragraphs, current, in_comment = [], [], None
+    paragraphs: list[_Paragraph] = []
+    current: list[tuple[str, int]] = []
+    in_comment: int | None = None
     for number, raw in enumerate(lines[start:], start + 1):
         line = raw
         if in_comment is not None:
@@ -364,7 +367,8 @@ class _Builder:
         while i < len(chars):
             c, line = chars[i]
             if c == "\\" and i + 1 < len(chars) and chars[i + 1][0] in "[]*\\":
-                out.append(chars[i + 1][0]), lines.append(line)
+                out.append(chars[i + 1][0])
+                lines.append(line)
                 i += 2
                 continue
             if c == "[":
@@ -398,9 +402,11 @@ class _Builder:
                     i += 1
             elif c in " \t":
                 if not out or out[-1] != " ":  # runs of blanks (a cue taken out between two) read as one
-                    out.append(" "), lines.append(line)
+                    out.append(" ")
+                    lines.append(line)
             else:
-                out.append(c), lines.append(line)
+                out.append(c)
+                lines.append(line)
             i += 1
         if open_star is not None:
             self.problems.append((chars[0][1], "an *emphasis is never closed with *"))

@@ -194,7 +194,7 @@ class Performance:
             yaw, pitch = yaw + look_yaw, pitch + look_pitch
             set_look(weights, eye_yaw, eye_pitch)
             mask |= LOOKS
-            eyes = [[eye_yaw, eye_pitch], [eye_yaw, eye_pitch]]
+            eyes = np.array([[eye_yaw, eye_pitch], [eye_yaw, eye_pitch]])
         return FaceFrame(
             t,
             weights,

@@ -6,6 +6,8 @@ from __future__ import annotations
 import socket
 import uuid
 
+import numpy as np
+
 from ..frame import FaceFrame
 from ..options import parse_host_port, reject_unknown
 from ..protocols import livelink_udp, osc_out, vmc
@@ -29,6 +31,7 @@ class UdpSender:
         raise NotImplementedError
 
     def write(self, frame: FaceFrame, pose) -> None:
+        assert self._sock is not None, "write() before open()"
         self._sock.sendto(self.datagram(frame), self.address)
 
     def close(self) -> None:
@@ -65,7 +68,7 @@ class VmcSender(UdpSender):
         if blend not in vmc.BLEND_MODES:
             raise ValueError(f"vmc: blend {blend!r}: expected one of {vmc.BLEND_MODES}")
         self.blend = blend
-        self._offsets = None
+        self._offsets: np.ndarray | None = None
 
     def open(self, run) -> None:
         self._offsets = vmc.tpose_offsets(run.rig)

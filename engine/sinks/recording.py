@@ -51,6 +51,7 @@ class TakeRecorder:
         return self._writer.path if self._writer else None
 
     def write(self, frame: FaceFrame, pose) -> None:
+        assert self._writer is not None, "write() before open()"
         self._writer.write(frame)
 
     def close(self) -> None:
