@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from pathlib import Path
 
 from .. import arkit, bones
 from ..rig.asset import AvatarError
@@ -18,7 +19,7 @@ def add_arguments(p) -> None:
     p.add_argument("--mapping", help="a JSON mapping file (default: AVATAR.mapping.json if present)")
 
 
-def report(path: str, mapping: str | None = None) -> dict:
+def report(path: str, mapping: str | Path | None = None) -> dict:
     """Everything `inspect` prints, as one JSON-ready dict."""
     avatar = load_avatar(path)
     mapping = mapping or sidecar_mapping(path)

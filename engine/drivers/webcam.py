@@ -39,7 +39,7 @@ def _tracking_options(label: str, options: dict, extra: dict) -> tuple:
     calibrate = pop_float(options, "calibrate", 0)
     if calibrate < 0 or calibrate != int(calibrate):
         raise ValueError(f"{label}: calibrate must be a whole number of frames, got {calibrate:g}")
-    smooth = dict(
+    smooth: dict[str, float] | None = dict(
         SMOOTH,
         min_cutoff=pop_float(options, "min_cutoff", SMOOTH["min_cutoff"]),
         beta=pop_float(options, "beta", SMOOTH["beta"]),

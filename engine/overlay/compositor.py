@@ -141,12 +141,12 @@ class Overlay:
         self._shown: tuple[int, Patch] | None = None
 
         self._logo = logo(Path(branding.logo), branding.logo_corner, layout) if branding.logo else None
-        self._lower = None
+        self._lower: Patch | None = None
         if branding.name.strip() or branding.role.strip():
             self._lower = lower_third(
                 branding.name, branding.role, branding.lang, branding.accent, branding.text_color, layout
             )
-        self._card = None
+        self._card: tuple[np.ndarray, Patch, np.ndarray] | None = None  # backdrop, text, both
         if branding.title_seconds > 0:
             backdrop, text = title_card(
                 branding.title,
@@ -169,27 +169,27 @@ class Overlay:
                 f"image: expected {self.size[1]} x {self.size[0]} x 3 uint8, got {image.dtype} {image.shape}"
             )
         if self._lower is not None:
-            self._draw_lower_third(image, t)
+            self._draw_lower_third(self._lower, image, t)
         if self._card is not None:
-            self._draw_title_card(image, t)
+            self._draw_title_card(self._card, image, t)
         self._draw_subtitle(image, t)
         if self._logo is not None:
             self._logo.blend(image, 0.92)
         return image
 
-    def _draw_lower_third(self, image: np.ndarray, t: float) -> None:
+    def _draw_lower_third(self, lower: Patch, image: np.ndarray, t: float) -> None:
         start, end = self.branding.lower_third
         shown = _ramp(min(t - start, end - t) / LOWER_THIRD_MOVE)
         if shown > 0:
             eased = 1.0 - (1.0 - shown) ** 3  # fast out of the edge, settling gently
             slide = self.layout.px(60)
-            self._lower.blend(image, eased, dx=-round((1.0 - eased) * slide))
+            lower.blend(image, eased, dx=-round((1.0 - eased) * slide))
 
-    def _draw_title_card(self, image: np.ndarray, t: float) -> None:
+    def _draw_title_card(self, card: tuple[np.ndarray, Patch, np.ndarray], image: np.ndarray, t: float) -> None:
         seconds = self.branding.title_seconds
         if not 0.0 <= t < seconds:
             return
-        backdrop, text, full = self._card
+        backdrop, text, full = card
         fade = min(TITLE_FADE, seconds / 3)
         level = _ramp((seconds - t) / fade)
         delay, rise = min(TITLE_TEXT_IN[0], seconds / 10), min(TITLE_TEXT_IN[1], seconds / 4)

@@ -49,7 +49,8 @@ class Patch:
         if level == 0 or fx0 >= fx1 or fy0 >= fy1:
             return
         inside = (slice(fy0 - y0, fy1 - y0), slice(fx0 - x0, fx1 - x0))
-        color, keep = self._color[inside], self._keep[inside]
+        color: np.ndarray = self._color[inside]
+        keep: np.ndarray = self._keep[inside]
         if level < 256:
             # color * level >> 8 never exceeds cover * level >> 8, so the sum stays <= 255.
             color = (color * level) >> 8

@@ -89,7 +89,7 @@ class Landmarker:
             output_face_blendshapes=True,
             output_facial_transformation_matrixes=True,
         )
-        self._task = None
+        self._task: vision.FaceLandmarker | None = None
         self._last_ms = -1
         self._names: tuple[str, ...] = ()
 

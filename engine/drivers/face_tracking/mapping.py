@@ -92,8 +92,8 @@ def quaternion(m: np.ndarray) -> np.ndarray:
     else:
         s = 2.0 * (1.0 + i - a - e) ** 0.5
         q = ((c + g) / s, (f + h) / s, s / 4, (d - b) / s)
-    q = np.array(q)
-    return q / np.linalg.norm(q)
+    quat = np.array(q)
+    return quat / np.linalg.norm(quat)
 
 
 def gaze(weights: np.ndarray) -> np.ndarray:

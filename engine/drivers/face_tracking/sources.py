@@ -43,7 +43,7 @@ class _Newest:
 
     def at(self, t: float) -> FaceFrame | None:
         seq, frame, arrived = self._slot
-        if seq != self._seen:
+        if seq != self._seen and frame is not None:  # a new slot always holds a frame
             self._seen = seq
             self._current = replace(frame, t=t if arrived is None else min(arrived, t))
         return self._current

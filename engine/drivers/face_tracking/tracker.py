@@ -8,7 +8,7 @@ import numpy as np
 
 from ...filters import CapturingCalibration, Smooth
 from ...frame import FaceFrame
-from .landmarker import Landmarker
+from .landmarker import Detection, Landmarker
 from .mapping import FaceMapper, gaze
 from .mirror import mirror_frame
 
@@ -45,7 +45,7 @@ class FaceTracker:
         self._smooth_settings = smooth
         self._smooth: Smooth | None = None
         self.calibration = CapturingCalibration(calibrate) if calibrate else None
-        self.detection = None  # the newest detection, for overlays
+        self.detection: Detection | None = None  # the newest detection, for overlays
         self.picture: np.ndarray | None = None  # the newest image tracked (BGR), for a side view
 
     def track(self, bgr: np.ndarray, seconds: float) -> FaceFrame | None:
