@@ -106,7 +106,7 @@ MOUTH = Mouth()
 
 # Other landmarks, relative positions chosen by eye in the preview renders.
 NOSE_TIP = at(0.0, -0.024, 0.110)
-CHEEKS = tuple(at(0.048 * s, -0.038, 0.058) for s in (+1, -1))
+CHEEKS = tuple(at(0.047 * s, -0.031, 0.058) for s in (+1, -1))  # high, round apple cheeks
 CHIN = at(0.0, -0.082, 0.066)
 EAR = at(0.099, -0.008, -0.012)  # left ear; the right one mirrors it
 BROW = {"inner": (0.016, 0.042), "outer": (0.074, 0.030)}  # (x, y above HEAD_CENTER), left side

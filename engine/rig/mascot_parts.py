@@ -48,10 +48,10 @@ def _skin_field(p: np.ndarray) -> np.ndarray:
     """Skull, face, cheeks, chin, muzzle, lips, nose, brow ridge, ears and neck, unioned."""
     m = _mirror_x(p)
     d = sdf.ellipsoid(p, at(0, 0.030, -0.010), (0.100, 0.100, 0.100))
-    d = sdf.smooth_union(d, sdf.ellipsoid(p, at(0, -0.026, 0.016), (0.088, 0.066, 0.080)), 0.03)
-    d = sdf.smooth_union(d, sdf.ellipsoid(m, CHEEKS[0], (0.038, 0.032, 0.034)), 0.035)
+    d = sdf.smooth_union(d, sdf.ellipsoid(p, at(0, -0.022, 0.016), (0.084, 0.066, 0.080)), 0.04)
+    d = sdf.smooth_union(d, sdf.ellipsoid(m, CHEEKS[0], (0.034, 0.028, 0.032)), 0.04)
     d = sdf.smooth_union(d, sdf.ellipsoid(p, CHIN, (0.026, 0.018, 0.022)), 0.035)
-    d = sdf.smooth_union(d, sdf.ellipsoid(p, at(0, -0.055, 0.072), (0.038, 0.024, 0.026)), 0.02)
+    d = sdf.smooth_union(d, sdf.ellipsoid(p, at(0, -0.055, 0.070), (0.036, 0.024, 0.026)), 0.03)
     lips = np.minimum(sdf.ellipsoid(p, at(0, -0.051, 0.086), (0.025, 0.0075, 0.010)),
                       sdf.ellipsoid(p, at(0, -0.066, 0.084), (0.022, 0.0080, 0.010)))
     d = sdf.smooth_union(d, lips, 0.008)
