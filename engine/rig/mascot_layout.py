@@ -198,12 +198,3 @@ MASCOT_M = Look("mascot-m", hair="crop", lashes=0.55,
                 build=Build(shoulder=0.118, waist=0.100, hem=0.114, hem_y=1.10, sleeve=0.032))
 LOOKS = {look.name: look for look in (MIA, MASCOT_M)}
 
-
-def face_skin(p: np.ndarray) -> np.ndarray:
-    """Points on the face's open skin (forehead, cheeks, nose, chin), where lumps show: the
-    front of the head between chin and brows, away from the eyes and the lips."""
-    rel = p - HEAD_CENTER
-    keep = (rel[:, 2] > 0.03) & (rel[:, 1] > -0.095) & (rel[:, 1] < 0.05)
-    for eye in EYES:
-        keep &= np.linalg.norm(p - eye.center, axis=1) > 0.045
-    return keep & ~((np.abs(p[:, 0]) < MOUTH.half_width + 0.012) & (np.abs(p[:, 1] - MOUTH.y0) < 0.018))

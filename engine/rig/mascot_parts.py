@@ -20,7 +20,7 @@ from engine.rig.mascot_layout import (
 )
 from engine.rig.mascot_body import body_colors, body_field, cuff_field, hand_colors, hand_field, hand_points
 from engine.rig.meshing import (
-    diffuse, grid_faces, lathe, orient_outward, sdf_surface, split_along, taubin_smooth, tube,
+    diffuse, grid_faces, lathe, orient_outward, project, sdf_surface, split_along, subdivide, taubin_smooth, tube,
 )
 
 
@@ -55,10 +55,11 @@ def _skin_field(p: np.ndarray) -> np.ndarray:
     lips = np.minimum(sdf.ellipsoid(p, at(0, -0.051, 0.086), (0.025, 0.0075, 0.010)),
                       sdf.ellipsoid(p, at(0, -0.066, 0.084), (0.022, 0.0080, 0.010)))
     d = sdf.smooth_union(d, lips, 0.008)
-    nose = sdf.smooth_union(sdf.sphere(p, NOSE_TIP, 0.0120),
-                            sdf.capsule(p, at(0, 0.004, 0.092), NOSE_TIP - [0, 0, 0.006], 0.006), 0.01)
-    d = sdf.smooth_union(d, nose, 0.01)
-    d = sdf.smooth_union(d, sdf.ellipsoid(p, at(0, 0.036, 0.070), (0.080, 0.016, 0.028)), 0.02)
+    # a soft button nose on a low bridge, and a brow ridge that fades out before the temples
+    nose = sdf.smooth_union(sdf.sphere(p, NOSE_TIP, 0.0125),
+                            sdf.capsule(p, at(0, 0.004, 0.090), NOSE_TIP - [0, 0, 0.008], 0.0075), 0.014)
+    d = sdf.smooth_union(d, nose, 0.016)
+    d = sdf.smooth_union(d, sdf.ellipsoid(p, at(0, 0.036, 0.068), (0.068, 0.020, 0.028)), 0.03)
     ear = sdf.ellipsoid(m, EAR, (0.016, 0.030, 0.022), sdf.rotation(yaw=np.radians(25)))
     ear = sdf.smooth_subtract(ear, sdf.ellipsoid(m, EAR + [0.011, 0.002, 0.006], (0.008, 0.019, 0.012),
                                                  sdf.rotation(yaw=np.radians(25))), 0.004)
@@ -93,6 +94,17 @@ def _hair_field(p: np.ndarray, style: str = "crop") -> np.ndarray:
         return sdf.smooth_union(d, shell, 0.02)
     tuft = sdf.ellipsoid(p, at(0.012, 0.136, -0.030), (0.012, 0.024, 0.010), sdf.rotation(pitch=np.radians(35), roll=np.radians(-15)))
     return sdf.smooth_union(d, tuft, 0.010)
+
+
+def face_skin(p: np.ndarray, style: str) -> np.ndarray:
+    """Points on the face's open skin (forehead, cheeks, nose, chin), where lumps show: the front
+    of the head between chin and brows, away from the eyes, the lips and the hair (`style`)."""
+    rel = p - HEAD_CENTER
+    keep = (rel[:, 2] > 0.03) & (rel[:, 1] > -0.095) & (rel[:, 1] < 0.05)
+    for eye in EYES:
+        keep &= np.linalg.norm(p - eye.center, axis=1) > 0.045
+    keep &= ~((np.abs(p[:, 0]) < MOUTH.half_width + 0.012) & (np.abs(p[:, 1] - MOUTH.y0) < 0.018))
+    return keep & (_hair_field(p, style) - _skin_field(p) > 0.002)
 
 
 def _eye_opening(p: np.ndarray, eye: Eye) -> np.ndarray:
@@ -182,11 +194,20 @@ def _head_colors(v: np.ndarray, hair: np.ndarray, look: Look) -> np.ndarray:
     return c
 
 
+NOSE_REFINE = 1
+
+
 def head(look: Look, step: float = 0.004) -> Part:
     """The head and neck in one closed surface; the hairline is cut into it so the hair's
     colour stops crisply."""
-    v, f = sdf_surface(lambda p: head_field(p, look.hair), at(-0.136, -0.22, -0.15), at(0.136, 0.16, 0.145), step)  # x symmetric on the grid
+    field = lambda p: head_field(p, look.hair)  # noqa: E731
+    v, f = sdf_surface(field, at(-0.136, -0.22, -0.15), at(0.136, 0.16, 0.145), step)  # x symmetric on the grid
     v = taubin_smooth(v, f, passes=12)
+    # the nose curves five times tighter than the cheeks: twice the resolution there, on the field
+    for _ in range(NOSE_REFINE):
+        v, f = subdivide(v, f, (np.linalg.norm(v[f].mean(axis=1) - NOSE_TIP, axis=1) < 0.024))
+        v = project(field, v)
+    v = taubin_smooth(v, f, passes=3)
     near_eyes = sum(smoothstep(eye.bulge + 0.008, eye.bulge, np.linalg.norm(v - eye.center, axis=1)) for eye in EYES)
     v = taubin_smooth(v, f, passes=30, freedom=np.clip(near_eyes, 0, 1))
     v = _close_lips(v)

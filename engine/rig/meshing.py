@@ -246,3 +246,47 @@ def surface_noise(verts: np.ndarray, faces: np.ndarray, where: Callable[[np.ndar
     lumpy, creased or unevenly faceted."""
     angles, mid = dihedral_angles(verts, faces)
     return float(angles[where(mid)].std())
+
+
+def _edge_keys(faces: np.ndarray, n: int) -> np.ndarray:
+    """(F, 3) integer keys of each face's edges (v0-v1, v1-v2, v2-v0), the same from either face."""
+    e = np.sort(np.stack([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]], axis=1), axis=2)
+    return e[..., 0] * n + e[..., 1]
+
+
+def subdivide(verts: np.ndarray, faces: np.ndarray, marked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Splits the `marked` faces (bool per face) into four at their edges' midpoints; their
+    neighbours are split in two (or, with two split edges, in four too) so no vertex hangs
+    on an edge. New vertices are appended after the old ones."""
+    n = len(verts)
+    keys = _edge_keys(faces, n)
+    split = np.unique(keys[marked])
+    while True:  # a face with two split edges is split on all three
+        count = np.isin(keys, split).sum(axis=1)
+        if not (count == 2).any():
+            break
+        split = np.union1d(split, keys[count == 2].ravel())
+    mid = {int(k): n + i for i, k in enumerate(split)}
+    new_verts = np.concatenate([verts, (verts[split // n] + verts[split % n]) / 2])
+    out = [faces[count == 0]]
+    for fi in np.flatnonzero(count == 3):
+        a, b, c = faces[fi]
+        ab, bc, ca = (mid[int(k)] for k in keys[fi])
+        out.append([[a, ab, ca], [ab, b, bc], [ca, bc, c], [ab, bc, ca]])
+    for fi in np.flatnonzero(count == 1):
+        j = int(np.flatnonzero(np.isin(keys[fi], split))[0])
+        p, q, r = faces[fi, j], faces[fi, (j + 1) % 3], faces[fi, (j + 2) % 3]
+        m = mid[int(keys[fi, j])]
+        out.append([[p, m, r], [m, q, r]])
+    return new_verts, np.concatenate([np.asarray(o, dtype=np.int64).reshape(-1, 3) for o in out])
+
+
+def project(field: Callable[[np.ndarray], np.ndarray], verts: np.ndarray, steps: int = 3,
+            h: float = 1e-5) -> np.ndarray:
+    """Points moved onto the field's zero level along its gradient (Newton steps)."""
+    v = verts.copy()
+    for _ in range(steps):
+        d = field(v)
+        g = np.stack([(field(v + e) - field(v - e)) / (2 * h) for e in np.eye(3) * h], axis=1)
+        v -= (d / np.maximum(np.einsum("ij,ij->i", g, g), 1e-12))[:, None] * g
+    return v
