@@ -20,7 +20,7 @@ from engine.rig.mascot_layout import (
 )
 from engine.rig.mascot_body import body_colors, body_field, cuff_field, hand_colors, hand_field, hand_points
 from engine.rig.meshing import (
-    diffuse, grid_faces, lathe, orient_outward, project, sdf_surface, split_along, subdivide, taubin_smooth, tube,
+    coarsen, diffuse, grid_faces, lathe, orient_outward, project, sdf_surface, split_along, subdivide, taubin_smooth, tube,
 )
 
 
@@ -207,6 +207,8 @@ def head(look: Look, step: float = 0.004) -> Part:
     for _ in range(NOSE_REFINE):
         v, f = subdivide(v, f, (np.linalg.norm(v[f].mean(axis=1) - NOSE_TIP, axis=1) < 0.024))
         v = project(field, v)
+    # behind the ears the head is smooth and seen from the front at most edge-on: half the resolution
+    v, f = coarsen(v, f, v[:, 2] < HEAD_CENTER[2] - 0.05, 2 * step)
     v = taubin_smooth(v, f, passes=3)
     near_eyes = sum(smoothstep(eye.bulge + 0.008, eye.bulge, np.linalg.norm(v - eye.center, axis=1)) for eye in EYES)
     v = taubin_smooth(v, f, passes=30, freedom=np.clip(near_eyes, 0, 1))
@@ -219,6 +221,7 @@ def head(look: Look, step: float = 0.004) -> Part:
 
 PUPIL = np.radians(10.5)  # angular radii on the eyeball, around its gaze axis (+Z)
 IRIS = np.radians(25.0)
+CATCH_LIGHT = (np.radians(11.0), np.radians(4.5))  # angle off the gaze axis, angular radius
 
 
 def eyeball(eye: Eye, look: Look) -> Part:
@@ -233,6 +236,11 @@ def eyeball(eye: Eye, look: Look) -> Part:
     c = np.where((a < IRIS + 0.01)[:, None], iris, look.colour("sclera"))
     c = np.where((a < PUPIL + 0.005)[:, None], look.colour("pupil"), c)
     c = mix(c, look.colour("sclera") * 0.8, smoothstep(0.8, 1.6, a))  # the ball's back: never seen, kept dim
+    # a painted catch-light on the pupil's upper edge, towards the key light (the viewer's
+    # upper left): the cartoon convention that makes eyes read as alive from across a hall
+    glint = np.array([-np.sin(CATCH_LIGHT[0]) * 0.72, np.sin(CATCH_LIGHT[0]) * 0.69, np.cos(CATCH_LIGHT[0])])
+    off = np.arccos(np.clip(v @ (glint / np.linalg.norm(glint)) / eye.ball, -1, 1))
+    c = mix(c, np.ones(3), smoothstep(CATCH_LIGHT[1] * 1.4, CATCH_LIGHT[1] * 0.7, off))
     name = "eyeLeft" if eye.side > 0 else "eyeRight"
     return Part(name, v + eye.center, f, c, "eye")
 

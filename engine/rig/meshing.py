@@ -290,3 +290,29 @@ def project(field: Callable[[np.ndarray], np.ndarray], verts: np.ndarray, steps:
         g = np.stack([(field(v + e) - field(v - e)) / (2 * h) for e in np.eye(3) * h], axis=1)
         v -= (d / np.maximum(np.einsum("ij,ij->i", g, g), 1e-12))[:, None] * g
     return v
+
+
+def coarsen(verts: np.ndarray, faces: np.ndarray, where: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
+    """Vertex clustering where `where` (bool per vertex) holds: those vertices are merged per
+    `cell`-sized grid cell into their mean, and the triangles that collapse are dropped. For
+    smooth, unseen stretches (the back of a head) that need fewer triangles than the face."""
+    n = len(verts)
+    cells = np.floor(verts[where] / cell).astype(np.int64)
+    _, cluster = np.unique(cells, axis=0, return_inverse=True)
+    rep = np.arange(n)
+    members = np.flatnonzero(where)
+    first = np.full(cluster.max() + 1, -1)
+    first[cluster[::-1]] = members[::-1]  # each cluster's lowest vertex stands for it
+    rep[members] = first[cluster]
+    merged = verts.copy()
+    sums = np.zeros((len(first), 3))
+    np.add.at(sums, cluster, verts[members])
+    merged[first] = sums / np.bincount(cluster)[:, None]
+    f = rep[faces]
+    f = f[(f[:, 0] != f[:, 1]) & (f[:, 1] != f[:, 2]) & (f[:, 2] != f[:, 0])]
+    _, keep = np.unique(np.sort(f, axis=1), axis=0, return_index=True)
+    f = f[np.sort(keep)]
+    used = np.zeros(n, bool)
+    used[f.ravel()] = True
+    remap = np.cumsum(used) - 1
+    return merged[used], remap[f]
