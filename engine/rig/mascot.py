@@ -1,11 +1,14 @@
-"""Our city mascot, generated from code and written as a skinned GLB with the 52 ARKit shapes.
+"""Our city mascots, generated from code and written as skinned GLBs with the 52 ARKit shapes
+and a VRM 1.0 humanoid skeleton: Mia (`mascot`, the default avatar) and `mascot-m`.
 
     python -m engine.rig.mascot            # both variants, at engine.rig.MASCOT and MASCOT_M
     python -m engine.rig.mascot --look mascot-m -o OUT.glb
 
-The parts come from mascot_parts, the shapes from mascot_shapes; this module adds what a
-renderer needs (normals and their morph deltas, skin weights, materials, the skeleton) and
-packs it with gltf_writer. The output is deterministic: the same code writes the same bytes.
+One generator makes both: they share the face and its shapes and differ by a `Look` (hair,
+colours, lashes, build; mascot_layout). The parts come from mascot_parts, the body's skeleton
+and weights from mascot_body, the shapes from mascot_shapes; this module adds what a renderer
+needs (normals and their morph deltas, skin weights, materials, the skeleton) and packs it with
+gltf_writer. The output is deterministic: the same code writes the same bytes.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The mascot's parts as coloured triangle meshes at rest: head, body, eyes, lids, teeth,
-tongue, brows and badge.
+"""The mascot's parts as coloured triangle meshes at rest: head, body with sleeved arms, hands,
+eyes, lids, teeth, tongue, brows, collar and badge, coloured by a `Look`.
 
 The head and body are distance fields (smooth unions of ellipsoids and capsules) meshed by
 marching cubes and relaxed; the small parts are parametric so their edges stay crisp. Colours
@@ -207,8 +207,11 @@ def head(look: Look, step: float = 0.004) -> Part:
     for _ in range(NOSE_REFINE):
         v, f = subdivide(v, f, (np.linalg.norm(v[f].mean(axis=1) - NOSE_TIP, axis=1) < 0.024))
         v = project(field, v)
-    # behind the ears the head is smooth and seen from the front at most edge-on: half the resolution
-    v, f = coarsen(v, f, v[:, 2] < HEAD_CENTER[2] - 0.05, 2 * step)
+    # behind the ears, and under a bob's hem, the head is smooth and seen from the front at most
+    # edge-on: half the resolution there
+    rel = v - HEAD_CENTER
+    under = (rel[:, 1] < -0.085) & (rel[:, 2] < 0.0) & (np.hypot(rel[:, 0], rel[:, 2] + 0.016) > NECK_RADIUS + 0.012)
+    v, f = coarsen(v, f, (rel[:, 2] < -0.05) | under, 2 * step)
     v = taubin_smooth(v, f, passes=3)
     near_eyes = sum(smoothstep(eye.bulge + 0.008, eye.bulge, np.linalg.norm(v - eye.center, axis=1)) for eye in EYES)
     v = taubin_smooth(v, f, passes=30, freedom=np.clip(near_eyes, 0, 1))
