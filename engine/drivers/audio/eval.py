@@ -5,12 +5,15 @@ pocketsphinx phone recognition) on the same clips in the same run, per group:
 - `en held-out`, `zh held-out`: synthetic voices never trained on, utterances joined in pairs
   across a pause;
 - `real read`: held-out real recordings (asterisk prompts, pocketsphinx-testdata's card games
-  and LibriVox reader), as they are;
+  and LibriVox reader, alsa-utils' speaker-test voice), as they are;
 - `real degraded`: the same recordings through what phones, rooms and microphones do to them
   (channel.py: codecs, line noise, reverb, babble, hum, low level, clipping), one condition
-  each in turn; never in training;
+  each in turn, with 0.6 s of the condition's noise before and after; never in training;
 - `multi-speaker call`: different real speakers one after another with long pauses holding
   only line noise, breaths and clicks, over a mu-law telephone line.
+
+No real Mandarin recording with a transcript has been found in the registries, so Mandarin is
+scored on held-out synthetic voices only.
 
 Rhubarb's answers are cached (it needs about 2.5 s of a core per second of audio) under the
 corpus cache's `rhubarb/`.

@@ -14,7 +14,9 @@ periodicity) and keeps its own state, so streaming and offline give the same gat
   STEADY_SECONDS (a noise that has just begun is steady long before the floor has risen to
   it), and *voiced* when, on top of that, it is periodic like a voice (a breath, a hiss, a click
   and line noise are not) and its 250 Hz-1 kHz bands stand VOICED_DB above their floors (so
-  the periodicity is the new sound's, not a hum's under a breath);
+  the periodicity is the new sound's, not a hum's under a breath); a voice too low for the
+  periodicity (under 80 Hz) counts as voiced where those bands stand far above their floors,
+  and above the 1.5-4 kHz ones (a breath's do not);
 - a run of active frames is speech once it holds MIN_VOICED voiced frames, counted up to
   LOOK frames ahead: a click (a few frames, not voiced) and a breath (unvoiced) never open it;
 - the gate is open from LEAD frames before speech to HOLD frames after it, and eases in and
@@ -35,6 +37,9 @@ FLOOR_DB = -60.0  # dBFS of a frame's level below which nothing is speech
 FLOOR_SECONDS = 1.0  # how far back a band's floor looks
 ACTIVE_DB = 10.0  # mean dB above their floors of the loudest third of the 250 Hz-4 kHz bands: active
 VOICED, VOICED_DB = 0.6, 8.0  # voiced: this periodicity, with the 250 Hz-1 kHz bands this far above their floors
+# ... or, however aperiodic (a voice under 80 Hz, out of the periodicity's reach), those bands this
+# far above their floors and TILT_DB further above than the 1.5-4 kHz ones (a breath's are not)
+STRONG_DB, TILT_DB = 25.0, 3.0
 MIN_VOICED = 3  # voiced frames that make a run of active frames speech
 LOOK = 5  # frames ahead a run's voiced frames are counted
 LEAD, HOLD, RAMP = 2, 4, 4  # the gate opens LEAD frames before speech, stays HOLD after, eases over RAMP
@@ -47,6 +52,7 @@ _CENTRES = mel_band_centres()
 _SPEECH = (_CENTRES >= 250) & (_CENTRES <= 4000)
 _TOP = int(_SPEECH.sum()) // 3
 _LOW = _CENTRES[_SPEECH] <= 1000  # among those, where a voice's first harmonics and formant are
+_HIGH = _CENTRES[_SPEECH] >= 1500
 DECIDED = LOOK + LEAD  # frames after face frame k the gate needs before it can decide k
 
 
@@ -125,7 +131,8 @@ class VoiceGate:
         loud = (level >= FLOOR_DB) & (swing >= STEADY_DB)
         top = np.partition(above, -_TOP, axis=1)[:, -_TOP:].mean(1)
         active = loud & (top >= ACTIVE_DB)
-        voiced = active & (periodicity >= VOICED) & (above[:, _LOW].mean(1) >= VOICED_DB)
+        low, high = above[:, _LOW].mean(1), above[:, _HIGH].mean(1)
+        voiced = active & (low >= VOICED_DB) & ((periodicity >= VOICED) | ((low >= STRONG_DB) & (low >= high + TILT_DB)))
         flags[skip:] = active.astype(np.int8) + voiced
         return flags
 
