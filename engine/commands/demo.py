@@ -20,7 +20,8 @@ from ..rig.asset import AvatarError
 from ..script import video
 from ..script.parse import ScriptError, load
 from ..sinks.render import Mp4Sink, RenderSettings
-from .render import add_view_options, positive
+from .arguments import positive
+from .render import add_view_options
 
 SCRIPT = Path(str(files("engine.script") / "examples" / "riverton-bilingual.md"))
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import sys
 
+from ..errors import EngineError
 from ..pipeline import Pipeline, RealtimeClock
 from ..registry import open_sink, open_source
 from ..rig.asset import AvatarError
 from ..rig.rig import POSE_MODES
 from ..show import Show
+from .arguments import positive
 
 
 def add_arguments(p) -> None:
@@ -34,7 +36,7 @@ def add_show_arguments(p, default_fps: float) -> None:
         help="window:, mp4:OUT.mp4, png:DIR/, csv:TAKE.csv, livelink://HOST:PORT, vmc://HOST:PORT, "
         "osc://HOST:PORT (repeatable)",
     )
-    p.add_argument("--fps", type=float, help=f"frame rate (default {default_fps:g})")
+    p.add_argument("--fps", type=positive, help=f"frame rate (default {default_fps:g})")
     p.add_argument(
         "--duration", type=float, help="seconds; default: until the media ends (files, takes, clips), else until Ctrl-C"
     )
@@ -63,7 +65,7 @@ def show_from_args(args) -> Show:
     return show
 
 
-def build_pipeline(show: Show) -> Pipeline:
+def build_pipeline(show: Show) -> tuple[Pipeline, float | None]:
     rig = None
     if show.avatar:
         from ..rig.gltf import load_avatar
@@ -111,13 +113,17 @@ def run(args) -> int:
         if not show.sinks:
             raise ValueError("name at least one --sink (window:, csv:take.csv, livelink://127.0.0.1:11111 ...)")
         pipeline, end = build_pipeline(show)
-    except ValueError as exc:
+        clock = RealtimeClock(show.fps, show.duration if show.duration is not None else end)
+    except (EngineError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        stats = pipeline.run(RealtimeClock(show.fps, show.duration if show.duration is not None else end))
+        stats = pipeline.run(clock)
     except KeyboardInterrupt:  # the pipeline has already closed every sink
         print("stopped", file=sys.stderr)
         return 0
+    except (EngineError, ValueError, OSError) as exc:  # a sink that cannot open (an unwritable take)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print_stats(stats)
     return 0

@@ -9,80 +9,25 @@ other source (idle:, expression:happy ...). A still shows the first frame; a cli
 from __future__ import annotations
 
 import argparse
-import math
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from .. import arkit
 from ..offline import open_avatar, render_offline
 from ..progress import Progress
 from ..registry import open_sink, open_source
 from ..renderer.errors import RendererError
 from ..renderer.framing import FRAMINGS
-from ..renderer.options import parse_background, parse_size
 from ..renderer.video import audio_duration
 from ..rig import MASCOT
 from ..rig.rig import POSE_MODES, Rig
 from ..sinks.render import Mp4Sink, PngSink, RenderSettings
+from .arguments import background_arg, head_arg, msaa, output_file, positive, set_arg, size_arg
 
 DEFAULT_FPS = 30.0
 DEFAULT_CLIP_SECONDS = 3.0
-
-
-# -- argument types (argparse turns their errors into a usage message and exit 2) -----------
-
-
-def _argument(parse):
-    """An argparse type from a parser that raises ValueError (argparse turns it into usage)."""
-
-    def convert(text: str):
-        try:
-            return parse(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    convert.__name__ = parse.__name__
-    return convert
-
-
-size_arg = _argument(parse_size)
-background_arg = _argument(parse_background)
-
-
-def set_arg(text: str) -> tuple[str, float]:
-    name, eq, value = text.partition("=")
-    canonical = arkit.canonical(name.strip())
-    if not eq or canonical is None:
-        raise argparse.ArgumentTypeError(f"expected ARKIT_NAME=VALUE (any alias), got {text!r}")
-    try:
-        weight = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: {value!r} is not a number") from None
-    if not 0.0 <= weight <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r}: the weight must lie in [0, 1]")
-    return canonical, weight
-
-
-def head_arg(text: str) -> tuple[float, float, float]:
-    try:
-        angles = [float(v) for v in text.split(",")]
-    except ValueError:
-        angles = []
-    if len(angles) != 3 or not all(math.isfinite(a) for a in angles):
-        raise argparse.ArgumentTypeError(f"expected YAW,PITCH,ROLL in degrees, got {text!r}")
-    return tuple(angles)
-
-
-def positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
 
 
 def add_view_options(p: argparse.ArgumentParser, size: tuple[int, int]) -> None:
@@ -90,7 +35,7 @@ def add_view_options(p: argparse.ArgumentParser, size: tuple[int, int]) -> None:
     p.add_argument("--size", type=size_arg, default=size, help=f"WIDTHxHEIGHT (default {size[0]}x{size[1]})")
     p.add_argument("--framing", choices=FRAMINGS, default="bust", help="what the camera frames (default bust)")
     p.add_argument("--background", type=background_arg, default=None, help="#RRGGBB or an image file")
-    p.add_argument("--msaa", type=int, default=4, help="samples per pixel (default 4; 1 turns it off)")
+    p.add_argument("--msaa", type=msaa, default=4, help="samples per pixel: 1 (off), 2, 4 (default), 8 or 16")
     p.add_argument(
         "--pose",
         choices=POSE_MODES,
@@ -102,8 +47,10 @@ def add_view_options(p: argparse.ArgumentParser, size: tuple[int, int]) -> None:
 
 def add_arguments(p) -> None:
     p.add_argument("avatar", nargs="?", default=str(MASCOT), help=".gltf, .glb or .vrm file (default: our mascot)")
-    p.add_argument("-o", "--output", help="OUT.png or OUT.mp4; without it nothing is rendered")
-    p.add_argument("--curves-out", metavar="TAKE.csv", help="also record the face as a Live Link Face CSV take")
+    p.add_argument("-o", "--output", type=output_file, help="OUT.png or OUT.mp4; without it nothing is rendered")
+    p.add_argument(
+        "--curves-out", type=output_file, metavar="TAKE.csv", help="also record the face as a Live Link Face CSV take"
+    )
     p.add_argument("--video", help="a video of a face to track (the same as --source video:FILE)")
     p.add_argument("--side-by-side", action="store_true", help="with --video: show the video beside the avatar")
     p.add_argument("--mirror", action="store_true", help="with --video: the avatar as the person's reflection")
@@ -198,8 +145,6 @@ def run(args) -> int:
         if args.audio:
             print("error: give --text or --audio, not both", file=sys.stderr)
             return 2
-        import tempfile
-
         with tempfile.TemporaryDirectory() as folder:
             try:
                 args.audio = speak_to_file(args.text, args.lang, folder)

@@ -11,17 +11,17 @@ from ..renderer.errors import RendererError
 from ..rig.asset import AvatarError
 from ..script import video
 from ..script.parse import ScriptError, load
-from .render import positive, size_arg
+from .arguments import msaa, output_file, positive, size_arg
 
 
 def add_arguments(p) -> None:
     p.add_argument("scripts", nargs="+", metavar="SCRIPT", help="script files (Markdown with a +++ TOML front matter)")
-    p.add_argument("-o", "--output", help="the MP4 to write (one script only; default out/NAME.mp4)")
+    p.add_argument("-o", "--output", type=output_file, help="the MP4 to write (one script only; default out/NAME.mp4)")
     p.add_argument("--out-dir", default="out", help="folder for NAME.mp4 and NAME.srt (default out/)")
     p.add_argument("--avatar", help="a .gltf/.glb/.vrm avatar instead of the script's (default: our mascot)")
     p.add_argument("--size", type=size_arg, help="WIDTHxHEIGHT instead of the script's (default 1920x1080)")
     p.add_argument("--fps", type=positive, help="frame rate instead of the script's (default 30)")
-    p.add_argument("--msaa", type=int, default=4, help="samples per pixel (default 4; 1 turns it off)")
+    p.add_argument("--msaa", type=msaa, default=4, help="samples per pixel: 1 (off), 2, 4 (default), 8 or 16")
     p.add_argument("--check", action="store_true", help="only check the scripts; render nothing")
 
 
