@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from engine.script.parse import GAPS, ScriptError, load, parse
 
@@ -95,7 +96,7 @@ def test_long_sentences_are_split_at_commas_into_subtitle_sized_pieces():
 
 def test_front_matter_settings(tmp_path):
     logo = tmp_path / "logo.png"
-    logo.write_bytes(b"png")
+    Image.new("RGBA", (4, 4)).save(logo)
     script = parse('+++\ntitle = "T"\nsize = "1280x720"\nfps = 25\nlogo = "logo.png"\nlogo_corner = "top-left"\n'
                    'background = ["#000000", "#ffffff"]\naccent = "#102030"\nseed = 4\nrate = 1.2\n'
                    '[voices]\nen = "flite:awb"\n+++\nHi.', tmp_path / "s.md")

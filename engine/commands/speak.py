@@ -22,7 +22,13 @@ def add_arguments(p) -> None:
     p.add_argument("--size", type=size_arg, help="WIDTHxHEIGHT instead of the script's (default 1920x1080)")
     p.add_argument("--fps", type=positive, help="frame rate instead of the script's (default 30)")
     p.add_argument("--msaa", type=msaa, default=4, help="samples per pixel: 1 (off), 2, 4 (default), 8 or 16")
-    p.add_argument("--check", action="store_true", help="only check the scripts; render nothing")
+    p.add_argument("--check", action="store_true", help="only check the scripts and say how long each video will be")
+    p.add_argument("--long", action="store_true", help=f"allow videos longer than {LONG_MINUTES} minutes")
+
+
+#: Minutes of video a script may make without --long: past it, a typo (a pasted report) would
+#: start a render of hours.
+LONG_MINUTES = 20
 
 
 def run(args) -> int:
@@ -38,8 +44,15 @@ def run(args) -> int:
             script = load(name)
             if args.fps:
                 script.settings.fps = args.fps
+            seconds = video.estimate_seconds(script)
+            length = (
+                f"about {seconds / 60:.1f} min of video ({round(seconds * script.settings.fps)} frames at "
+                f"{script.settings.fps:g} fps)"
+            )
+            if seconds > LONG_MINUTES * 60 and not args.long:
+                raise ValueError(f"{length}, over the {LONG_MINUTES} min limit; give --long if you mean it")
             if args.check:
-                print(f"{name}: ok, {len(script.utterances)} utterances")
+                print(f"{name}: ok, {len(script.utterances)} utterances, {length}")
                 continue
             out = Path(args.output) if args.output else Path(args.out_dir) / f"{Path(name).stem}.mp4"
             result = video.render(script, out, args.avatar, args.size, args.msaa)

@@ -31,6 +31,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PIL import Image as PILImage
+
 from ..errors import EngineError
 from ..expressions import EXPRESSIONS
 from ..renderer.background import parse_color
@@ -210,8 +212,19 @@ def _setting(s: Settings, key: str, value, base: Path) -> None:
 
     def existing(name: str) -> Path:
         p = Path(name) if Path(name).is_absolute() else base / name
+        if not Path(name).is_absolute() and not p.resolve().is_relative_to(base.resolve()):
+            raise ValueError(f"{key}: {name!r} climbs out of the script's folder; give it an absolute path")
         if not p.is_file():
             raise ValueError(f"{key}: no such file {p}")
+        return p
+
+    def image(name: str) -> Path:
+        p = existing(name)
+        try:
+            with PILImage.open(p) as im:
+                im.verify()
+        except Exception as exc:  # Pillow raises many kinds for a file that is no image
+            raise ValueError(f"{key}: {p} is not an image Pillow can read ({type(exc).__name__})") from None
         return p
 
     def rgb(name: str) -> tuple[int, int, int]:
@@ -257,11 +270,11 @@ def _setting(s: Settings, key: str, value, base: Path) -> None:
         elif isinstance(value, str) and re.fullmatch(r"#?[0-9a-fA-F]{6}", value.strip()):
             s.background = value
         elif isinstance(value, str):
-            s.background = existing(value)
+            s.background = image(value)
         else:
             raise ValueError(f"background: expected #RRGGBB, [top, bottom] colours or an image, got {value!r}")
     elif key == "logo":
-        s.logo = existing(text())
+        s.logo = image(text())
     elif key == "logo_corner":
         if value not in CORNERS:
             raise ValueError(f"logo_corner: expected one of {', '.join(CORNERS)}, got {value!r}")

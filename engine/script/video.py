@@ -126,7 +126,7 @@ def render(
     seconds: dict[str, float] = {}
     n_utterances = len(script.utterances)
     bar = (
-        Progress(n_utterances + round(_estimate_seconds(script) * s.fps), f"speak {script.path.name}")
+        Progress(n_utterances + round(estimate_seconds(script) * s.fps), f"speak {script.path.name}")
         if progress
         else None
     )
@@ -167,7 +167,7 @@ def render(
     return Result(out, srt, track.duration, seconds)
 
 
-def _estimate_seconds(script: Script) -> float:
+def estimate_seconds(script: Script) -> float:
     """A first guess at the video's length, for the progress bar until the speech exists."""
     chars = {"en": 14.0, "zh": 4.5}  # characters spoken per second
     talk = sum(len(u.text) / chars[u.lang] + u.gap_after for u in script.utterances)
