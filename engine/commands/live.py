@@ -7,7 +7,7 @@ import sys
 
 from ..errors import EngineError
 from ..pipeline import Pipeline, RealtimeClock
-from ..registry import open_sink, open_source
+from ..registry import SINKS, SOURCES, open_sink, open_source
 from ..rig.asset import AvatarError
 from ..rig.rig import POSE_MODES
 from ..show import Show
@@ -25,16 +25,14 @@ def add_show_arguments(p, default_fps: float) -> None:
         action="append",
         default=[],
         metavar="URI",
-        help="idle:, webcam:0, video:FILE, csv:TAKE.csv, expression:happy, clip:NAME, livelink://, vmc://, "
-        "facecap://, ifacialmocap:// (repeatable)",
+        help="repeatable; one of: " + ", ".join(f"{scheme}:" for scheme in SOURCES) + " (see the README's table)",
     )
     p.add_argument(
         "--sink",
         action="append",
         default=[],
         metavar="URI",
-        help="window:, mp4:OUT.mp4, png:DIR/, csv:TAKE.csv, livelink://HOST:PORT, vmc://HOST:PORT, "
-        "osc://HOST:PORT (repeatable)",
+        help="repeatable; one of: " + ", ".join(f"{scheme}:" for scheme in SINKS) + " (see the README's table)",
     )
     p.add_argument("--fps", type=positive, help=f"frame rate (default {default_fps:g})")
     p.add_argument(

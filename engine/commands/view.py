@@ -30,6 +30,7 @@ EXPRESSION_NAMES = tuple(EXPRESSIONS)
 
 
 def add_arguments(p) -> None:
+    p.epilog = __doc__.split("\n\n", 1)[1].strip()  # the mouse and the keys
     p.add_argument("avatar", help=".gltf, .glb or .vrm file")
     p.add_argument("--mapping", help="a JSON mapping file (default: AVATAR.mapping.json if present)")
     p.add_argument("--screenshot", help="save the first frame shown to this PNG and quit")
