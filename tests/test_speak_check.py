@@ -11,11 +11,14 @@ def _script(folder, front: str, body: str = "Hello.") -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("front, says", [
-    ('logo = "../../../../etc/passwd"', "climbs out of the script's folder"),
-    ('logo = "notes.txt"', "is not an image"),
-    ('background = "notes.txt"', "is not an image"),
-])
+@pytest.mark.parametrize(
+    "front, says",
+    [
+        ('logo = "../../../../etc/passwd"', "climbs out of the script's folder"),
+        ('logo = "notes.txt"', "is not an image"),
+        ('background = "notes.txt"', "is not an image"),
+    ],
+)
 def test_a_bad_logo_or_background_fails_the_check(tmp_path, capsys, front, says):
     (tmp_path / "notes.txt").write_text("not a picture")
     assert main(["speak", "--check", _script(tmp_path, front)]) == 1

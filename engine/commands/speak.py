@@ -10,7 +10,7 @@ from pathlib import Path
 from ..renderer.errors import RendererError
 from ..rig.asset import AvatarError
 from ..script import video
-from ..script.parse import ScriptError, load
+from ..script.parse import ScriptError, load, mixed_voices
 from .arguments import msaa, output_file, positive, size_arg
 
 
@@ -52,6 +52,8 @@ def run(args) -> int:
             if seconds > LONG_MINUTES * 60 and not args.long:
                 raise ValueError(f"{length}, over the {LONG_MINUTES} min limit; give --long if you mean it")
             if args.check:
+                if warning := mixed_voices(script):
+                    print(f"warning: {warning}", file=sys.stderr)
                 print(f"{name}: ok, {len(script.utterances)} utterances, {length}")
                 continue
             out = Path(args.output) if args.output else Path(args.out_dir) / f"{Path(name).stem}.mp4"

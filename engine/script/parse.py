@@ -80,6 +80,7 @@ class Settings:
     avatar: Path | None = None  # None: the mascot
     language: str = "en"
     voices: dict[str, str | None] = field(default_factory=lambda: {"en": None, "zh": None})
+    persona: str | None = None  # "female" or "male": each language's default voice is that person's
     rate: float = 1.0
     size: tuple[int, int] = (1920, 1080)
     fps: float = 30.0
@@ -189,13 +190,17 @@ def _front_matter(lines: list[str], path: Path, problems) -> tuple[int, Settings
             problems.append((line_of(key), str(exc)))
     if isinstance(data.get("voice"), str):
         settings.voices = {**settings.voices, settings.language: data["voice"]}
-    from ..drivers.audio.tts import resolve_voice
+    from ..drivers.audio.tts import default_voice, resolve_voice
 
     for lang, voice in settings.voices.items():
         try:
-            resolve_voice(voice, lang)
+            if voice is None and settings.persona is not None:
+                settings.voices[lang] = default_voice(lang, settings.persona)
+            resolve_voice(settings.voices[lang], lang)
         except ValueError as exc:
-            problems.append((line_of("voice" if "voice" in data else "voices"), str(exc)))
+            problems.append(
+                (line_of("voice" if "voice" in data else "voices" if "voices" in data else "persona"), str(exc))
+            )
     return end + 1, settings
 
 
@@ -246,6 +251,12 @@ def _setting(s: Settings, key: str, value, base: Path) -> None:
         s.language = value
     elif key == "voice":
         text()  # given to `language` once the whole front matter is read
+    elif key == "persona":
+        from ..drivers.audio.tts import PERSONAS
+
+        if text() not in PERSONAS:
+            raise ValueError(f"persona: expected one of {', '.join(PERSONAS)}, got {value!r}")
+        s.persona = value
     elif key == "voices":
         if not isinstance(value, dict) or set(value) - set(LANGUAGES):
             raise ValueError(f"voices: expected a table of {' and '.join(LANGUAGES)} voices, got {value!r}")
@@ -568,3 +579,16 @@ def _duration(text: str) -> float | None:
 def _did_you_mean(word: str, known) -> str:
     close = difflib.get_close_matches(word, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else f"; expected one of {', '.join(known)}"
+
+
+def mixed_voices(script: Script) -> str | None:
+    """A warning when the script speaks with voices of different sexes (one presenter should
+    not change voice mid-video), else None."""
+    from ..drivers.audio.tts import GENDERS, resolve_voice
+
+    used = {resolve_voice(u.voice or script.settings.voices.get(u.lang), u.lang) for u in script.utterances}
+    genders = {GENDERS.get(v) for v in used} - {None}
+    if len(genders) < 2:
+        return None
+    listed = ", ".join(f"{v} ({GENDERS.get(v)})" for v in sorted(used))
+    return f'{script.path}: the voices change sex mid-video: {listed}; give persona = "female" or "male"'

