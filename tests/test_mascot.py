@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from engine.arkit import NAMES
+from engine.rig import MASCOT, MASCOT_M
 from engine.rig.gltf import load_avatar
 from engine.rig.mascot_layout import MOUTH
-from engine.rig import MASCOT, MASCOT_M
 
 ROOT = Path(__file__).resolve().parents[1]
 JOINTS = ("root", "hips", "spine", "chest", "upperChest", "neck", "head", "jaw", "leftEye", "rightEye")

@@ -22,14 +22,13 @@ import numpy as np
 
 from engine.arkit import NAMES
 from engine.rig import MASCOT, MASCOT_M
+from engine.rig import mascot_parts as parts
 from engine.rig.gltf_writer import GlbWriter, PrimitiveArrays
-from engine.rig.masks import smoothstep
 from engine.rig.mascot_body import body_weights, hand_weights, skeleton
 from engine.rig.mascot_layout import COLLAR, EYES, HEAD_CENTER, JOINTS, LOOKS, MIA, Look
-from engine.rig import mascot_parts as parts
-from engine.rig.meshing import diffuse
 from engine.rig.mascot_shapes import jaw_targets, lid_targets, skin_targets
-from engine.rig.meshing import vertex_normals
+from engine.rig.masks import smoothstep
+from engine.rig.meshing import diffuse, vertex_normals
 
 OUTPUTS = {"mascot": MASCOT, "mascot-m": MASCOT_M}
 FACE_JOINTS = ("root", "jaw", "leftEye", "rightEye")  # the rest are VRM humanoid bones

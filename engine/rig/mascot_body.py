@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from engine.rig import sdf
-from engine.rig.masks import mix, smoothstep
 from engine.rig.mascot_layout import CHEST, Build
+from engine.rig.masks import mix, smoothstep
 
 ARM_DROP = np.radians(40.0)  # the bind pose's arms, below horizontal
 FINGERS = ("Thumb", "Index", "Middle", "Ring")  # a cartoon hand: a thumb and three fingers
@@ -110,11 +110,13 @@ def body_field(p: np.ndarray, build: Build, joints: dict[str, np.ndarray]) -> np
     m = p.copy()
     m[..., 0] = np.abs(m[..., 0])
     torso = sdf.ellipsoid(p, CHEST, (build.shoulder * 0.98, 0.100, 0.086))
-    torso = sdf.smooth_union(torso, sdf.ellipsoid(m, CHEST + [build.shoulder - 0.045, 0.058, 0.0], (0.058, 0.040, 0.056)), 0.05)
+    shoulders = sdf.ellipsoid(m, CHEST + [build.shoulder - 0.045, 0.058, 0.0], (0.058, 0.040, 0.056))
+    torso = sdf.smooth_union(torso, shoulders, 0.05)
     torso = sdf.smooth_union(torso, sdf.ellipsoid(p, CHEST + [0.0, 0.087, 0.004], (0.075, 0.030, 0.056)), 0.04)
     torso = sdf.smooth_union(torso, sdf.ellipsoid(p, [0.0, 1.22, -0.02], (build.waist, 0.09, 0.076)), 0.05)
     hem_mid = (build.hem_y + 1.20) / 2
-    torso = sdf.smooth_union(torso, sdf.ellipsoid(p, [0.0, hem_mid - 0.02, -0.02], (build.hem, (1.20 - build.hem_y) * 0.62, 0.098)), 0.06)
+    skirt = sdf.ellipsoid(p, [0.0, hem_mid - 0.02, -0.02], (build.hem, (1.20 - build.hem_y) * 0.62, 0.098))
+    torso = sdf.smooth_union(torso, skirt, 0.06)
     torso = sdf.smooth_intersect(torso, build.hem_y - p[..., 1], 0.015)
     d = torso
     for side, sign in SIDES:
@@ -158,8 +160,8 @@ def _chain(x: np.ndarray, bones: list[tuple[str, float, float]], names: list[str
 def body_weights(v: np.ndarray, build: Build, joints: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
     """Dense (V, J) weights of the torso and sleeves (see the module's docstring)."""
     spine = _spine_joints()
-    torso = _chain(v[:, 1], [("hips", 0, 0)] + [(b, spine[b][1] - 0.02, 0.06) for b in ("spine", "chest", "upperChest")],
-                   names)
+    up_the_spine = [(b, spine[b][1] - 0.02, 0.06) for b in ("spine", "chest", "upperChest")]
+    torso = _chain(v[:, 1], [("hips", 0, 0), *up_the_spine], names)
     for side, sign in SIDES:
         line = _arm_polyline(joints, side)
         s, dist = _along(v, line)
@@ -205,8 +207,9 @@ def hand_field(q: np.ndarray) -> np.ndarray:
     for name, (head, tail) in finger_joints().items():
         finger = next(f for f in FINGERS if name.startswith(f))
         r = FINGER_RADIUS[finger] * s * (0.92 if name.endswith("Distal") else 1.0)
-        d = sdf.smooth_union(d, sdf.capsule(q, head, tail - (tail - head) * (0.35 if name.endswith("Distal") else 0.0), r),
-                             0.008 if name.endswith(("Proximal", "Metacarpal")) else 0.004)
+        end = tail - (tail - head) * (0.35 if name.endswith("Distal") else 0.0)  # the rounded tip reaches it
+        blend = 0.008 if name.endswith(("Proximal", "Metacarpal")) else 0.004  # knuckles fuse into the palm
+        d = sdf.smooth_union(d, sdf.capsule(q, head, end, r), blend)
     return d
 
 
@@ -230,10 +233,10 @@ def hand_weights(q: np.ndarray, side: str, names: list[str]) -> np.ndarray:
 
 
 def hand_colors(q: np.ndarray, colour) -> np.ndarray:
-    """Skin with a warmer palm; `colour(name)` is the look's palette."""
-    c = np.tile(colour("skin"), (len(q), 1))
-    c = mix(c, colour("blush"), 0.25 * smoothstep(-0.005, -0.015, q[:, 1]))
-    return c
+    """Skin a shade warmer than the face's (hands are, and then they do not glare under the key
+    light), the palm warmer still; `colour(name)` is the look's palette."""
+    c = np.tile(mix(colour("skin"), colour("blush"), 0.15), (len(q), 1))
+    return mix(c, colour("blush"), 0.25 * smoothstep(-0.005, -0.015, q[:, 1]))
 
 
 def hand_points(q: np.ndarray, sign: int, wrist: np.ndarray) -> np.ndarray:

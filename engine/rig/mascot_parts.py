@@ -13,14 +13,40 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.rig import sdf
-from engine.rig.masks import mix, smoothstep
-from engine.rig.mascot_layout import (
-    BROW, CHEEKS, CHEST, CHIN, COLLAR, EAR, EYES, HAIRLINE, HEAD_CENTER, MOUTH, NECK_BOTTOM, NECK_RADIUS,
-    NECK_TOP, NOSE_TIP, PALETTE, Eye, Look, at,
-)
 from engine.rig.mascot_body import body_colors, body_field, cuff_field, hand_colors, hand_field, hand_points
+from engine.rig.mascot_layout import (
+    BROW,
+    CHEEKS,
+    CHEST,
+    CHIN,
+    COLLAR,
+    EAR,
+    EYES,
+    HAIRLINE,
+    HEAD_CENTER,
+    MOUTH,
+    NECK_BOTTOM,
+    NECK_RADIUS,
+    NECK_TOP,
+    NOSE_TIP,
+    PALETTE,
+    Eye,
+    Look,
+    at,
+)
+from engine.rig.masks import mix, smoothstep
 from engine.rig.meshing import (
-    coarsen, diffuse, grid_faces, lathe, orient_outward, project, sdf_surface, split_along, subdivide, taubin_smooth, tube,
+    coarsen,
+    diffuse,
+    grid_faces,
+    lathe,
+    orient_outward,
+    project,
+    sdf_surface,
+    split_along,
+    subdivide,
+    taubin_smooth,
+    tube,
 )
 
 
@@ -63,7 +89,7 @@ def _skin_field(p: np.ndarray) -> np.ndarray:
     ear = sdf.ellipsoid(m, EAR, (0.016, 0.030, 0.022), sdf.rotation(yaw=np.radians(25)))
     ear = sdf.smooth_subtract(ear, sdf.ellipsoid(m, EAR + [0.011, 0.002, 0.006], (0.008, 0.019, 0.012),
                                                  sdf.rotation(yaw=np.radians(25))), 0.004)
-    d = sdf.smooth_union(d, ear, 0.012)
+    d = sdf.smooth_union(d, ear, 0.02)  # a wide fillet: the ears grow out of the head
     return sdf.smooth_union(d, sdf.capsule(p, NECK_TOP, NECK_BOTTOM, NECK_RADIUS), 0.025)
 
 
@@ -80,7 +106,7 @@ def _hair_field(p: np.ndarray, style: str = "crop") -> np.ndarray:
     cap = sdf.ellipsoid(p, at(0, 0.036, -0.012), (0.108, 0.108, 0.110))
     edge = HAIRLINE + 0.01 - 0.12 * smoothstep(0.03, -0.07, rel[..., 2]) - 0.02 * smoothstep(0.02, 0.09, np.abs(rel[..., 0]))
     d = sdf.smooth_intersect(cap, edge - p[..., 1], 0.008)
-    blend = 0.014 if style == "bob" else 0.008
+    blend = 0.014 if style == "bob" else 0.011
     for x, y, lean in _LOCKS:
         tip_z = 0.100 * np.sqrt(max(1 - (x / 0.100) ** 2 - ((y - 0.030) / 0.100) ** 2, 0.0)) - 0.010
         frame = sdf.rotation(yaw=np.arctan2(x, 0.08), pitch=np.radians(-30), roll=np.radians(lean))
@@ -164,7 +190,8 @@ def _head_colors(v: np.ndarray, hair: np.ndarray, look: Look) -> np.ndarray:
     """Skin in two warm tones with blush, lips and a dark mouth; `hair` (bool per vertex)
     says which side of the hairline a vertex lies on."""
     rel = v - HEAD_CENTER
-    c = mix(look.colour("skin"), look.colour("skin_shade"), 0.6 * smoothstep(-0.06, -0.11, rel[:, 1]) * smoothstep(0.05, 0.0, rel[:, 2]))
+    under_jaw = smoothstep(-0.06, -0.11, rel[:, 1]) * smoothstep(0.05, 0.0, rel[:, 2])
+    c = mix(look.colour("skin"), look.colour("skin_shade"), 0.6 * under_jaw)
     for cheek in CHEEKS:
         spot = cheek + [0.004 * np.sign(cheek[0]), -0.004, 0.03]
         c = mix(c, look.colour("blush"), 0.55 * np.exp(-(np.linalg.norm(v - spot, axis=1) / 0.017) ** 2))
@@ -460,18 +487,31 @@ BADGE_CENTER = CHEST + [0.062, 0.045, 0.0]  # z is found on the chest
 def badge(look: Look, joints: dict[str, np.ndarray]) -> Part:
     """A round civic badge with a five-pointed star, pinned to the chest's left."""
     centre, n = _front_hit(lambda p: body_field(p, look.build, joints), BADGE_CENTER[0], BADGE_CENTER[1])
-    radius, depth, segments = 0.021, 0.004, 60
-    r = np.concatenate([np.linspace(0.0, 1.0, 11)[1:] * radius, [radius + 0.0012]])
-    zz = np.concatenate([np.full(10, depth), [depth * 0.4]])
+    radius, depth, segments = 0.021, 0.004, 70
+    r = np.concatenate([np.linspace(0.0, 1.0, 13)[1:] * radius, [radius + 0.0012]])
+    zz = np.concatenate([np.full(12, depth), [depth * 0.4]])
     profile = np.concatenate([np.stack([r, zz], 1), [[radius + 0.0012, -depth], [0.0, -depth]]])
     v, f = lathe(np.concatenate([[[0.0, depth]], profile]), segments)
-    ang = np.arctan2(v[:, 1], v[:, 0]) - np.pi / 2
+    # the star's straight edges are cut into the mesh, so its points stay sharp at any size
+    v, f, star, weld = split_along(v, f, _star(np.arctan2(v[:, 1], v[:, 0]) - np.pi / 2, radius * 0.74, radius * 0.30)
+                                   - np.hypot(v[:, 0], v[:, 1]))
     rad = np.hypot(v[:, 0], v[:, 1])
-    star = radius * (0.36 + 0.36 * np.abs(np.cos(2.5 * ang)) ** 3)
-    c = np.where((rad < star)[:, None], PALETTE["badge_star"], PALETTE["badge"])
+    c = np.where(star[:, None], PALETTE["badge_star"], PALETTE["badge"])
     c = mix(c, PALETTE["badge"] * 0.6, smoothstep(radius * 0.9, radius, rad))
     # place: local +Z along the chest normal, local +Y as close to world up as it goes
     up = np.array([0.0, 1.0, 0.0]) - n * n[1]
     up /= np.linalg.norm(up)
     frame = np.stack([np.cross(up, n), up, n], 1)
-    return Part("badge", v @ frame.T + centre + n * (depth * 0.6), f, c, "badge")
+    return Part("badge", v @ frame.T + centre + n * (depth * 0.6), f, c, "badge", weld)
+
+
+def _star(angle: np.ndarray, outer: float, inner: float) -> np.ndarray:
+    """Distance from the centre to a five-pointed star's edge at `angle` (0: a point)."""
+    sector = 2 * np.pi / 5
+    phi = np.mod(angle, sector)
+    phi = np.minimum(phi, sector - phi)  # each point is mirror-symmetric
+    tip, notch = np.array([outer, 0.0]), inner * np.array([np.cos(sector / 2), np.sin(sector / 2)])
+    d = notch - tip
+    cross = lambda a, b: a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]  # noqa: E731
+    ray = np.stack([np.cos(phi), np.sin(phi)], axis=-1)
+    return cross(tip, d) / cross(ray, d)
