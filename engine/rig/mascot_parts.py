@@ -64,6 +64,7 @@ class Part:
 
 # -- head ----------------------------------------------------------------------------------
 
+
 def _mirror_x(p: np.ndarray) -> np.ndarray:
     q = p.copy()
     q[..., 0] = np.abs(q[..., 0])
@@ -78,23 +79,36 @@ def _skin_field(p: np.ndarray) -> np.ndarray:
     d = sdf.smooth_union(d, sdf.ellipsoid(m, CHEEKS[0], (0.034, 0.028, 0.032)), 0.04)
     d = sdf.smooth_union(d, sdf.ellipsoid(p, CHIN, (0.026, 0.018, 0.022)), 0.035)
     d = sdf.smooth_union(d, sdf.ellipsoid(p, at(0, -0.055, 0.070), (0.036, 0.024, 0.026)), 0.03)
-    lips = np.minimum(sdf.ellipsoid(p, at(0, -0.051, 0.086), (0.025, 0.0075, 0.010)),
-                      sdf.ellipsoid(p, at(0, -0.066, 0.084), (0.022, 0.0080, 0.010)))
+    lips = np.minimum(
+        sdf.ellipsoid(p, at(0, -0.051, 0.086), (0.025, 0.0075, 0.010)),
+        sdf.ellipsoid(p, at(0, -0.066, 0.084), (0.022, 0.0080, 0.010)),
+    )
     d = sdf.smooth_union(d, lips, 0.008)
     # a soft button nose on a low bridge, and a brow ridge that fades out before the temples
-    nose = sdf.smooth_union(sdf.sphere(p, NOSE_TIP, 0.0125),
-                            sdf.capsule(p, at(0, 0.004, 0.090), NOSE_TIP - [0, 0, 0.008], 0.0075), 0.014)
+    nose = sdf.smooth_union(
+        sdf.sphere(p, NOSE_TIP, 0.0125), sdf.capsule(p, at(0, 0.004, 0.090), NOSE_TIP - [0, 0, 0.008], 0.0075), 0.014
+    )
     d = sdf.smooth_union(d, nose, 0.016)
     d = sdf.smooth_union(d, sdf.ellipsoid(p, at(0, 0.036, 0.068), (0.068, 0.020, 0.028)), 0.03)
     ear = sdf.ellipsoid(m, EAR, (0.016, 0.030, 0.022), sdf.rotation(yaw=np.radians(25)))
-    ear = sdf.smooth_subtract(ear, sdf.ellipsoid(m, EAR + [0.011, 0.002, 0.006], (0.008, 0.019, 0.012),
-                                                 sdf.rotation(yaw=np.radians(25))), 0.004)
+    ear = sdf.smooth_subtract(
+        ear,
+        sdf.ellipsoid(m, EAR + [0.011, 0.002, 0.006], (0.008, 0.019, 0.012), sdf.rotation(yaw=np.radians(25))),
+        0.004,
+    )
     d = sdf.smooth_union(d, ear, 0.02)  # a wide fillet: the ears grow out of the head
     return sdf.smooth_union(d, sdf.capsule(p, NECK_TOP, NECK_BOTTOM, NECK_RADIUS), 0.025)
 
 
 # Fringe locks: (x, y) where each lock's tip lies on the forehead, and its sideways lean.
-_LOCKS = ((-0.064, 0.046, 34), (-0.038, 0.058, 22), (-0.009, 0.064, 8), (0.021, 0.063, -8), (0.050, 0.055, -22), (0.072, 0.040, -34))
+_LOCKS = (
+    (-0.064, 0.046, 34),
+    (-0.038, 0.058, 22),
+    (-0.009, 0.064, 8),
+    (0.021, 0.063, -8),
+    (0.050, 0.055, -22),
+    (0.072, 0.040, -34),
+)
 
 
 def _hair_field(p: np.ndarray, style: str = "crop") -> np.ndarray:
@@ -104,7 +118,12 @@ def _hair_field(p: np.ndarray, style: str = "crop") -> np.ndarray:
     into one soft fringe."""
     rel = p - HEAD_CENTER
     cap = sdf.ellipsoid(p, at(0, 0.036, -0.012), (0.108, 0.108, 0.110))
-    edge = HAIRLINE + 0.01 - 0.12 * smoothstep(0.03, -0.07, rel[..., 2]) - 0.02 * smoothstep(0.02, 0.09, np.abs(rel[..., 0]))
+    edge = (
+        HAIRLINE
+        + 0.01
+        - 0.12 * smoothstep(0.03, -0.07, rel[..., 2])
+        - 0.02 * smoothstep(0.02, 0.09, np.abs(rel[..., 0]))
+    )
     d = sdf.smooth_intersect(cap, edge - p[..., 1], 0.008)
     blend = 0.014 if style == "bob" else 0.011
     for x, y, lean in _LOCKS:
@@ -118,7 +137,9 @@ def _hair_field(p: np.ndarray, style: str = "crop") -> np.ndarray:
         shell = sdf.smooth_intersect(shell, front, 0.02)
         shell = sdf.smooth_intersect(shell, -0.094 - rel[..., 1], 0.012)
         return sdf.smooth_union(d, shell, 0.02)
-    tuft = sdf.ellipsoid(p, at(0.012, 0.136, -0.030), (0.012, 0.024, 0.010), sdf.rotation(pitch=np.radians(35), roll=np.radians(-15)))
+    tuft = sdf.ellipsoid(
+        p, at(0.012, 0.136, -0.030), (0.012, 0.024, 0.010), sdf.rotation(pitch=np.radians(35), roll=np.radians(-15))
+    )
     return sdf.smooth_union(d, tuft, 0.010)
 
 
@@ -194,9 +215,11 @@ def _head_colors(v: np.ndarray, hair: np.ndarray, look: Look) -> np.ndarray:
     c = mix(look.colour("skin"), look.colour("skin_shade"), 0.6 * under_jaw)
     for cheek in CHEEKS:
         spot = cheek + [0.004 * np.sign(cheek[0]), -0.004, 0.03]
-        c = mix(c, look.colour("blush"), 0.55 * np.exp(-(np.linalg.norm(v - spot, axis=1) / 0.017) ** 2))
-    c = mix(c, look.colour("blush"), 0.35 * np.exp(-(np.linalg.norm(v - NOSE_TIP - [0, 0, 0.01], axis=1) / 0.012) ** 2))
-    ear_in = np.exp(-(np.linalg.norm(_mirror_x(v) - EAR - [0.014, 0.0, 0.006], axis=1) / 0.014) ** 2)
+        c = mix(c, look.colour("blush"), 0.55 * np.exp(-((np.linalg.norm(v - spot, axis=1) / 0.017) ** 2)))
+    c = mix(
+        c, look.colour("blush"), 0.35 * np.exp(-((np.linalg.norm(v - NOSE_TIP - [0, 0, 0.01], axis=1) / 0.012) ** 2))
+    )
+    ear_in = np.exp(-((np.linalg.norm(_mirror_x(v) - EAR - [0.014, 0.0, 0.006], axis=1) / 0.014) ** 2))
     c = mix(c, look.colour("blush"), 0.5 * ear_in)
     # lips: a band around the parting, fuller in the middle, inside the mouth's width
     x = v[:, 0]
@@ -208,7 +231,7 @@ def _head_colors(v: np.ndarray, hair: np.ndarray, look: Look) -> np.ndarray:
     # inside the mouth: dark, darker deeper in
     bag = sdf.ellipsoid(v, MOUTH.bag_center, MOUTH.bag_radii)
     cut = _mouth_cut(v)
-    depth = MOUTH.z_front - 8.0 * x ** 2 - v[:, 2]  # behind the lips' front, which curves back
+    depth = MOUTH.z_front - 8.0 * x**2 - v[:, 2]  # behind the lips' front, which curves back
     inside = smoothstep(0.004, 0.001, cut) * smoothstep(0.003, 0.008, depth)
     c = mix(c, look.colour("mouth"), np.clip(inside, 0, 1))
     c = mix(c, look.colour("throat"), smoothstep(0.07, 0.035, rel[:, 2]) * (bag < 0.004))
@@ -256,9 +279,16 @@ CATCH_LIGHT = (np.radians(11.0), np.radians(4.5))  # angle off the gaze axis, an
 
 def eyeball(eye: Eye, look: Look) -> Part:
     """A sphere around the gaze axis, its rings placed so the iris and pupil edges stay sharp."""
-    polar = np.unique(np.concatenate([
-        np.linspace(0, PUPIL, 6), np.linspace(PUPIL, IRIS, 10), np.linspace(IRIS, 0.8, 6),
-        np.linspace(0.8, np.pi, 12)]))
+    polar = np.unique(
+        np.concatenate(
+            [
+                np.linspace(0, PUPIL, 6),
+                np.linspace(PUPIL, IRIS, 10),
+                np.linspace(IRIS, 0.8, 6),
+                np.linspace(0.8, np.pi, 6),  # the back, never seen: coarse
+            ]
+        )
+    )
     profile = np.stack([eye.ball * np.sin(polar), eye.ball * np.cos(polar)], axis=1)
     v, f = lathe(profile, 36)
     a = np.arccos(np.clip(v[:, 2] / eye.ball, -1, 1))
@@ -298,7 +328,9 @@ def lid_points(eye: Eye, az: np.ndarray, margin: np.ndarray, top: np.ndarray, bu
     t = np.concatenate([rows_out, np.zeros(len(arc)), rows_out[::-1]])
     mid = (eye.lid_inner + eye.lid_outer) / 2
     half = (eye.lid_outer - eye.lid_inner) / 2
-    radius = np.concatenate([np.full(LID_ROWS, eye.lid_outer), mid + half * np.cos(arc), np.full(LID_ROWS, eye.lid_inner)])
+    radius = np.concatenate(
+        [np.full(LID_ROWS, eye.lid_outer), mid + half * np.cos(arc), np.full(LID_ROWS, eye.lid_inner)]
+    )
     drop = np.concatenate([np.zeros(LID_ROWS), 1.4 * half / mid * np.sin(arc), np.zeros(LID_ROWS)])
     A = az[:, None]
     span_rest = (eye.upper + LID_TOP - lid_rest_margin(eye, az))[:, None]
@@ -335,15 +367,16 @@ def lid(eye: Eye, look: Look) -> Part:
 
 # -- mouth ---------------------------------------------------------------------------------
 
+
 def _tooth_row(upper: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A horseshoe band of teeth swept along an arc inside the mouth bag, tips scalloped."""
     n_teeth, samples = 10, 51
     s = np.linspace(-1.0, 1.0, samples)
     half_span = 0.0205 if upper else 0.0185
     x = s * half_span
-    z = HEAD_CENTER[2] + (0.0885 if upper else 0.0855) - 22.0 * x ** 2
+    z = HEAD_CENTER[2] + (0.0885 if upper else 0.0855) - 22.0 * x**2
     base_y = MOUTH.parting(x) + (0.0018 if upper else -0.0045)
-    height = (0.0080 if upper else 0.0068) * (1.0 - 0.25 * s ** 2)
+    height = (0.0080 if upper else 0.0068) * (1.0 - 0.25 * s**2)
     thick = 0.0032
     tips = 0.0011 * (1.0 - np.abs(np.cos(np.pi * n_teeth * (s + 1) / 2))) ** 0.5
     # cross-section: rounded rectangle around (front/back, up/down), as a loop of 12 points
@@ -358,9 +391,11 @@ def _tooth_row(upper: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     h = height - tips
     centre_y = base_y - sign * h / 2
     mid_z = z - thick / 2
-    pts = (np.stack([x, centre_y, mid_z], 1)[:, None, :]
-           + outward[:, None, :] * (thick / 2 * sq[0])[None, :, None]
-           + np.array([0.0, 1.0, 0.0]) * (h[:, None] / 2 * sq[1][None, :])[..., None])
+    pts = (
+        np.stack([x, centre_y, mid_z], 1)[:, None, :]
+        + outward[:, None, :] * (thick / 2 * sq[0])[None, :, None]
+        + np.array([0.0, 1.0, 0.0]) * (h[:, None] / 2 * sq[1][None, :])[..., None]
+    )
     v, f = tube(pts)
 
     def per_vertex(a: np.ndarray) -> np.ndarray:  # the tube's vertices: 12 per ring, then 2 caps
@@ -369,7 +404,11 @@ def _tooth_row(upper: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # colour: gums on the root side, a faint line between teeth, the back teeth in shadow
     root = -sign * (v[:, 1] - per_vertex(centre_y)) / per_vertex(h)
     c = mix(PALETTE["teeth"], PALETTE["gums"], smoothstep(0.35, 0.55, root))
-    c = mix(c, PALETTE["teeth"] * 0.72, 0.6 * smoothstep(0.9, 1.0, per_vertex(np.abs(np.cos(np.pi * n_teeth * (s + 1) / 2)))))
+    c = mix(
+        c,
+        PALETTE["teeth"] * 0.72,
+        0.6 * smoothstep(0.9, 1.0, per_vertex(np.abs(np.cos(np.pi * n_teeth * (s + 1) / 2)))),
+    )
     c = mix(c, PALETTE["mouth"], 0.75 * smoothstep(0.55, 1.0, per_vertex(np.abs(s))))
     return v, f, c
 
@@ -385,13 +424,14 @@ def tongue() -> Part:
     v, f = lathe(profile, 24)  # unit sphere, pole along +Z (the tip)
     v = v * [0.0175, 0.0075, 0.024]
     v[:, 1] = np.where(v[:, 1] < 0, v[:, 1] * 0.5, v[:, 1])  # flat underside
-    v[:, 1] -= 0.0016 * np.exp(-(v[:, 0] / 0.004) ** 2) * (v[:, 1] > 0)  # the middle groove
+    v[:, 1] -= 0.0016 * np.exp(-((v[:, 0] / 0.004) ** 2)) * (v[:, 1] > 0)  # the middle groove
     v += at(0.0, -0.070, 0.054)
     c = mix(PALETTE["tongue"], PALETTE["mouth"], smoothstep(0.05, 0.035, v[:, 2] - HEAD_CENTER[2]))
     return Part("tongue", v, f, c, "mouth")
 
 
 # -- brows ---------------------------------------------------------------------------------
+
 
 def _front_hit(field, x: float, y: float) -> tuple[np.ndarray, np.ndarray]:
     """Where a ray travelling along -Z at (x, y) first meets a field's surface, and the
@@ -424,7 +464,7 @@ def brow(side: int, look: Look) -> Part:
     n_along, n_around = 26, 12
     s = np.linspace(0, 1, n_along)
     x = x0 + (x1 - x0) * s
-    y = HEAD_CENTER[1] + y0 + (y1 - y0) * s + 0.009 * np.sin(np.pi * s ** 0.8)
+    y = HEAD_CENTER[1] + y0 + (y1 - y0) * s + 0.009 * np.sin(np.pi * s**0.8)
     thick = 0.0026 * (1 - 0.3 * s)
     tall = 0.0034 + 0.0024 * (1 - s) ** 0.7
     taper = np.sin(np.pi * np.clip(s, 0.02, 0.98)) ** 0.35
@@ -445,11 +485,12 @@ def brow(side: int, look: Look) -> Part:
 
 # -- body ----------------------------------------------------------------------------------
 
+
 def body(look: Look, joints: dict[str, np.ndarray]) -> Part:
     """Torso and sleeved arms in one surface (mascot_body), meshed coarser than the face."""
     build = look.build
     field = lambda p: body_field(p, build, joints)  # noqa: E731
-    v, f = sdf_surface(field, [-0.40, build.hem_y - 0.03, -0.14], [0.40, 1.53, 0.13], 0.0095)
+    v, f = sdf_surface(field, [-0.40, build.hem_y - 0.03, -0.14], [0.40, 1.53, 0.13], 0.0105)
     v = taubin_smooth(v, f, passes=10)
     v, f, cuffs, weld = split_along(v, f, cuff_field(v, build, joints))
     return Part("body", v, f, body_colors(v, cuffs, build, look.colour), "outfit", weld)
@@ -458,7 +499,7 @@ def body(look: Look, joints: dict[str, np.ndarray]) -> Part:
 def hand(side: int, wrist: np.ndarray, look: Look) -> tuple[Part, np.ndarray]:
     """One hand (mascot_body.hand_field), and its vertices in the left hand's frame, which its
     skin weights are computed in."""
-    q, f = sdf_surface(hand_field, [-0.065, -0.04, -0.05], [0.15, 0.04, 0.095], 0.0046)
+    q, f = sdf_surface(hand_field, [-0.065, -0.04, -0.05], [0.15, 0.04, 0.095], 0.0053)
     q = taubin_smooth(q, f, passes=10)
     if side < 0:
         f = f[:, ::-1].copy()  # mirrored
@@ -493,8 +534,9 @@ def badge(look: Look, joints: dict[str, np.ndarray]) -> Part:
     profile = np.concatenate([np.stack([r, zz], 1), [[radius + 0.0012, -depth], [0.0, -depth]]])
     v, f = lathe(np.concatenate([[[0.0, depth]], profile]), segments)
     # the star's straight edges are cut into the mesh, so its points stay sharp at any size
-    v, f, star, weld = split_along(v, f, _star(np.arctan2(v[:, 1], v[:, 0]) - np.pi / 2, radius * 0.74, radius * 0.30)
-                                   - np.hypot(v[:, 0], v[:, 1]))
+    v, f, star, weld = split_along(
+        v, f, _star(np.arctan2(v[:, 1], v[:, 0]) - np.pi / 2, radius * 0.74, radius * 0.30) - np.hypot(v[:, 0], v[:, 1])
+    )
     rad = np.hypot(v[:, 0], v[:, 1])
     c = np.where(star[:, None], PALETTE["badge_star"], PALETTE["badge"])
     c = mix(c, PALETTE["badge"] * 0.6, smoothstep(radius * 0.9, radius, rad))
