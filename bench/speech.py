@@ -21,13 +21,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.drivers.audio.audio_file import read_audio
-from engine.drivers.audio.baselines import loudness_jaw, phone_recognition
-from engine.drivers.audio.features import HOP, SAMPLE_RATE, StreamingFeatures, features
-from engine.drivers.audio.gate import VoiceGate
-from engine.drivers.audio.model import LOOKAHEAD_S, load
 from engine.drivers.audio.source import AudioSource
-from engine.drivers.audio.stream import SpeechStream, infer
+from engine.speech.audio_file import read_audio
+from engine.speech.features import HOP, SAMPLE_RATE, StreamingFeatures, features
+from engine.speech.gate import VoiceGate
+from engine.speech.model import LOOKAHEAD_S, load
+from engine.speech.stream import SpeechStream, infer
+from engine.speech_training.baselines import loudness_jaw, phone_recognition
 
 
 def _speechlike(seconds: float, rate: int = SAMPLE_RATE) -> np.ndarray:

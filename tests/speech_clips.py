@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.drivers.audio.coarticulation import Segment
-from engine.drivers.audio.features import SAMPLE_RATE
+from engine.speech_training.coarticulation import Segment
+from engine.speech.features import SAMPLE_RATE
 
 
 def flite_clip(text: str, voice: str = "slt", padding: float = 0.0):
     """flite `voice` saying `text` at 16 kHz, with `padding` s of silence each side, and its viseme segments."""
-    from engine.drivers.audio.audio_file import resample_to_16k
-    from engine.drivers.audio.data import flite
-    from engine.drivers.audio.visemes import to_visemes
+    from engine.speech.audio_file import resample_to_16k
+    from engine.voices import flite
+    from engine.speech.visemes import to_visemes
 
     audio, rate, phones = flite.synth(text, voice)
     pad = np.zeros(int(padding * SAMPLE_RATE), np.float32)

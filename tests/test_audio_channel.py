@@ -4,8 +4,8 @@ clip's length and timing, noises with the spectra they are named for, seeded thr
 import numpy as np
 import pytest
 
-from engine.drivers.audio import channel
-from engine.drivers.audio.features import SAMPLE_RATE
+from engine.speech_training import channel
+from engine.speech.features import SAMPLE_RATE
 
 
 def _band_power(x, lo, hi):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from engine import arkit
-from engine.drivers.audio.coarticulation import FPS, Segment, curves, frame_visemes
-from engine.drivers.audio.visemes import VISEME_INDEX, aperture
+from engine.speech_training.coarticulation import FPS, Segment, curves, frame_visemes
+from engine.speech.visemes import VISEME_INDEX, aperture
 
 J = arkit.INDEX
 

@@ -6,8 +6,8 @@ import shutil
 import numpy as np
 import pytest
 
-from engine.drivers.audio.augment import augment, mask_bands, telephone
-from engine.drivers.audio.data import text
+from engine.speech_training.augment import augment, mask_bands, telephone
+from engine.voices import text
 
 needs_flite = pytest.mark.skipif(shutil.which("flite") is None, reason="flite is not installed")
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
@@ -15,7 +15,7 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="esp
 
 @needs_flite
 def test_flite_phones_tile_the_audio():
-    from engine.drivers.audio.data import flite
+    from engine.voices import flite
 
     audio, rate, phones = flite.synth("Bob may move.", "slt")
     assert [p for p, _, _ in phones if p != "pau"] == ["b", "aa", "b", "m", "ey", "m", "uw", "v"]
@@ -25,7 +25,7 @@ def test_flite_phones_tile_the_audio():
 
 @needs_espeak
 def test_espeak_phoneme_events_in_english_and_pinyin():
-    from engine.drivers.audio.data.espeak import Espeak
+    from engine.speech_training.data.espeak import Espeak
 
     audio, rate, phones = Espeak().synth("Bob.", "en-us")
     assert [p for p, _, _ in phones if not p.startswith("_")] == ["b", "0", "b"]
@@ -38,7 +38,7 @@ def test_espeak_phoneme_events_in_english_and_pinyin():
 def test_espeak_instances_keep_their_own_audio():
     """The library has one callback for the whole process; an instance made later must not
     take the audio of one made before it."""
-    from engine.drivers.audio.data.espeak import Espeak
+    from engine.speech_training.data.espeak import Espeak
 
     first, second = Espeak(), Espeak()
     a, _, a_phones = first.synth("Bob ate a big apple.", "en-us")
@@ -80,8 +80,8 @@ def test_telephone_removes_the_high_band():
 @needs_espeak
 def test_tiny_corpus_builds_and_loads(tmp_path):
     pytest.importorskip("pypinyin")
-    from engine.drivers.audio.data import festival
-    from engine.drivers.audio.data.corpus import VOICES, build, load
+    from engine.voices import festival
+    from engine.speech_training.data.corpus import VOICES, build, load
 
     build(tmp_path, scale=0.001, real_speech=False)
     train, held = load("train", tmp_path), load("heldout", tmp_path)
@@ -92,7 +92,7 @@ def test_tiny_corpus_builds_and_loads(tmp_path):
 
 
 def test_alignments_with_a_pause_over_speech_are_rejected():
-    from engine.drivers.audio.data.real import _pauses_are_quiet
+    from engine.speech_training.data.real import _pauses_are_quiet
 
     t = np.arange(32000) / 16000
     audio = (0.3 * np.sin(2 * np.pi * 150 * t) * ((t < 0.8) | (t > 1.4))).astype(np.float32)
@@ -101,7 +101,7 @@ def test_alignments_with_a_pause_over_speech_are_rejected():
 
 
 def test_piper_tokens_fold_into_timed_phones():
-    from engine.drivers.audio.data.piper import phones_from_alignment
+    from engine.speech_training.data.piper import phones_from_alignment
 
     tokens = [("^", 0.0, 0.1), ("b", 0.1, 0.15), ("ˈ", 0.15, 0.2), ("ɑ", 0.2, 0.3), ("ː", 0.3, 0.35),
               ("b", 0.35, 0.4), (" ", 0.4, 0.5), ("m", 0.5, 0.6), (",", 0.6, 0.7), (" ", 0.7, 0.9),
@@ -113,8 +113,8 @@ def test_piper_tokens_fold_into_timed_phones():
 
 
 def test_piper_voice_gives_phones_that_tile_the_audio():
-    from engine.drivers.audio.data import piper
-    from engine.drivers.audio.visemes import to_visemes
+    from engine.speech_training.data import piper
+    from engine.speech.visemes import to_visemes
 
     if not piper.installed():
         pytest.skip("piper, its voice and onnx are not installed")
@@ -127,7 +127,7 @@ def test_piper_voice_gives_phones_that_tile_the_audio():
 
 @needs_espeak
 def test_kokoro_symbols_fold_diphthongs_and_affricates():
-    from engine.drivers.audio.data.kokoro import kokoro_phonemes
+    from engine.speech_training.data.kokoro import kokoro_phonemes
 
     symbols = kokoro_phonemes("Judge the cheap joy, Bob")
     assert {"ʤ", "ʧ", "Y", ","} <= set(symbols) and symbols.endswith(".")
@@ -135,7 +135,7 @@ def test_kokoro_symbols_fold_diphthongs_and_affricates():
 
 
 def test_kokoro_durations_become_phones_that_meet_the_audio():
-    from engine.drivers.audio.data.kokoro import _FRAME, _LEAD_S, SAMPLE_RATE, timed_phones
+    from engine.speech_training.data.kokoro import _FRAME, _LEAD_S, SAMPLE_RATE, timed_phones
 
     frames = np.array([6, 2, 1, 3, 2, 4, 5])  # the pads, b ˈ O b ., 25 ms each
     phones = timed_phones("bˈOb.", frames)
@@ -148,7 +148,7 @@ def test_kokoro_durations_become_phones_that_meet_the_audio():
 
 
 def test_kokoro_phone_before_a_pause_ends_where_its_sound_dies_away():
-    from engine.drivers.audio.data.kokoro import end_at_silence
+    from engine.speech_training.data.kokoro import end_at_silence
 
     rate = 24000
     t = np.arange(rate) / rate
@@ -161,9 +161,9 @@ def test_kokoro_phone_before_a_pause_ends_where_its_sound_dies_away():
 
 
 def test_kokoro_voices_give_phones_where_pocketsphinx_hears_them():
-    from engine.drivers.audio.audio_file import resample_to_16k
-    from engine.drivers.audio.data import kokoro, real
-    from engine.drivers.audio.visemes import to_visemes
+    from engine.speech.audio_file import resample_to_16k
+    from engine.speech_training.data import kokoro, real
+    from engine.speech.visemes import to_visemes
 
     pytest.importorskip("pocketsphinx")
     if not kokoro.installed():
@@ -188,7 +188,7 @@ needs_festival = pytest.mark.skipif(shutil.which("festival") is None, reason="fe
 @needs_festival
 @pytest.mark.parametrize("voice", ["kal", "slt_hts"])
 def test_festival_phones_tile_the_audio_at_any_rate(voice):
-    from engine.drivers.audio.data import festival
+    from engine.voices import festival
 
     if not festival.installed(voice):
         pytest.skip(f"festival voice {voice} is not installed")
@@ -204,9 +204,9 @@ def test_festival_phones_tile_the_audio_at_any_rate(voice):
 
 @needs_festival
 def test_festival_diphone_pitch_follows_the_semitones():
-    from engine.drivers.audio.audio_file import resample_to_16k
-    from engine.drivers.audio.data import festival
-    from engine.drivers.audio.prosody import pitch_track
+    from engine.speech.audio_file import resample_to_16k
+    from engine.voices import festival
+    from engine.speech.prosody import pitch_track
 
     if not festival.installed("kal"):
         pytest.skip("festival voice kal is not installed")
@@ -219,7 +219,7 @@ def test_festival_diphone_pitch_follows_the_semitones():
 
 
 def test_festival_rejects_an_unknown_voice():
-    from engine.drivers.audio.data import festival
+    from engine.voices import festival
 
     with pytest.raises(ValueError, match="festival voice 'nobody'"):
         festival.synth("hello", "nobody")
@@ -229,7 +229,7 @@ def test_festival_rejects_an_unknown_voice():
 @needs_espeak
 def test_a_rebuild_keeps_voices_built_alike(tmp_path):
     pytest.importorskip("pypinyin")
-    from engine.drivers.audio.data.corpus import build, load
+    from engine.speech_training.data.corpus import build, load
 
     build(tmp_path, scale=0.001, real_speech=False)
     first = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.npz")}

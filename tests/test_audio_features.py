@@ -6,7 +6,7 @@ import pytest
 
 from scipy.signal import lfilter
 
-from engine.drivers.audio.features import HOP, N_MELS, RunningSpectrum, StreamingFeatures, features
+from engine.speech.features import HOP, N_MELS, RunningSpectrum, StreamingFeatures, features
 
 
 def _speechlike(seconds=1.0, seed=0):

@@ -7,13 +7,13 @@ import shutil
 import numpy as np
 import pytest
 
-from engine.drivers.audio import channel
-from engine.drivers.audio.features import SAMPLE_RATE, StreamingFeatures
-from engine.drivers.audio.gate import DECIDED, HOLD, RAMP, VoiceGate
-from engine.drivers.audio.metrics import bilabial_closures, open_vowel_jaw
-from engine.drivers.audio.model import DELAY, load
-from engine.drivers.audio.stream import SpeechStream, infer
-from engine.drivers.audio.visemes import DRIVEN, aperture
+from engine.speech_training import channel
+from engine.speech.features import SAMPLE_RATE, StreamingFeatures
+from engine.speech.gate import DECIDED, HOLD, RAMP, VoiceGate
+from engine.speech_training.metrics import bilabial_closures, open_vowel_jaw
+from engine.speech.model import DELAY, load
+from engine.speech.stream import SpeechStream, infer
+from engine.speech.visemes import DRIVEN, aperture
 from speech_clips import flite_clip
 
 pytestmark = pytest.mark.skipif(shutil.which("flite") is None, reason="flite is not installed")

@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 
 from engine import arkit
-from engine.drivers.audio.baselines import LOUDNESS_GAIN, fit_loudness_gain, loudness_jaw
-from engine.drivers.audio.coarticulation import FPS, Segment, curves
-from engine.drivers.audio.metrics import (bilabial_closures, jitter, macro_f1, open_vowel_jaw, pauses, silence_rest,
-                                          viseme_classes)
-from engine.drivers.audio.stream import resample_curves
-from engine.drivers.audio.visemes import VISEME_INDEX, VISEMES, pose_matrix
+from engine.speech_training.baselines import LOUDNESS_GAIN, fit_loudness_gain, loudness_jaw
+from engine.speech_training.coarticulation import FPS, Segment, curves
+from engine.speech_training.metrics import bilabial_closures, jitter, macro_f1, open_vowel_jaw, pauses, silence_rest, viseme_classes
+from engine.speech.stream import resample_curves
+from engine.speech.visemes import VISEME_INDEX, VISEMES, pose_matrix
 from speech_clips import flite_clip
 
 SEGS = [Segment("aa", 0.3, 0.5, True), Segment("PP", 0.5, 0.58), Segment("I", 0.58, 0.75),
@@ -63,7 +62,7 @@ def test_loudness_baseline_only_moves_the_jaw():
 
 @pytest.mark.skipif(shutil.which("flite") is None, reason="flite is not installed")
 def test_loudness_gain_fit_is_the_least_squares_one():
-    from engine.drivers.audio.targets import target_curves
+    from engine.speech_training.targets import target_curves
 
     pairs = [flite_clip(text) for text in ("Bob may move.", "Far away, the tall father sang a song.")]
     gain = fit_loudness_gain(pairs)
@@ -85,8 +84,8 @@ def test_phone_recognition_baseline_follows_the_speech():
     """The pocketsphinx baseline hears the sentence: lips shut on most p/b/m (it misses some), at
     rest through most of the pauses, and visemes that agree with the targets far better than flapping's."""
     pytest.importorskip("pocketsphinx")
-    from engine.drivers.audio.baselines import phone_recognition
-    from engine.drivers.audio.targets import target_curves
+    from engine.speech_training.baselines import phone_recognition
+    from engine.speech_training.targets import target_curves
 
     audio, segments = flite_clip("Bob may move the map. Papa bought a big blue bag.", padding=0.5)
     duration = len(audio) / 16000

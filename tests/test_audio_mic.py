@@ -15,12 +15,12 @@ import pytest
 from scipy.signal import resample_poly
 
 from engine import arkit
-from engine.drivers.audio.audio_file import read_audio, resample_to_16k
-from engine.drivers.audio.features import FRAME_RATE
+from engine.speech.audio_file import read_audio, resample_to_16k
+from engine.speech.features import FRAME_RATE
 from engine.drivers.audio.mic import LiveSpeech, MicSource
-from engine.drivers.audio.model import DELAY, LOOKAHEAD_S, load
-from engine.drivers.audio.stream import infer
-from engine.drivers.audio.visemes import aperture
+from engine.speech.model import DELAY, LOOKAHEAD_S, load
+from engine.speech.stream import infer
+from engine.speech.visemes import aperture
 from engine.mixer import LayerRule
 from engine.pipeline import OfflineClock, RealtimeClock
 from engine.registry import open_source
@@ -38,7 +38,7 @@ def speech():
     """espeak-ng's English at 48 kHz, as a sound card would deliver it."""
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed")
-    from engine.drivers.audio.data.espeak import Espeak
+    from engine.speech_training.data.espeak import Espeak
 
     audio, rate, _ = Espeak().synth("Bob ate a big apple, and we saw the moon.", "en-us")
     return resample_poly(audio, RATE, rate).astype(np.float32)

@@ -7,14 +7,14 @@ import pytest
 import torch
 
 from engine import arkit
-from engine.drivers.audio.baselines import loudness_jaw
-from engine.drivers.audio.coarticulation import FPS
-from engine.drivers.audio.eval import Tally
-from engine.drivers.audio.features import SAMPLE_RATE, features
-from engine.drivers.audio.model import DELAY, LOOKAHEAD_S, WEIGHTS, SpeechNet, load
-from engine.drivers.audio.stream import SpeechStream, infer, resample_curves
-from engine.drivers.audio.targets import target_curves
-from engine.drivers.audio.visemes import aperture, driven_mask
+from engine.speech_training.baselines import loudness_jaw
+from engine.speech_training.coarticulation import FPS
+from engine.speech_training.eval import Tally
+from engine.speech.features import SAMPLE_RATE, features
+from engine.speech.model import DELAY, LOOKAHEAD_S, WEIGHTS, SpeechNet, load
+from engine.speech.stream import SpeechStream, infer, resample_curves
+from engine.speech_training.targets import target_curves
+from engine.speech.visemes import aperture, driven_mask
 from speech_clips import flite_clip
 
 

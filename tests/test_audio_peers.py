@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 from engine import arkit
-from engine.drivers.audio.baselines import RHUBARB, RHUBARB_SHAPES, rhubarb_cues, rhubarb_curves
-from engine.drivers.audio.coarticulation import FPS, Segment, curves
-from engine.drivers.audio.data import real
-from engine.drivers.audio.metrics import bilabial_closures, false_closures
-from engine.drivers.audio.visemes import aperture
+from engine.speech_training.baselines import RHUBARB, RHUBARB_SHAPES, rhubarb_cues, rhubarb_curves
+from engine.speech_training.coarticulation import FPS, Segment, curves
+from engine.speech_training.data import real
+from engine.speech_training.metrics import bilabial_closures, false_closures
+from engine.speech.visemes import aperture
 
 # "no mad dog": n, d and k between open vowels, and one m
 SEGS = [Segment("sil", 0.0, 0.3), Segment("nn", 0.3, 0.4), Segment("O", 0.4, 0.6), Segment("PP", 0.6, 0.7),
@@ -52,7 +52,7 @@ def test_rhubarb_runs_on_a_real_recording_and_seals_its_b(tmp_path):
     wav = real.TESTDATA / "cards" / "001.wav"
     if not wav.exists():
         pytest.skip("pocketsphinx-testdata is not installed")
-    from engine.drivers.audio.audio_file import read_audio
+    from engine.speech.audio_file import read_audio
 
     audio = read_audio(wav)
     cues = rhubarb_cues(audio, "ten of clubs", tmp_path)

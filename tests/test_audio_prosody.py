@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from engine import arkit
-from engine.drivers.audio.audio_file import resample_to_16k
-from engine.drivers.audio.features import SAMPLE_RATE
-from engine.drivers.audio.prosody import BROWS, HIGH, LOW, PitchTracker, brow_curves, pitch_track
+from engine.speech.audio_file import resample_to_16k
+from engine.speech.features import SAMPLE_RATE
+from engine.speech.prosody import BROWS, HIGH, LOW, PitchTracker, brow_curves, pitch_track
 from engine.drivers.audio.source import AudioSource
-from engine.drivers.audio.stream import infer
+from engine.speech.stream import infer
 from engine.frame import FaceFrame
 from engine.mixer import LayerRule, Mixer, channel_mask
 
@@ -97,7 +97,7 @@ def test_at_most_one_raise_per_0_6_s_and_bigger_accents_raise_higher():
 _SAY = """
 import json, sys
 import numpy as np
-from engine.drivers.audio.data.espeak import Espeak
+from engine.speech_training.data.espeak import Espeak
 audio, rate, phones = Espeak().synth(sys.argv[2], "en-us", pitch_range=int(sys.argv[3]))
 np.save(sys.argv[1] + ".npy", audio)
 open(sys.argv[1] + ".json", "w").write(json.dumps({"rate": rate, "phones": phones}))

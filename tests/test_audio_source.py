@@ -12,11 +12,11 @@ from imageio_ffmpeg import get_ffmpeg_exe
 from scipy.io import wavfile
 
 from engine import arkit
-from engine.drivers.audio.audio_file import Resampler, audio_blocks, read_audio, resample_to_16k
-from engine.drivers.audio.model import load
+from engine.speech.audio_file import Resampler, audio_blocks, read_audio, resample_to_16k
+from engine.speech.model import load
 from engine.drivers.audio.source import CHANNELS, AudioSource
-from engine.drivers.audio.stream import infer
-from engine.drivers.audio.visemes import aperture
+from engine.speech.stream import infer
+from engine.speech.visemes import aperture
 from engine.registry import open_source
 
 RATE = 16000
@@ -29,7 +29,7 @@ def _voiced(seconds=1.0, rate=RATE):
 
 def _speech(seconds: float) -> np.ndarray:
     """Real (synthetic) speech, `seconds` long: espeak-ng saying a sentence full of open vowels."""
-    from engine.drivers.audio.tts import speak
+    from engine.voices.tts import speak
 
     x = speak("Bob and Tom ate a big apple, and papa laughed.", "en", "espeak")
     return np.resize(x, int(RATE * seconds)).astype(np.float32)

@@ -11,9 +11,9 @@ pytestmark = pytest.mark.skipif(shutil.which("flite") is None or shutil.which("e
 
 def test_training_is_seeded_and_reproducible(tmp_path):
     pytest.importorskip("pypinyin")
-    from engine.drivers.audio.data.corpus import build
-    from engine.drivers.audio.model import load
-    from engine.drivers.audio.train import train
+    from engine.speech_training.data.corpus import build
+    from engine.speech.model import load
+    from engine.speech_training.train import train
 
     corpus = build(tmp_path / "corpus", scale=0.002, real_speech=False)
     runs = [train(1, seed=3, threads=1, hidden=16, corpus=corpus, out=tmp_path / f"{k}.pt") for k in "ab"]

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from engine import arkit
-from engine.drivers.audio.visemes import (ARPABET, VISEMES, aperture, arpabet_viseme, driven_mask, espeak_viseme,
-                                          pose_matrix, to_visemes)
+from engine.speech.visemes import ARPABET, VISEMES, aperture, arpabet_viseme, driven_mask, espeak_viseme, pose_matrix, to_visemes
 
 
 def test_every_arpabet_phone_lands_on_an_ovr_viseme():
@@ -52,7 +51,7 @@ def test_pose_apertures_rank_as_the_mouth_does():
 
 
 def test_piper_ipa_phones():
-    from engine.drivers.audio.visemes import IPA
+    from engine.speech.visemes import IPA
 
     assert set(IPA.values()) == set(VISEMES)
     visemes, opens = to_visemes("ipa", ["b", "ɑ", "θ", "ʃ", "ɹ", "ʊ", "_"])

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from engine.cli import main
-from engine.drivers.audio.tts import GENDERS, default_voice
+from engine.voices.tts import GENDERS, default_voice
 from engine.script.parse import load, mixed_voices, parse
 
 BILINGUAL = "[en] Hello and welcome.\n\n[zh] 大家好。\n"

@@ -6,7 +6,7 @@ import pytest
 
 from engine import arkit
 from engine.drivers.audio.source import AudioSource
-from engine.drivers.audio.visemes import aperture
+from engine.speech.visemes import aperture
 from engine.pipeline import Pipeline
 from engine.rig.rig import eye_angles
 from engine.rig.transforms import quat_to_euler

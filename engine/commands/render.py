@@ -131,8 +131,8 @@ def save_png(image: np.ndarray, path: Path) -> None:
 
 def speak_to_file(text: str, lang: str, folder: str) -> str:
     """`--text` spoken to a WAV at its voice's own rate, so it can both drive the lips and be muxed in."""
-    from ..drivers.audio.audio_file import write_wav
-    from ..drivers.audio.tts import synthesize
+    from ..speech.audio_file import write_wav
+    from ..voices.tts import synthesize
 
     samples, rate = synthesize(text, lang)
     path = str(Path(folder) / "speech.wav")

@@ -169,8 +169,9 @@ def build(look: Look = MIA) -> tuple[list[MascotMesh], dict[str, np.ndarray], di
     return meshes, joints, parents
 
 
-def to_glb(meshes: list[MascotMesh], joints: dict[str, np.ndarray], parents: dict[str, str | None],
-           name: str = "mascot") -> bytes:
+def to_glb(
+    meshes: list[MascotMesh], joints: dict[str, np.ndarray], parents: dict[str, str | None], name: str = "mascot"
+) -> bytes:
     """The skeleton (joints unrotated at rest, so inverse binds are translations) with a VRM
     1.0 humanoid map, one skinned node per mesh at the scene root, and a material per part."""
     w = GlbWriter(generator="engine.rig.mascot")
@@ -207,13 +208,21 @@ def to_glb(meshes: list[MascotMesh], joints: dict[str, np.ndarray], parents: dic
         roots.append(w.node(m.part.name, mesh=mesh, skin=skin))
     w.scene(roots, name=name)
     w.gltf.extensionsUsed = ["VRMC_vrm"]
-    w.gltf.extensions = {"VRMC_vrm": {
-        "specVersion": "1.0",
-        "meta": {"name": name, "version": "1", "authors": ["engine.rig.mascot"],
-                 "licenseUrl": "https://vrm.dev/licenses/1.0/", "avatarPermission": "everyone",
-                 "commercialUsage": "corporation", "allowRedistribution": True},
-        "humanoid": {"humanBones": {b: {"node": nodes[b]} for b in names if b not in FACE_JOINTS}},
-    }}
+    w.gltf.extensions = {
+        "VRMC_vrm": {
+            "specVersion": "1.0",
+            "meta": {
+                "name": name,
+                "version": "1",
+                "authors": ["engine.rig.mascot"],
+                "licenseUrl": "https://vrm.dev/licenses/1.0/",
+                "avatarPermission": "everyone",
+                "commercialUsage": "corporation",
+                "allowRedistribution": True,
+            },
+            "humanoid": {"humanBones": {b: {"node": nodes[b]} for b in names if b not in FACE_JOINTS}},
+        }
+    }
     return w.to_bytes()
 
 

@@ -77,28 +77,46 @@ def finger_joints() -> dict[str, tuple[np.ndarray, np.ndarray]]:
 def skeleton(build: Build, head_joints: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, str | None]]:
     """World joint positions and parents of the whole humanoid, head joints included."""
     joints = {"root": np.zeros(3), **_spine_joints(), **head_joints}
-    parents = {"root": None, "hips": "root", "spine": "hips", "chest": "spine", "upperChest": "chest",
-               "neck": "upperChest", "head": "neck", "jaw": "head", "leftEye": "head", "rightEye": "head"}
+    parents = {
+        "root": None,
+        "hips": "root",
+        "spine": "hips",
+        "chest": "spine",
+        "upperChest": "chest",
+        "neck": "upperChest",
+        "head": "neck",
+        "jaw": "head",
+        "leftEye": "head",
+        "rightEye": "head",
+    }
     for side, sign in SIDES:
         shoulder = np.array([sign * 0.030, 1.425, -0.02])
         upper = np.array([sign * (build.shoulder + 0.002), 1.412, -0.02])
         d = arm_direction(sign)
         elbow = upper + d * build.upper_arm
         wrist = elbow + d * build.forearm
-        joints.update({f"{side}Shoulder": shoulder, f"{side}UpperArm": upper, f"{side}LowerArm": elbow,
-                       f"{side}Hand": wrist})
-        parents.update({f"{side}Shoulder": "upperChest", f"{side}UpperArm": f"{side}Shoulder",
-                        f"{side}LowerArm": f"{side}UpperArm", f"{side}Hand": f"{side}LowerArm"})
+        joints.update(
+            {f"{side}Shoulder": shoulder, f"{side}UpperArm": upper, f"{side}LowerArm": elbow, f"{side}Hand": wrist}
+        )
+        parents.update(
+            {
+                f"{side}Shoulder": "upperChest",
+                f"{side}UpperArm": f"{side}Shoulder",
+                f"{side}LowerArm": f"{side}UpperArm",
+                f"{side}Hand": f"{side}LowerArm",
+            }
+        )
         bones = finger_joints()
         for finger in FINGERS:
             chain = [f"{side}{finger}{seg}" for seg in SEGMENTS.get(finger, FINGER_SEGMENTS)]
             for k, name in enumerate(chain):
-                joints[name] = hand_points(bones[name[len(side):]][0][None], sign, wrist)[0]
+                joints[name] = hand_points(bones[name[len(side) :]][0][None], sign, wrist)[0]
                 parents[name] = chain[k - 1] if k else f"{side}Hand"
     return joints, parents
 
 
 # -- torso and sleeves ---------------------------------------------------------------------------
+
 
 def _arm_polyline(joints: dict[str, np.ndarray], side: str) -> np.ndarray:
     return np.stack([joints[f"{side}UpperArm"], joints[f"{side}LowerArm"], joints[f"{side}Hand"]])
@@ -122,8 +140,11 @@ def body_field(p: np.ndarray, build: Build, joints: dict[str, np.ndarray]) -> np
     for side, sign in SIDES:
         arm = _arm_polyline(joints, side)
         axis = arm_direction(sign)
-        sleeve = sdf.smooth_union(sdf.capsule(p, arm[0] - axis * 0.02, arm[1], build.sleeve),
-                                  sdf.capsule(p, arm[1], arm[2] - axis * 0.012, build.sleeve * 0.86), 0.012)
+        sleeve = sdf.smooth_union(
+            sdf.capsule(p, arm[0] - axis * 0.02, arm[1], build.sleeve),
+            sdf.capsule(p, arm[1], arm[2] - axis * 0.012, build.sleeve * 0.86),
+            0.012,
+        )
         cuff = sdf.capsule(p, arm[2] - axis * 0.030, arm[2] - axis * 0.010, build.sleeve * 0.98)
         d = sdf.smooth_union(d, sdf.smooth_union(sleeve, cuff, 0.006), 0.03)
     return d
@@ -137,7 +158,7 @@ def _along(p: np.ndarray, line: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for a, b in zip(line[:-1], line[1:]):
         ab = b - a
         length = float(np.linalg.norm(ab))
-        t = np.clip((p - a) @ ab / length ** 2, 0.0, 1.0)
+        t = np.clip((p - a) @ ab / length**2, 0.0, 1.0)
         dist = np.linalg.norm(p - (a + t[:, None] * ab), axis=1)
         closer = dist < best_d
         best_d = np.where(closer, dist, best_d)
@@ -168,10 +189,16 @@ def body_weights(v: np.ndarray, build: Build, joints: dict[str, np.ndarray], nam
         t = (v - line[0]) @ arm_direction(sign)
         arm = _chain(s, [(f"{side}UpperArm", 0, 0), (f"{side}LowerArm", build.upper_arm, 0.07)], names)
         # The cuff's end of the sleeve stays wholly on the forearm (see the docstring).
-        arm_share = (smoothstep(-0.03, 0.03, t) * smoothstep(build.sleeve + 0.05, build.sleeve + 0.02, dist)
-                     * (sign * v[:, 0] > 0))
-        shoulder = (smoothstep(0.04, build.shoulder - 0.01, sign * v[:, 0]) * smoothstep(1.31, 1.40, v[:, 1])
-                    * (1.0 - arm_share))
+        arm_share = (
+            smoothstep(-0.03, 0.03, t)
+            * smoothstep(build.sleeve + 0.05, build.sleeve + 0.02, dist)
+            * (sign * v[:, 0] > 0)
+        )
+        shoulder = (
+            smoothstep(0.04, build.shoulder - 0.01, sign * v[:, 0])
+            * smoothstep(1.31, 1.40, v[:, 1])
+            * (1.0 - arm_share)
+        )
         torso = torso * (1.0 - shoulder[:, None])
         torso[:, names.index(f"{side}Shoulder")] += shoulder
         torso = torso * (1.0 - arm_share[:, None]) + arm * arm_share[:, None]
@@ -197,6 +224,7 @@ def body_colors(v: np.ndarray, cuffs: np.ndarray, build: Build, colour) -> np.nd
 
 
 # -- hands -------------------------------------------------------------------------------------
+
 
 def hand_field(q: np.ndarray) -> np.ndarray:
     """A left hand in its own frame (see hand_frame): palm, wrist, thumb and three fingers."""
@@ -225,7 +253,7 @@ def hand_weights(q: np.ndarray, side: str, names: list[str]) -> np.ndarray:
         reach.append(np.maximum(sdf.capsule(q, head, tail, FINGER_RADIUS[finger] * HAND_SCALE), 0.0))
         bones.append(side + name)
     reach = np.stack(reach, axis=1)
-    soft = np.exp(-((reach - reach.min(axis=1, keepdims=True)) / 0.004) ** 2)
+    soft = np.exp(-(((reach - reach.min(axis=1, keepdims=True)) / 0.004) ** 2))
     w = np.zeros((len(q), len(names)))
     for k, bone in enumerate(bones):
         w[:, names.index(bone)] = soft[:, k]

@@ -74,8 +74,9 @@ class Eye:
 
 
 def _eye(side: int) -> Eye:
-    return Eye(side=side, center=at(0.044 * side, 0.002, 0.066),
-               frame=rotation(yaw=np.radians(6) * side, pitch=np.radians(-4)))
+    return Eye(
+        side=side, center=at(0.044 * side, 0.002, 0.066), frame=rotation(yaw=np.radians(6) * side, pitch=np.radians(-4))
+    )
 
 
 LEFT_EYE = _eye(+1)
@@ -130,7 +131,7 @@ JOINTS = {
 
 def srgb(hex_code: str) -> np.ndarray:
     """Linear RGB from an sRGB hex colour: COLOR_0 is linear."""
-    c = np.array([int(hex_code[i:i + 2], 16) for i in (1, 3, 5)]) / 255.0
+    c = np.array([int(hex_code[i : i + 2], 16) for i in (1, 3, 5)]) / 255.0
     return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
@@ -189,12 +190,23 @@ class Look:
         return self.palette.get(key, PALETTE[key])
 
 
-MIA = Look("mascot", hair="bob", lashes=1.0,
-           build=Build(shoulder=0.102, waist=0.084, hem=0.128, hem_y=1.10, sleeve=0.028),
-           palette={"hair": srgb("#6B3A26"), "hair_light": srgb("#9A5A36"), "brow": srgb("#553021"),
-                    "lips": srgb("#E0707A"), "iris": srgb("#4F9A6E"), "iris_dark": srgb("#235A3C"),
-                    "outfit": srgb("#2A5FA8"), "outfit_dark": srgb("#1C4680")})
-MASCOT_M = Look("mascot-m", hair="crop", lashes=0.55,
-                build=Build(shoulder=0.118, waist=0.100, hem=0.114, hem_y=1.10, sleeve=0.032))
+MIA = Look(
+    "mascot",
+    hair="bob",
+    lashes=1.0,
+    build=Build(shoulder=0.102, waist=0.084, hem=0.128, hem_y=1.10, sleeve=0.028),
+    palette={
+        "hair": srgb("#6B3A26"),
+        "hair_light": srgb("#9A5A36"),
+        "brow": srgb("#553021"),
+        "lips": srgb("#E0707A"),
+        "iris": srgb("#4F9A6E"),
+        "iris_dark": srgb("#235A3C"),
+        "outfit": srgb("#2A5FA8"),
+        "outfit_dark": srgb("#1C4680"),
+    },
+)
+MASCOT_M = Look(
+    "mascot-m", hair="crop", lashes=0.55, build=Build(shoulder=0.118, waist=0.100, hem=0.114, hem_y=1.10, sleeve=0.032)
+)
 LOOKS = {look.name: look for look in (MIA, MASCOT_M)}
-

@@ -20,9 +20,9 @@ from collections.abc import Callable
 import numpy as np
 
 from engine.arkit import NAMES, mirror
-from engine.rig.masks import bump, smoothstep
 from engine.rig.mascot_layout import HEAD_CENTER, LEFT_EYE, MOUTH, Eye, at
 from engine.rig.mascot_parts import LID_TOP, lid_azimuths, lid_points, lid_rest_margin, surface_point
+from engine.rig.masks import bump, smoothstep
 
 Field = Callable[[np.ndarray], np.ndarray]
 
@@ -36,7 +36,7 @@ def _on_face(x: float, y: float) -> np.ndarray:
 
 
 # Left-side landmarks the masks are centred on.
-CORNER = _on_face(MOUTH.half_width + 0.001, MOUTH.y0 - HEAD_CENTER[1] + MOUTH.curve * MOUTH.half_width ** 2)
+CORNER = _on_face(MOUTH.half_width + 0.001, MOUTH.y0 - HEAD_CENTER[1] + MOUTH.curve * MOUTH.half_width**2)
 CHEEK = _on_face(0.056, -0.046)
 CHEEK_HIGH = _on_face(0.048, -0.026)
 NOSE_WING = _on_face(0.014, -0.026)
@@ -51,6 +51,7 @@ def _vec(x, y, z, w) -> np.ndarray:
 
 
 # -- mouth coordinates -----------------------------------------------------------------------
+
 
 def _split_width(x: np.ndarray) -> np.ndarray:
     """How softly the upper and lower lip are told apart: a knife edge between the lips,
@@ -89,6 +90,7 @@ def _left_half(p: np.ndarray) -> np.ndarray:
 
 # -- jaw ---------------------------------------------------------------------------------------
 
+
 def _jaw_weight(p: np.ndarray) -> np.ndarray:
     """The lower face that the mandible carries: under the split, in front of the hinge, and
     not the neck (outside the jaw's rounded volume)."""
@@ -123,6 +125,7 @@ def _jaw_open_skin(p: np.ndarray) -> np.ndarray:
 def _jaw_slide(dx: float, dz: float) -> Callable[[np.ndarray, np.ndarray | None], np.ndarray]:
     def field(p, weight=None):
         return _vec(dx, 0.0, dz, _jaw_weight(p) if weight is None else weight)
+
     return field
 
 
@@ -135,6 +138,7 @@ TONGUE_OUT_JAW = 0.32  # tongueOut drops the jaw this much of jawOpen so the ton
 
 
 # -- eyes --------------------------------------------------------------------------------------
+
 
 def _rim_reach(eye: Eye, az: np.ndarray) -> np.ndarray:
     """How much of a lid turn reaches an azimuth: all of it mid-eye, little at the corners
@@ -209,6 +213,7 @@ def lid_targets(eye: Eye) -> dict[str, np.ndarray]:
 
 # -- the skin fields (left side; right side mirrored) -------------------------------------------
 
+
 def _smile(p):
     """A cartoon smile: the corners pulled well up and back, the mouth line curving up towards
     them (a wide mask, so the middle rises less than the corner), cheeks and lower lid up."""
@@ -226,7 +231,9 @@ def _dimple(p):
 
 def _stretch(p):
     _, lower = _lip_zone(p, 0.01, 0.016)
-    return _vec(0.008, -0.003, -0.003, bump(p, CORNER, (0.032, 0.026, 0.04))) + _vec(0, -0.002, 0, lower * _left_half(p))
+    return _vec(0.008, -0.003, -0.003, bump(p, CORNER, (0.032, 0.026, 0.04))) + _vec(
+        0, -0.002, 0, lower * _left_half(p)
+    )
 
 
 def _mouth_side(p):
@@ -235,8 +242,9 @@ def _mouth_side(p):
     w = bump(p, centre, (0.055, 0.032, 0.06))
     q = p - np.array([0.0, 0.0, HEAD_CENTER[2] - 0.02])
     a = np.radians(6.0)
-    turned = np.stack([np.cos(a) * q[..., 0] + np.sin(a) * q[..., 2], q[..., 1],
-                       -np.sin(a) * q[..., 0] + np.cos(a) * q[..., 2]], -1)
+    turned = np.stack(
+        [np.cos(a) * q[..., 0] + np.sin(a) * q[..., 2], q[..., 1], -np.sin(a) * q[..., 0] + np.cos(a) * q[..., 2]], -1
+    )
     return (turned - q) * w[..., None]
 
 
@@ -270,6 +278,7 @@ def _roll(upper_lip: bool) -> Field:
         if upper_lip:
             return _vec(0, -0.0025, -0.0075, upper) + _vec(0, 0.001, 0, lower)
         return _vec(0, 0.0025, -0.0075, lower) + _vec(0, -0.001, 0, upper)
+
     return field
 
 
@@ -287,7 +296,7 @@ def _shrug_upper(p):
 def _press(p):
     upper, lower = _lip_zone(p, 0.010, 0.012)
     half = _left_half(p)
-    return (_vec(0.002, -0.0015, -0.002, upper * half) + _vec(0.002, 0.0015, -0.002, lower * half))
+    return _vec(0.002, -0.0015, -0.002, upper * half) + _vec(0.002, 0.0015, -0.002, lower * half)
 
 
 def _lower_down(p):
@@ -331,12 +340,15 @@ def _sneer(p):
     ala = bump(p, NOSE_WING, (0.022, 0.022, 0.035))
     lip = bump(p, UPPER_LIP_SIDE, (0.02, 0.014, 0.03))
     brow = bump(p, BROW_INNER, (0.022, 0.018, 0.05))
-    return _vec(0.0015, 0.0080, 0.0005, ala) + _vec(0, 0.0035, 0, lip) + _vec(0, -0.003, 0, brow) + _cheek_raise(p, 0.0025)
+    return (
+        _vec(0.0015, 0.0080, 0.0005, ala) + _vec(0, 0.0035, 0, lip) + _vec(0, -0.003, 0, brow) + _cheek_raise(p, 0.0025)
+    )
 
 
 def _brow_down(p):
-    return (_vec(-0.0025, -0.0065, 0.001, bump(p, BROW_INNER, (0.030, 0.022, 0.06)))
-            + _vec(0, -0.0035, 0, bump(p, BROW_OUTER, (0.032, 0.022, 0.06))))
+    return _vec(-0.0025, -0.0065, 0.001, bump(p, BROW_INNER, (0.030, 0.022, 0.06))) + _vec(
+        0, -0.0035, 0, bump(p, BROW_OUTER, (0.032, 0.022, 0.06))
+    )
 
 
 def _brow_inner_up(p):
@@ -410,6 +422,7 @@ SKIN: dict[str, Field] = {name: _skin_field(name) for name in NAMES}
 
 # -- rigid jaw parts ---------------------------------------------------------------------------
 
+
 def jaw_targets(verts: np.ndarray, tongue: bool) -> dict[str, np.ndarray]:
     """Deltas for parts carried whole by the jaw (lower teeth, tongue)."""
     one = np.ones(len(verts))
@@ -421,7 +434,7 @@ def jaw_targets(verts: np.ndarray, tongue: bool) -> dict[str, np.ndarray]:
         e = smoothstep(z.min() + 0.004, z.max(), z) ** 1.3
         stick = np.zeros_like(verts)
         stick[:, 2] = 0.040 * e
-        stick[:, 1] = -0.011 * e ** 2
+        stick[:, 1] = -0.011 * e**2
         stick[:, 0] = -0.15 * verts[:, 0] * e
         reach = reach + stick
     out["tongueOut"] = reach

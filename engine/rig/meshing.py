@@ -281,8 +281,9 @@ def subdivide(verts: np.ndarray, faces: np.ndarray, marked: np.ndarray) -> tuple
     return new_verts, np.concatenate([np.asarray(o, dtype=np.int64).reshape(-1, 3) for o in out])
 
 
-def project(field: Callable[[np.ndarray], np.ndarray], verts: np.ndarray, steps: int = 3,
-            h: float = 1e-5) -> np.ndarray:
+def project(
+    field: Callable[[np.ndarray], np.ndarray], verts: np.ndarray, steps: int = 3, h: float = 1e-5
+) -> np.ndarray:
     """Points moved onto the field's zero level along its gradient (Newton steps)."""
     v = verts.copy()
     for _ in range(steps):

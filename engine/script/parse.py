@@ -190,7 +190,7 @@ def _front_matter(lines: list[str], path: Path, problems) -> tuple[int, Settings
             problems.append((line_of(key), str(exc)))
     if isinstance(data.get("voice"), str):
         settings.voices = {**settings.voices, settings.language: data["voice"]}
-    from ..drivers.audio.tts import default_voice, resolve_voice
+    from ..voices.tts import default_voice, resolve_voice
 
     for lang, voice in settings.voices.items():
         try:
@@ -252,7 +252,7 @@ def _setting(s: Settings, key: str, value, base: Path) -> None:
     elif key == "voice":
         text()  # given to `language` once the whole front matter is read
     elif key == "persona":
-        from ..drivers.audio.tts import PERSONAS
+        from ..voices.tts import PERSONAS
 
         if text() not in PERSONAS:
             raise ValueError(f"persona: expected one of {', '.join(PERSONAS)}, got {value!r}")
@@ -483,7 +483,7 @@ class _Builder:
         return None
 
     def _check_voice(self, voice: str, lang: str, line: int) -> None:
-        from ..drivers.audio.tts import resolve_voice
+        from ..voices.tts import resolve_voice
 
         try:
             resolve_voice(voice, lang)
@@ -584,7 +584,7 @@ def _did_you_mean(word: str, known) -> str:
 def mixed_voices(script: Script) -> str | None:
     """A warning when the script speaks with voices of different sexes (one presenter should
     not change voice mid-video), else None."""
-    from ..drivers.audio.tts import GENDERS, resolve_voice
+    from ..voices.tts import GENDERS, resolve_voice
 
     used = {resolve_voice(u.voice or script.settings.voices.get(u.lang), u.lang) for u in script.utterances}
     genders = {GENDERS.get(v) for v in used} - {None}

@@ -29,14 +29,14 @@ from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks
 
 from .. import arkit
-from ..drivers.audio.features import FRAME_RATE, SAMPLE_RATE
-from ..drivers.audio.prosody import BROWS as PROSODY_BROWS
 from ..drivers.synthetic import FunctionSource
 from ..frame import FaceFrame
 from ..idle import smoothstep
 from ..mixer import LayerRule, channel_mask, preset_frame, preset_rule
 from ..rig.rig import set_look
 from ..rig.transforms import quat_from_euler
+from ..speech.features import FRAME_RATE, SAMPLE_RATE
+from ..speech.prosody import BROWS as PROSODY_BROWS
 from .arm_gestures import MASK as ARM_BONES
 from .arm_gestures import ArmGestures
 from .parse import Script

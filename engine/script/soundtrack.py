@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
-from ..drivers.audio.audio_file import resample, resample_to_16k
+from ..speech.audio_file import resample, resample_to_16k
 from .parse import Script, Utterance
 
 RATE = 22050  # the soundtrack's sample rate: piper's and espeak-ng's own
@@ -53,7 +53,7 @@ class Soundtrack:
 def build(script: Script, start: float = 0.0, progress=None) -> Soundtrack:
     """The soundtrack of `script`, its speech beginning `start` seconds in (after a title card);
     `progress()` is called after each utterance is synthesized."""
-    from ..drivers.audio.tts import synthesize
+    from ..voices.tts import synthesize
 
     settings = script.settings
     clips = []
@@ -128,6 +128,6 @@ def _loudness_gains(clips: list[tuple[str, np.ndarray, float]]) -> dict:
 
 
 def _voice_key(u: Utterance, voice: str | None) -> str:
-    from ..drivers.audio.tts import resolve_voice
+    from ..voices.tts import resolve_voice
 
     return resolve_voice(voice, u.lang)

@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..drivers.audio.audio_file import write_wav
 from ..mixer import LayerRule, channel_mask
+from ..speech.audio_file import write_wav
 from .parse import CJK, Script
 from .performance import Performance
 from .soundtrack import RATE, Soundtrack, build

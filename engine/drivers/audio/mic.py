@@ -23,8 +23,8 @@ import numpy as np
 from ... import arkit
 from ...frame import FaceFrame
 from ...mixer import LayerRule
-from .audio_file import Resampler
-from .visemes import driven_mask
+from ...speech.audio_file import Resampler
+from ...speech.visemes import driven_mask
 
 log = logging.getLogger("engine.drivers.audio")
 
@@ -43,7 +43,7 @@ class LiveSpeech:
     """
 
     def __init__(self, rate: int, net=None, queue_seconds: float = QUEUE_SECONDS):
-        from .stream import SpeechStream  # torch loads only when a pipeline really speaks
+        from ...speech.stream import SpeechStream  # torch loads only when a pipeline really speaks
 
         if not queue_seconds > 0:
             raise ValueError(f"mic: queue_seconds must be positive, got {queue_seconds}")

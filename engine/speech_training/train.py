@@ -1,4 +1,4 @@
-"""`python -m engine.drivers.audio.train`: train the speech net on the cached synthetic corpus.
+"""`python -m engine.speech_training.train`: train the speech net on the cached synthetic corpus.
 
 Seeded and deterministic on CPU. Every epoch draws fresh augmentations and pairings of the
 training voices; the held-out voices are never seen. Writes the weights (a plain state_dict,
@@ -17,16 +17,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ... import arkit
+from .. import arkit
+from ..speech.features import RunningSpectrum, features, net_input
+from ..speech.model import DELAY, WEIGHTS, SpeechNet
+from ..speech.stream import SILENCE_LOGMEL
+from ..speech.visemes import DRIVEN, VISEMES, pose_matrix
 from .augment import augment, mask_bands
 from .coarticulation import frame_visemes
 from .data.corpus import load as load_corpus
-from .features import RunningSpectrum, features, net_input
 from .metrics import CLOSED, viseme_classes
-from .model import DELAY, WEIGHTS, SpeechNet
-from .stream import SILENCE_LOGMEL
 from .targets import join, target_curves
-from .visemes import DRIVEN, VISEMES, pose_matrix
 
 _SMOOTHNESS = 20.0
 # Viseme sharpness: cross-entropy of the eval's nearest-pose classifier, made soft (distances

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import butter, fftconvolve, resample_poly, sosfilt
 
-from .features import SAMPLE_RATE
+from ..speech.features import SAMPLE_RATE
 
 _TELEPHONE = butter(6, [300, 3400], btype="bandpass", fs=SAMPLE_RATE, output="sos")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..speech.features import FRAME_RATE, SAMPLE_RATE, features
 from .coarticulation import Segment, curves
-from .features import FRAME_RATE, SAMPLE_RATE, features
 
 
 def target_curves(audio: np.ndarray, segments: list[Segment]) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""`python -m engine.drivers.audio.data [--root DIR]`: rebuild the speech corpus cache."""
+"""`python -m engine.speech_training.data [--root DIR]`: rebuild the speech corpus cache."""
 
 import argparse
 

@@ -1,4 +1,4 @@
-"""`python -m engine.drivers.audio.eval`: lip-sync metrics of the net, Rhubarb Lip Sync (audio
+"""`python -m engine.speech_training.eval`: lip-sync metrics of the net, Rhubarb Lip Sync (audio
 only, and given the transcript where there is one) and two baselines (loudness flapping, and
 pocketsphinx phone recognition) on the same clips in the same run, per group:
 
@@ -28,13 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ... import arkit
+from .. import arkit
+from ..speech.features import SAMPLE_RATE
+from ..speech.model import load as load_net
+from ..speech.stream import infer, resample_curves
 from . import channel
 from .baselines import RHUBARB, loudness_jaw, phone_recognition, rhubarb_cues, rhubarb_curves
 from .coarticulation import FPS, Segment
 from .data.corpus import cache_dir
 from .data.corpus import load as load_corpus
-from .features import SAMPLE_RATE
 from .metrics import (
     bilabial_closures,
     false_closures,
@@ -45,8 +47,6 @@ from .metrics import (
     silence_rest,
     viseme_classes,
 )
-from .model import load as load_net
-from .stream import infer, resample_curves
 from .targets import join, target_curves
 
 _JAW = arkit.INDEX["jawOpen"]

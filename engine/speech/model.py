@@ -66,7 +66,7 @@ class SpeechNet(nn.Module):
 def load(path: Path = WEIGHTS) -> SpeechNet:
     """The shipped net; the weights are a plain state_dict, loaded with weights_only=True."""
     if not Path(path).exists():
-        raise FileNotFoundError(f"{path}: no speech net weights; train them: python -m engine.drivers.audio.train")
+        raise FileNotFoundError(f"{path}: no speech net weights; train them: python -m engine.speech_training.train")
     state = torch.load(path, map_location="cpu", weights_only=True)
     net = SpeechNet(hidden=state["gru.weight_hh_l0"].shape[1])
     net.load_state_dict(state)

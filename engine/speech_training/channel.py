@@ -17,7 +17,7 @@ import subprocess
 import numpy as np
 from scipy.signal import butter, fftconvolve, lfilter, sosfilt
 
-from .features import SAMPLE_RATE
+from ..speech.features import SAMPLE_RATE
 
 _LINE_BAND = butter(4, [300, 3400], btype="bandpass", fs=SAMPLE_RATE, output="sos")
 _BREATH_BAND = butter(2, [500, 3500], btype="bandpass", fs=SAMPLE_RATE, output="sos")

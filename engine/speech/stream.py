@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
-from ... import arkit
+from .. import arkit
 from .features import FRAME_RATE, SAMPLE_RATE, RunningSpectrum, StreamingFeatures, features, net_input
 from .gate import VoiceGate
 from .model import DELAY, SpeechNet, load

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import arkit
+from .. import arkit
 
 VISEMES: tuple[str, ...] = (
     "sil",

@@ -132,7 +132,9 @@ class VoiceGate:
         top = np.partition(above, -_TOP, axis=1)[:, -_TOP:].mean(1)
         active = loud & (top >= ACTIVE_DB)
         low, high = above[:, _LOW].mean(1), above[:, _HIGH].mean(1)
-        voiced = active & (low >= VOICED_DB) & ((periodicity >= VOICED) | ((low >= STRONG_DB) & (low >= high + TILT_DB)))
+        voiced = (
+            active & (low >= VOICED_DB) & ((periodicity >= VOICED) | ((low >= STRONG_DB) & (low >= high + TILT_DB)))
+        )
         flags[skip:] = active.astype(np.int8) + voiced
         return flags
 

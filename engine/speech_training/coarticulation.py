@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ... import arkit
-from .visemes import VISEME_INDEX, VISEMES, pose_matrix
+from .. import arkit
+from ..speech.visemes import VISEME_INDEX, VISEMES, pose_matrix
 
 FPS = 60.0
 GROUPS = ("jaw", "lips", "round", "tongue")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio_file import read_audio
-from ..features import FRAME_RATE, SAMPLE_RATE, features
+from ...speech.audio_file import read_audio
+from ...speech.features import FRAME_RATE, SAMPLE_RATE, features
 
 _PAUSE_BELOW_SPEECH_DB = 20.0  # an aligned pause must be this much quieter than the speech
 

@@ -3,7 +3,7 @@
 Each utterance is stored as 16 kHz audio with its phones already mapped to visemes; targets
 are computed from those at training time, so retuning the poses or the coarticulation needs no
 rebuild. Whole voices are held out for validation. The cache lives outside git, in
-$ENGINE_SPEECH_CACHE or ~/.cache/engine/speech; `python -m engine.drivers.audio.data` rebuilds it,
+$ENGINE_SPEECH_CACHE or ~/.cache/engine/speech; `python -m engine.speech_training.data` rebuilds it,
 keeping each voice already built with the same seed and count (its folder's voice.json).
 """
 
@@ -17,11 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio_file import resample_to_16k
+from ...speech.audio_file import resample_to_16k
+from ...speech.features import SAMPLE_RATE
+from ...speech.visemes import VISEME_INDEX, VISEMES, to_visemes
+from ...voices import festival, flite, text
 from ..coarticulation import Segment
-from ..features import SAMPLE_RATE
-from ..visemes import VISEME_INDEX, VISEMES, to_visemes
-from . import festival, flite, kokoro, piper, real, text
+from . import kokoro, piper, real
 from .espeak import Espeak
 
 CORPUS_VERSION = 1
@@ -231,7 +232,7 @@ def load(split: str, root: Path | None = None) -> list[Utterance]:
     root = Path(root or cache_dir())
     manifest_path = root / "manifest.json"
     if not manifest_path.exists():
-        raise FileNotFoundError(f"no speech corpus at {root}; build it: python -m engine.drivers.audio.data")
+        raise FileNotFoundError(f"no speech corpus at {root}; build it: python -m engine.speech_training.data")
     manifest = json.loads(manifest_path.read_text())
     if manifest.get("version") != CORPUS_VERSION:
         raise ValueError(

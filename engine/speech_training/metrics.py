@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import arkit
+from .. import arkit
+from ..speech.visemes import DRIVEN, VISEME_INDEX, aperture, pose_matrix
 from .coarticulation import FPS, Segment
-from .visemes import DRIVEN, VISEME_INDEX, aperture, pose_matrix
 
 CLOSED = 0.1
 _JAW = arkit.INDEX["jawOpen"]

@@ -1,0 +1,10 @@
+"""Training and judging the speech net; never imported by the runtime.
+
+data/             the corpus: flite, festival, espeak-ng (Mandarin via pinyin), piper, Kokoro and
+                  real speech aligned with pocketsphinx; cached outside git
+                  (python -m engine.speech_training.data)
+coarticulation.py timed visemes -> 60 fps curves (dominance functions): the training targets
+augment.py targets.py train.py    python -m engine.speech_training.train
+channel.py        rooms, noises and codecs made in code, for tests and the eval's degraded group
+metrics.py baselines.py eval.py   python -m engine.speech_training.eval (Rhubarb and two baselines)
+"""
