@@ -51,7 +51,9 @@ def resample_to_16k(x: np.ndarray, rate: int) -> np.ndarray:
 def write_wav(path, samples: np.ndarray, rate: int) -> None:
     """Mono 16-bit PCM WAV of float samples in [-1, 1] (clipped beyond)."""
     with wave.open(str(path), "wb") as w:
-        w.setnchannels(1), w.setsampwidth(2), w.setframerate(int(rate))
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(int(rate))
         w.writeframes((np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes())
 
 
@@ -180,15 +182,17 @@ def _ffmpeg_blocks(path: Path, seconds: float) -> Iterator[np.ndarray]:
             stdout=subprocess.PIPE,
             stderr=errors,
         )
+        stdout = run.stdout
+        assert stdout is not None  # started with stdout=PIPE
         try:
-            while data := run.stdout.read(4 * int(SAMPLE_RATE * seconds)):
+            while data := stdout.read(4 * int(SAMPLE_RATE * seconds)):
                 yield np.frombuffer(data, np.float32, len(data) // 4)
             run.wait()
         finally:
             if run.poll() is None:  # the reader stopped early
                 run.kill()
                 run.wait()
-            run.stdout.close()
+            stdout.close()
         if run.returncode != 0:
             errors.seek(0)
             reason = errors.read().decode("utf-8", "replace").strip().splitlines()

@@ -38,6 +38,10 @@ class CausalConv(nn.Module):
 
 
 class SpeechNet(nn.Module):
+    # the input's normalisation: buffers, saved with the weights but never trained
+    mean: torch.Tensor
+    std: torch.Tensor
+
     def __init__(self, hidden: int = 128):
         super().__init__()
         self.register_buffer("mean", torch.zeros(N_INPUT))

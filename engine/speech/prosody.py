@@ -120,14 +120,14 @@ def brows(f0: np.ndarray, level: np.ndarray) -> np.ndarray:
     tone = np.full(n, -np.inf)
     tone[voiced] = median_filter(12.0 * np.log2(f0[voiced] / 100.0), 5, mode="nearest")  # semitones; no octave blips
     peaks = np.flatnonzero((tone > -np.inf) & (tone == maximum_filter1d(tone, 2 * PEAK + 1, mode="nearest")))
-    accents = []
-    for k in peaks:
+    accents: list[tuple[float, int]] = []
+    for k in peaks.tolist():
         near = voiced[(voiced >= k - REGISTER) & (voiced <= k + REGISTER)]
         if len(near) < MIN_VOICED:
             continue
         prominence = tone[k] - np.median(tone[near])
         if prominence >= ACCENT_ST and level[k] >= np.median(level[near]) - STRESS_DB:
-            accents.append((prominence, k))
+            accents.append((float(prominence), k))
     taken: list[int] = []
     for prominence, k in sorted(accents, reverse=True):  # the strongest first, then none within GAP
         if all(abs(k - j) >= GAP for j in taken):

@@ -167,10 +167,10 @@ def codec_available(name: str) -> bool:
 def codec(x: np.ndarray, name: str) -> np.ndarray:
     """`x` encoded with a telephone or VoIP codec and decoded back to 16 kHz, re-aligned to the
     input (codecs delay the sound by a few ms; the lag that best matches the input is undone)."""
-    if not codec_available(name):
+    exe = _ffmpeg_for(CODECS[name][0]) if codec_available(name) else None  # codec_available rejects an unknown name
+    if exe is None:
         raise RuntimeError(f"no ffmpeg here can encode {name} ({CODECS[name][0]}); apt-get install ffmpeg")
     encoder, options, container = CODECS[name]
-    exe = _ffmpeg_for(encoder)
     pcm = np.clip(x, -1, 1).astype("<f4").tobytes()
     encoded = subprocess.run(
         [

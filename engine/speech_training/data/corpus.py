@@ -80,7 +80,7 @@ def cache_dir() -> Path:
     return Path(os.environ.get("ENGINE_SPEECH_CACHE", Path.home() / ".cache" / "engine" / "speech"))
 
 
-def _utterance(voice: Voice, rng: random.Random, espeak: Espeak | None):
+def _utterance(voice: Voice, rng: random.Random, espeak: Espeak) -> tuple[np.ndarray, np.ndarray]:
     if voice.engine == "piper":
         audio, rate, phones = piper.synth(text.english(rng), rng.uniform(0.8, 1.3))
         phone_set = "ipa"

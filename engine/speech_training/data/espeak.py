@@ -39,10 +39,11 @@ class Espeak:
     each synth holds the library under a lock and points the callback at its own instance, so
     several instances (and threads) never receive each other's audio."""
 
-    _lib = None
+    _lib: ctypes.CDLL | None = None
+    rate: int = 0  # espeak-ng's sample rate, set when the library is initialised
     _lock = threading.Lock()
 
-    def __init__(self):
+    def __init__(self) -> None:
         if Espeak._lib is None:
             name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
             try:
@@ -73,6 +74,8 @@ class Espeak:
         if not 0 <= pitch_range <= 100:
             raise ValueError(f"espeak-ng: pitch_range must be 0-100, got {pitch_range}")
         lib = Espeak._lib
+        if lib is None:
+            raise RuntimeError("espeak-ng is not initialised; make an Espeak() first")
         with Espeak._lock:
             if lib.espeak_SetVoiceByName(voice.encode()) != 0:
                 raise ValueError(f"espeak-ng has no voice {voice!r}")

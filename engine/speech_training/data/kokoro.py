@@ -106,14 +106,16 @@ def timed_phones(symbols: str, frames: np.ndarray) -> list[tuple[str, float, flo
     return phones_from_alignment(tokens)
 
 
-def end_at_silence(audio: np.ndarray, rate: int, phones: list[tuple[str, float, float]]):
+def end_at_silence(
+    audio: np.ndarray, rate: int, phones: list[tuple[str, float, float]]
+) -> list[tuple[str, float, float]]:
     """Each phone before a pause ends 10 ms after its last loud enough 10 ms block (at least
     40 ms after it starts); the pause takes the rest."""
     block = rate // 100
     n = len(audio) // block
     level = 10 * np.log10(np.mean(audio[: n * block].reshape(n, block) ** 2, axis=1) + 1e-12)
     loud = level > np.percentile(level, 90) - _QUIET_DB
-    out = [list(p) for p in phones]
+    out = list(phones)
     for i in range(len(out) - 1):
         name, start, end = out[i]
         if name == "_" or out[i + 1][0] != "_":
@@ -122,7 +124,8 @@ def end_at_silence(audio: np.ndarray, rate: int, phones: list[tuple[str, float, 
         heard = np.flatnonzero(loud[lo:hi])
         last = (lo + heard[-1] + 1) / 100 if len(heard) else start
         new_end = min(end, max(start + 0.04, last + 0.01))
-        out[i][2] = out[i + 1][1] = new_end
+        out[i] = (name, start, new_end)
+        out[i + 1] = (out[i + 1][0], new_end, out[i + 1][2])
     return [(p, float(s), float(e)) for p, s, e in out]
 
 
