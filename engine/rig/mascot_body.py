@@ -252,8 +252,8 @@ def hand_weights(q: np.ndarray, side: str, names: list[str]) -> np.ndarray:
         finger = next(f for f in FINGERS if name.startswith(f))
         reach.append(np.maximum(sdf.capsule(q, head, tail, FINGER_RADIUS[finger] * HAND_SCALE), 0.0))
         bones.append(side + name)
-    reach = np.stack(reach, axis=1)
-    soft = np.exp(-(((reach - reach.min(axis=1, keepdims=True)) / 0.004) ** 2))
+    distance = np.stack(reach, axis=1)
+    soft = np.exp(-(((distance - distance.min(axis=1, keepdims=True)) / 0.004) ** 2))
     w = np.zeros((len(q), len(names)))
     for k, bone in enumerate(bones):
         w[:, names.index(bone)] = soft[:, k]

@@ -129,7 +129,8 @@ def _jaw_slide(dx: float, dz: float) -> Callable[[np.ndarray, np.ndarray | None]
     return field
 
 
-_JAW = {
+#: The jaw's fields take the channel's weight per vertex as well (the parts it carries whole).
+_JAW: dict[str, Callable[..., np.ndarray]] = {
     "jawOpen": _jaw_open,
     "jawForward": _jaw_slide(0.0, 0.009),
     "jawLeft": _jaw_slide(0.009, 0.0),
