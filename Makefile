@@ -16,6 +16,7 @@ test: setup
 lint: setup
 	.venv/bin/ruff check engine bench
 	.venv/bin/ruff format --check engine bench
+	.venv/bin/mypy
 
 test-all: setup
 	$(PY) -m pytest -q -m ""
