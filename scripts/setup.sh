@@ -20,7 +20,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install -q --upgrade pip
+# setuptools as pyproject builds with it: tests/test_install.py builds the wheel in this venv.
+.venv/bin/pip install -q --upgrade pip "setuptools==84.2.1"
 # The distribution was called "engine" before it was given a publishable name.
 .venv/bin/pip uninstall -q -y engine 2>/dev/null || true
 .venv/bin/pip install -q -e ".[test,piper,mandarin,mic,speech-data]"
