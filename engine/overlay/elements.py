@@ -125,8 +125,9 @@ def subtitle_box(lines: list[str], lang: str, layout: Layout) -> Patch:
 
 
 def lower_third(name: str, role: str, lang: str, accent, text_color, layout: Layout) -> Patch:
-    """Name on a bar of the brand colour, role on a dark bar beneath, bottom left, above the
-    subtitles; a thin light edge on the left ties the two together."""
+    """Name on a bar of the brand colour (in the text colour if it reads there at AA contrast,
+    else black or white), role on a dark bar beneath, bottom left, above the subtitles; a thin
+    light edge on the left ties the two together."""
     max_width = 0.55 * layout.width
     name_font, name_lines = fit_text(name, lang, True, layout.px(50), max_width, 1)
     role_font, role_lines = fit_text(role, lang, False, layout.px(32), max_width, 1)
@@ -139,7 +140,8 @@ def lower_third(name: str, role: str, lang: str, accent, text_color, layout: Lay
     canvas = _canvas(w, h)
     if name_lines:
         _paint(canvas, _box((w, h), (edge, 0, edge + name_w, name_h), 0), accent)
-        _paint(canvas, _text((w, h), (edge + pad, name_h / 2), name_lines[0], name_font, "lm"), text_color)
+        ink, _ = readable(text_color, np.array([accent], np.uint8))  # a flat bar needs no scrim
+        _paint(canvas, _text((w, h), (edge + pad, name_h / 2), name_lines[0], name_font, "lm"), ink)
     if role_lines:
         _paint(canvas, _box((w, h), (edge, name_h, edge + role_w, h), 0), DARK, 0.85)
         _paint(
@@ -167,11 +169,51 @@ def logo(path: Path, corner: str, layout: Layout) -> Patch:
     return Patch(np.asarray(image), x, y)
 
 
+#: WCAG 2 AA: normal text needs this contrast ratio against what lies behind it.
+AA_CONTRAST = 4.5
+
+
+def luminance(rgb) -> np.ndarray:
+    """WCAG relative luminance of sRGB 0..255 colours (any shape ending in 3)."""
+    c = np.asarray(rgb, np.float64) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return linear @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def contrast(a: float, b: float) -> float:
+    """WCAG contrast ratio of two relative luminances, 1 (none) to 21."""
+    hi, lo = max(a, b), min(a, b)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def readable(text_rgb, behind: np.ndarray) -> tuple[tuple[int, int, int], float]:
+    """(text colour, scrim opacity) that reach AA contrast over `behind` (its pixels, N x 3): the
+    brand's text colour if it does against the backdrop's worst pixels, else black or white,
+    whichever does better, and a dark scrim under white text where even that falls short."""
+    lum = luminance(behind.reshape(-1, 3))
+    darkest, brightest = np.percentile(lum, 2), np.percentile(lum, 98)
+
+    def worst(colour) -> float:
+        own = float(luminance(colour))
+        return min(contrast(own, darkest), contrast(own, brightest))
+
+    if worst(text_rgb) >= AA_CONTRAST:
+        r, g, b = (int(c) for c in text_rgb)
+        return (r, g, b), 0.0
+    best = max(((0, 0, 0), (255, 255, 255)), key=worst)
+    if worst(best) >= AA_CONTRAST:
+        return best, 0.0
+    # White over black at opacity a: the brightest backdrop pixel darkens to L * (1 - a) (in linear light).
+    need = (1.05 / AA_CONTRAST - 0.05) / max(brightest, 1e-6)
+    return (255, 255, 255), float(np.clip(1.0 - need, 0.0, 0.85))
+
+
 def title_card(
     title: str, second_line: str, lang: str, accent, text_color, layout: Layout, backdrop: np.ndarray | None
 ) -> tuple[np.ndarray, Patch]:
-    """(backdrop, text): the full-frame picture (the given one, or a gradient of the brand
-    colour) and the centred title, rule and subtitle to lay on it."""
+    """(backdrop, text): the full-frame picture (the given one, normally the video's own
+    background, or a gradient of the brand colour) and the centred title, rule and subtitle to
+    lay on it, in a colour that meets WCAG AA contrast over that picture (`readable`)."""
     if backdrop is None:
         top = tuple(min(255, round(c * 1.15 + 12)) for c in accent)
         bottom = tuple(round(c * 0.45) for c in accent)
@@ -190,8 +232,18 @@ def title_card(
             ImageDraw.Draw(mask).text((w / 2, y + title_pitch / 2 + drop), line, font=title_font, fill=255, anchor="mm")
         y += title_pitch
     canvas = _canvas(w, h)
-    # A soft drop shadow lifts the title off any backdrop.
-    _paint(canvas, shadow_mask.filter(ImageFilter.GaussianBlur(layout.px(6))), (0, 0, 0), 0.45)
+    top = (h - block) / 2
+    band = backdrop[
+        int(max(top - layout.px(20), 0)) : int(min(top + block + layout.px(20), h)), int(0.1 * w) : int(0.9 * w)
+    ]
+    text_color, scrim = readable(text_color, band)
+    if scrim:  # a soft dark band behind the text where the backdrop is too busy or light for any colour
+        edge = layout.px(40)
+        box = _box((w, h), (0, top - edge, w, top + block + edge), 0)
+        _paint(canvas, box.filter(ImageFilter.GaussianBlur(edge / 2)), (0, 0, 0), scrim)
+    # A soft drop shadow lifts the title off any backdrop (dark text casts none).
+    if luminance(text_color) > 0.5:
+        _paint(canvas, shadow_mask.filter(ImageFilter.GaussianBlur(layout.px(6))), (0, 0, 0), 0.45)
     _paint(canvas, title_mask, text_color)
     if sub_lines:
         y += gap

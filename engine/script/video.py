@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ..mixer import LayerRule, channel_mask
 from ..speech.audio_file import write_wav
 from .parse import CJK, Script
@@ -93,6 +95,19 @@ def background(script: Script):
     return str(spec)
 
 
+def backdrop(script: Script) -> np.ndarray:
+    """The script's background as a full frame (H x W x 3 uint8), for the title card to stand
+    on, so the card wears the brand's background rather than its accent colour."""
+    from ..renderer.background import _cover
+
+    spec, (width, height) = background(script), script.settings.size
+    if isinstance(spec, np.ndarray):
+        return spec
+    if isinstance(spec, str):
+        return _cover(spec, (width, height))
+    return np.full((height, width, 3), np.round(np.asarray(spec) * 255), np.uint8)
+
+
 def face_sources(script: Script, track: Soundtrack) -> list:
     """The layers of the spokesperson's face, for the pipeline's mixer: idle life beneath,
     the gestures and cue expressions (engine/script/performance.py), the speech net on the mouth."""
@@ -144,7 +159,9 @@ def render(
         bar.total = n_utterances + frames
     avatar_path = str(avatar or s.avatar or MASCOT)
     _, rig = open_avatar(avatar_path, None)
-    overlay = Overlay(branding(script, track), s.size, subtitle_cues(track) if s.subtitles else [], background=None)
+    overlay = Overlay(
+        branding(script, track), s.size, subtitle_cues(track) if s.subtitles else [], background=backdrop(script)
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     clock = time.perf_counter()
     # Rendered beside the target and renamed when whole: a failure never leaves half a video.
