@@ -9,6 +9,7 @@ and offline renders are reproducible.
 from __future__ import annotations
 
 import bisect
+import math
 
 import numpy as np
 
@@ -42,6 +43,11 @@ def smoothstep(x):
     """0 below 0, 1 above 1, an S-curve between: eases in and out."""
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3.0 - 2.0 * x)
+
+
+def bump(x: float) -> float:
+    """A raised-cosine pulse over x in [0, 1], zero elsewhere: a nod, a hand's beat."""
+    return 0.5 - 0.5 * math.cos(2 * math.pi * x) if 0.0 <= x <= 1.0 else 0.0
 
 
 class IdleMotion:

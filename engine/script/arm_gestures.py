@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import bones
-from ..idle import smoothstep
+from ..idle import bump, smoothstep
 from ..rig.rest_pose import relaxed_bones
 from ..rig.transforms import quat_from_axis_angle, quat_multiply
 
@@ -30,11 +30,6 @@ STROKE_LEAD, STROKE_LENGTH = 0.12, 0.45
 RAISE, SETTLE_GAP = 0.5, 1.2
 
 _ELBOW, _WRIST = (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)
-
-
-def _pulse(x: float) -> float:
-    """A raised-cosine stroke over x in [0, 1], zero elsewhere."""
-    return 0.5 - 0.5 * np.cos(2 * np.pi * x) if 0.0 <= x <= 1.0 else 0.0
 
 
 class ArmGestures:
@@ -63,7 +58,7 @@ class ArmGestures:
         up = self.speaking(t)
         elbow, wrist = np.full(2, SPEAKING_BEND * up), np.zeros(2)
         for time, size, elbow_stroke, wrist_stroke, sides in self._strokes:
-            k = _pulse((t - time + STROKE_LEAD) / STROKE_LENGTH) * up
+            k = bump((t - time + STROKE_LEAD) / STROKE_LENGTH) * up
             if k:
                 elbow += sides * elbow_stroke * size * k
                 wrist += sides * wrist_stroke * size * k

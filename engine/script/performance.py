@@ -31,7 +31,7 @@ from scipy.signal import find_peaks
 from .. import arkit
 from ..drivers.synthetic import FunctionSource
 from ..frame import FaceFrame
-from ..idle import smoothstep
+from ..idle import bump, smoothstep
 from ..mixer import LayerRule, channel_mask, preset_frame, preset_rule
 from ..rig.rig import set_look
 from ..rig.transforms import quat_from_euler
@@ -101,11 +101,6 @@ class Span:
         rise = smoothstep((t - (self.start - CUE_RISE)) / CUE_RISE)
         fall = 1.0 - smoothstep((t - self.end) / CUE_FALL)
         return float(self.peak * rise * fall)
-
-
-def bump(x: float) -> float:
-    """A raised-cosine pulse over x in [0, 1], zero elsewhere."""
-    return 0.5 - 0.5 * math.cos(2 * math.pi * x) if 0.0 <= x <= 1.0 else 0.0
 
 
 class Performance:
