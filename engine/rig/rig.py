@@ -300,11 +300,14 @@ class Rig:
 
     def _bind_turns(self) -> None:
         """For each joint the face turns (neck, head, jaw, eyes): the two fixed matrices that
-        turn it about its own pivot by a rotation in the avatar's axes, `A @ R @ B @ local`."""
+        turn it about its own pivot by a rotation in the avatar's axes, `A @ R @ B @ local`, and
+        the one that moves it by an offset in the avatar's axes, in its parent's units."""
         self._turns: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._moves: dict[int, np.ndarray] = {}
         for node in self.roles.values():
             parent = self.avatar.nodes[node].parent
             p = self._rest_world[parent][:3, :3] if parent is not None else np.eye(3)
+            self._moves[node] = np.linalg.solve(p, self.facing)
             p = p / np.linalg.norm(p, axis=0, keepdims=True)  # rotation only
             self._turns[node] = (p.T @ self.facing, self.facing.T @ p)
         head, neck = self.roles.get("head"), self.roles.get("neck")
@@ -329,9 +332,7 @@ class Rig:
         local[node, :3, :3] = before @ quat_to_matrix3(q_avatar) @ after @ local[node, :3, :3]
 
     def _shift(self, local: np.ndarray, node: int, offset_avatar) -> None:
-        parent = self.avatar.nodes[node].parent
-        p = self._rest_world[parent][:3, :3] if parent is not None else np.eye(3)
-        local[node, :3, 3] += np.linalg.solve(p, self.facing @ np.asarray(offset_avatar, float))
+        local[node, :3, 3] += self._moves[node] @ np.asarray(offset_avatar, float)
 
     def _pose_head(self, local, rotation, position):
         for node, share in self._head_turns:
