@@ -15,7 +15,9 @@ import base64
 import copy
 import io
 import json
+import shutil
 import struct
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +33,20 @@ COMPONENT_TYPES = {
     np.dtype("<f4"): 5126,
 }
 ACCESSOR_TYPES = {1: "SCALAR", 2: "VEC2", 3: "VEC3", 4: "VEC4", 16: "MAT4"}
+
+
+def khronos_issues(path: Path, timeout: float = 120) -> dict:
+    """The Khronos glTF validator's `issues` report for a file (tests/validate_gltf.mjs); the
+    calling test is skipped where Node or the validator's npm package is missing."""
+    import pytest
+
+    root = Path(__file__).resolve().parents[1]
+    node = shutil.which("node")
+    if node is None or not (root / "node_modules" / "gltf-validator").is_dir():
+        pytest.skip("needs Node and `npm install` (gltf-validator)")
+    out = subprocess.run([node, str(root / "tests" / "validate_gltf.mjs"), str(path)], capture_output=True,
+                         text=True, check=True, timeout=timeout)
+    return json.loads(out.stdout)["issues"]
 
 
 def png_bytes(rgba: np.ndarray) -> bytes:
