@@ -7,7 +7,6 @@ Geometry checks read the committed files through the engine's own loader; regene
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 
