@@ -100,8 +100,9 @@ def _inside_share(posed: np.ndarray, torso: np.ndarray, arm: np.ndarray, sign: f
     if not len(points):
         return 0.0
     trunk = posed[torso]
-    cell = 0.02 * (np.ptp(posed[:, 1]) or 1.0)  # a fiftieth of the figure's height
-    lo = np.minimum(trunk.min(0), points.min(0))
+    height = np.ptp(posed[:, 1]) or 1.0
+    cell = 0.02 * height  # a fiftieth of the figure's height
+    lo = np.minimum(trunk.min(0), points.min(0))  # so every cell index is >= 0
 
     def keys(p):
         return np.floor((p[:, 1] - lo[1]) / cell).astype(int), np.floor((p[:, 2] - lo[2]) / cell).astype(int)
@@ -110,10 +111,10 @@ def _inside_share(posed: np.ndarray, torso: np.ndarray, arm: np.ndarray, sign: f
     outline = np.full((ty.max() + 3, tz.max() + 3), -np.inf)  # outermost torso extent per (height, depth) cell
     np.maximum.at(outline, (ty + 1, tz + 1), sign * trunk[:, 0])
     ay, az = keys(points)
-    inside_cells = (ay + 1 < outline.shape[0]) & (az + 1 < outline.shape[1]) & (ay >= -1) & (az >= -1)
+    inside_cells = (ay + 1 < outline.shape[0]) & (az + 1 < outline.shape[1])
     limit = np.full(len(points), -np.inf)
     limit[inside_cells] = outline[ay[inside_cells] + 1, az[inside_cells] + 1]
-    return float(np.mean(sign * points[:, 0] < limit - CONTACT * cell / 0.02))
+    return float(np.mean(sign * points[:, 0] < limit - CONTACT * height))
 
 
 def _vertices_by_joint(avatar) -> tuple[np.ndarray, np.ndarray]:
