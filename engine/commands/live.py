@@ -20,20 +20,15 @@ def add_arguments(p) -> None:
 
 def add_show_arguments(p, default_fps: float) -> None:
     p.add_argument("--avatar", help=".gltf/.glb/.vrm to pose (needed by window:, mp4:, png:)")
-    p.add_argument(
-        "--source",
-        action="append",
-        default=[],
-        metavar="URI",
-        help="repeatable; one of: " + ", ".join(f"{scheme}:" for scheme in SOURCES) + " (see the README's table)",
-    )
-    p.add_argument(
-        "--sink",
-        action="append",
-        default=[],
-        metavar="URI",
-        help="repeatable; one of: " + ", ".join(f"{scheme}:" for scheme in SINKS) + " (see the README's table)",
-    )
+    for flag, schemes in (("--source", SOURCES), ("--sink", SINKS)):
+        listed = ", ".join(f"{scheme}:" for scheme in schemes)
+        p.add_argument(
+            flag,
+            action="append",
+            default=[],
+            metavar="URI",
+            help=f"repeatable; one of: {listed} (see the README's table)",
+        )
     p.add_argument("--fps", type=positive, help=f"frame rate (default {default_fps:g})")
     p.add_argument(
         "--duration", type=float, help="seconds; default: until the media ends (files, takes, clips), else until Ctrl-C"
