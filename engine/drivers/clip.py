@@ -22,7 +22,7 @@ from .. import arkit, bones
 from ..frame import FaceFrame
 from ..options import layer_rule, pop_bool, pop_float, reject_unknown
 from ..rig.animation import sample_channel
-from ..rig.humanoid import quat_matrices
+from ..rig.transforms import quat_matrices
 from .synthetic import FunctionSource
 
 log = logging.getLogger("engine.drivers.clip")

@@ -22,7 +22,7 @@ from .. import bones
 from ..arkit import trailing_keys
 from .asset import Avatar
 from .skeleton import world_matrices
-from .transforms import quat_multiply, quat_scale_angle
+from .transforms import matrix_quats, quat_matrices, quat_multiply, quat_scale_angle
 
 #: Bones a rig needs to count as a humanoid.
 REQUIRED = ("hips", "head", "leftUpperArm", "leftLowerArm", "leftHand", "rightUpperArm", "rightLowerArm", "rightHand")
@@ -183,27 +183,6 @@ def _swing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     angle = np.arctan2(s, c)
     k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
     return np.eye(3) + np.sin(angle) * k + (1 - np.cos(angle)) * k @ k
-
-
-def quat_matrices(q: np.ndarray) -> np.ndarray:
-    """(N, 4) quaternions to (N, 3, 3) rotation matrices."""
-    x, y, z, w = q.T
-    return np.stack(
-        [
-            np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)], -1),
-            np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], -1),
-            np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], -1),
-        ],
-        -2,
-    )
-
-
-def matrix_quats(m: np.ndarray) -> np.ndarray:
-    """(N, 3, 3) rotation matrices to (N, 4) unit quaternions with w >= 0."""
-    from scipy.spatial.transform import Rotation
-
-    q = Rotation.from_matrix(m).as_quat()
-    return q * np.where(q[:, 3:] < 0, -1.0, 1.0)
 
 
 #: Shares of a head turn, spread down the spine as people turn (renormalized over the bones a

@@ -3,8 +3,8 @@
 Written out rather than taken from scipy's `Rotation` or pyrr because they run several times a
 frame on single rotations, where those libraries' per-call set-up dominates: Euler angles to a
 quaternion take 4 us here against 110 us through `Rotation.from_euler` and 85 us through pyrr
-(measured on this project's 2-core machine). Batches use numpy (`humanoid.quat_matrices`) or
-scipy (`humanoid.matrix_quats`).
+(measured on this project's 2-core machine). Batches, where the per-call cost is shared, use
+numpy (`quat_matrices`) or scipy (`matrix_quats`).
 """
 
 from __future__ import annotations
@@ -89,3 +89,24 @@ def trs_matrix(t, r, s) -> np.ndarray:
     m[:3, :3] = quat_to_matrix3(r) * np.asarray(s, float)[None, :]
     m[:3, 3] = t
     return m
+
+
+def quat_matrices(q: np.ndarray) -> np.ndarray:
+    """(N, 4) quaternions to (N, 3, 3) rotation matrices."""
+    x, y, z, w = q.T
+    return np.stack(
+        [
+            np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)], -1),
+            np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], -1),
+            np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], -1),
+        ],
+        -2,
+    )
+
+
+def matrix_quats(m: np.ndarray) -> np.ndarray:
+    """(N, 3, 3) rotation matrices to (N, 4) unit quaternions with w >= 0."""
+    from scipy.spatial.transform import Rotation
+
+    q = Rotation.from_matrix(m).as_quat()
+    return q * np.where(q[:, 3:] < 0, -1.0, 1.0)
