@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 xvfb xauth libglib2.0-0 flite espeak-ng fonts-noto-cjk
+apt_packages=(libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 xvfb xauth libglib2.0-0 flite espeak-ng fonts-noto-core fonts-noto-cjk
               festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k
               libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins
               asterisk-core-sounds-en-wav asterisk-core-sounds-en pocketsphinx-testdata ffmpeg)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .elements import CORNERS, Layout, gradient, logo, lower_third, subtitle_box, title_card
-from .fonts import language, load_font
+from .fonts import language, text_font
 from .patch import Patch
 from .subtitles import Cue, paginate
 
@@ -126,7 +126,7 @@ class Overlay:
                 page
                 for cue in cues
                 for page in paginate(
-                    cue, layout.sub_max_width(cue.lang), load_font(cue.lang, layout.sub_font).getlength
+                    cue, layout.sub_max_width(cue.lang), text_font(cue.lang, layout.sub_font).getlength
                 )
             ),
             key=lambda c: c.start,

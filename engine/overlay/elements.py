@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFilter, UnidentifiedImageError
 
 from ..renderer.background import _cover as cover
-from .fonts import load_font
+from .fonts import TextFont, text_font
 from .patch import Patch
 from .subtitles import wrap
 
@@ -93,16 +93,16 @@ def _box(size: tuple[int, int], rect, radius: float) -> Image.Image:
     return big.reduce(SUPERSAMPLE)
 
 
-def _text(size: tuple[int, int], xy, text: str, font: ImageFont.FreeTypeFont, anchor: str) -> Image.Image:
+def _text(size: tuple[int, int], xy, text: str, font: TextFont, anchor: str) -> Image.Image:
     mask = Image.new("L", size, 0)
-    ImageDraw.Draw(mask).text(xy, text, font=font, fill=255, anchor=anchor)
+    font.draw(ImageDraw.Draw(mask), xy, text, 255, anchor)
     return mask
 
 
 def fit_text(text: str, lang: str, bold: bool, size: int, max_width: float, max_lines: int):
     """(font, lines): `text` wrapped at `size`, shrunk step by step until `max_lines` hold it."""
     while True:
-        font = load_font(lang, size, bold)
+        font = text_font(lang, size, bold)
         pages = wrap(text, lang, max_width, font.getlength)
         lines = [line for page in pages for line in page]
         if len(lines) <= max_lines or size <= 8:
@@ -112,7 +112,7 @@ def fit_text(text: str, lang: str, bold: bool, size: int, max_width: float, max_
 
 def subtitle_box(lines: list[str], lang: str, layout: Layout) -> Patch:
     """White text on a dark translucent rounded box, centred at the bottom."""
-    font = load_font(lang, layout.sub_font)
+    font = text_font(lang, layout.sub_font)
     pad_x, pad_y = layout.sub_pad
     w = round(max(font.getlength(line) for line in lines)) + 2 * pad_x
     h = len(lines) * layout.sub_line + 2 * pad_y
@@ -229,7 +229,7 @@ def title_card(
     title_mask, shadow_mask = Image.new("L", (w, h), 0), Image.new("L", (w, h), 0)
     for line in title_lines:
         for mask, drop in ((title_mask, 0), (shadow_mask, layout.px(4))):
-            ImageDraw.Draw(mask).text((w / 2, y + title_pitch / 2 + drop), line, font=title_font, fill=255, anchor="mm")
+            title_font.draw(ImageDraw.Draw(mask), (w / 2, y + title_pitch / 2 + drop), line, 255, "mm")
         y += title_pitch
     canvas = _canvas(w, h)
     top = (h - block) / 2

@@ -5,6 +5,11 @@ same empty box. So each language names the families that cover it, best first, a
 language with none of them installed is an error that says which package to install.
 Fontconfig (`fc-list`) lists the installed faces; where it is absent the usual font folders
 are scanned instead.
+
+One family per writing system: `TextFont` draws every run of Chinese characters in the
+Chinese family and every other run in the English (Latin) one, whatever the text's language,
+so "Riverton" looks the same in a Chinese title as in an English subtitle. The two lists are
+ordered so that the families match (Noto Sans beside Noto Sans CJK).
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ import os
 import shutil
 import struct
 import subprocess
+import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-from PIL import ImageFont
+from PIL import ImageDraw, ImageFont
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,7 @@ class Language:
 
 
 LANGUAGES = {
-    "en": Language("English", ("Noto Sans", "DejaVu Sans", "Liberation Sans"), "fonts-dejavu-core"),
+    "en": Language("English", ("Noto Sans", "DejaVu Sans", "Liberation Sans"), "fonts-noto-core"),
     # SC: Simplified Chinese glyph shapes (the same code points look different in TC/JP/KR).
     "zh": Language(
         "Chinese",
@@ -80,6 +86,57 @@ def load_font(lang: str, size: int, bold: bool = False) -> ImageFont.FreeTypeFon
     """`find_font`'s face at `size` pixels (em height), ready for ImageDraw."""
     face = find_font(lang, bold)
     return ImageFont.truetype(str(face.path), int(size), index=face.index)
+
+
+def is_wide(ch: str) -> bool:
+    """A Chinese character or full-width sign (two columns wide, drawn by the Chinese font)."""
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+@dataclass(frozen=True)
+class TextFont:
+    """Text of language `lang` at `size` pixels: Chinese runs in the Chinese family, the rest
+    (Latin letters, digits, spaces) in the Latin one. Lines sit on the baseline of `lang`'s own
+    font, so a mixed line is placed as that font would place it."""
+
+    lang: str
+    size: int
+    bold: bool = False
+
+    def runs(self, text: str) -> list[tuple[str, ImageFont.FreeTypeFont]]:
+        """`text` cut where its writing system changes, each piece with the font that draws it."""
+        pieces: list[tuple[str, ImageFont.FreeTypeFont]] = []
+        start = 0
+        for end in range(1, len(text) + 1):
+            if end == len(text) or is_wide(text[end]) != is_wide(text[start]):
+                lang = "zh" if is_wide(text[start]) else "en"
+                pieces.append((text[start:end], load_font(lang, self.size, self.bold)))
+                start = end
+        return pieces
+
+    def getlength(self, text: str) -> float:
+        return sum(font.getlength(piece) for piece, font in self.runs(text))
+
+    def draw(self, pen: ImageDraw.ImageDraw, xy, text: str, fill, anchor: str = "ls") -> None:
+        """Draws `text` at `xy` like `ImageDraw.text`; `anchor` is l/m/r across, then m
+        (between ascender and descender of `lang`'s font) or s (baseline) up and down."""
+        if anchor[0] not in "lmr" or anchor[1] not in "ms":
+            raise ValueError(f"anchor: expected l, m or r then m or s, got {anchor!r}")
+        x, y = xy
+        x -= {"l": 0.0, "m": 0.5, "r": 1.0}[anchor[0]] * self.getlength(text)
+        if anchor[1] == "m":
+            ascent, descent = load_font(self.lang, self.size, self.bold).getmetrics()
+            y += (ascent - descent) / 2
+        for piece, font in self.runs(text):
+            pen.text((x, y), piece, font=font, fill=fill, anchor="ls")
+            x += font.getlength(piece)
+
+
+@cache
+def text_font(lang: str, size: int, bold: bool = False) -> TextFont:
+    """A `TextFont`, its language's font found first (a missing one is an error here)."""
+    load_font(lang, size, bold)
+    return TextFont(lang, int(size), bold)
 
 
 @lru_cache(maxsize=1)

@@ -11,13 +11,12 @@ Chinese character is two).
 from __future__ import annotations
 
 import math
-import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fonts import language
+from .fonts import is_wide, language
 
 # Characters that must not start a line (closing) or end one (opening).
 CLOSING = set("，。！？、；：」』）》】〉〕］｝”’…—·％,.!?;:)]}%")
@@ -55,13 +54,9 @@ class Cue:
             raise ValueError(f"cue.{exc}") from None
 
 
-def _wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in ("W", "F")
-
-
 def text_units(text: str) -> int:
     """Width in half-width units: a Chinese character or full-width sign counts two."""
-    return sum(2 if _wide(ch) else 1 for ch in text)
+    return sum(2 if is_wide(ch) else 1 for ch in text)
 
 
 def _atoms(text: str, lang: str) -> list[tuple[str, bool]]:
@@ -74,7 +69,7 @@ def _atoms(text: str, lang: str) -> list[tuple[str, bool]]:
             if word:
                 atoms.append((word, space))
             word, space = "", bool(atoms)
-        elif lang == "zh" and _wide(ch):
+        elif lang == "zh" and is_wide(ch):
             if word:
                 atoms.append((word, space))
                 space = False
@@ -92,7 +87,7 @@ def _can_break(atoms, k: int, lang: str) -> bool:
     (before, _), (after, space) = atoms[k - 1], atoms[k]
     if after[0] in CLOSING or before[-1] in OPENING:
         return False
-    return space or (lang == "zh" and (_wide(before[-1]) or _wide(after[0])))
+    return space or (lang == "zh" and (is_wide(before[-1]) or is_wide(after[0])))
 
 
 def _join(atoms, start: int, end: int) -> str:
