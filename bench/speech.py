@@ -19,13 +19,13 @@ import wave
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from engine.drivers.audio.source import AudioSource
 from engine.speech.audio_file import read_audio
 from engine.speech.features import HOP, SAMPLE_RATE, StreamingFeatures, features
 from engine.speech.gate import VoiceGate
-from engine.speech.model import LOOKAHEAD_S, load
+from engine.speech.model import LOOKAHEAD_S
+from engine.speech.runtime import load
 from engine.speech.stream import SpeechStream, infer
 from engine.speech_training.baselines import loudness_jaw, phone_recognition
 
@@ -62,7 +62,6 @@ def main(argv=None) -> None:
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--file-minutes", type=float, default=10.0, help="length of the long file")
     args = p.parse_args(argv)
-    torch.set_num_threads(1)
     audio = _speechlike(args.seconds)
     net = load()
     infer(audio[:SAMPLE_RATE], net)  # warm up

@@ -10,8 +10,10 @@ from engine import arkit
 from engine.speech_training.baselines import loudness_jaw
 from engine.speech_training.coarticulation import FPS
 from engine.speech_training.eval import Tally
-from engine.speech.features import SAMPLE_RATE, features
-from engine.speech.model import DELAY, LOOKAHEAD_S, WEIGHTS, SpeechNet, load
+from engine.speech.features import SAMPLE_RATE, RunningSpectrum, features, net_input
+from engine.speech.model import DELAY, LOOKAHEAD_S, WEIGHTS, SpeechNet
+from engine.speech.model import load as load_trained
+from engine.speech.runtime import ONNX_WEIGHTS, SpeechRuntime, load
 from engine.speech.stream import SpeechStream, infer, resample_curves
 from engine.speech_training.targets import target_curves
 from engine.speech.visemes import aperture, driven_mask
@@ -25,7 +27,7 @@ def _noise(seconds, seed=0):
 @pytest.fixture(scope="module")
 def random_net():
     torch.manual_seed(0)
-    return SpeechNet(hidden=32).eval()
+    return SpeechRuntime.from_torch(SpeechNet(hidden=32).eval())
 
 
 def test_streaming_chunk_by_chunk_equals_offline(random_net):
@@ -58,9 +60,23 @@ def test_outputs_only_the_driven_channels(random_net):
 
 
 def test_shipped_weights_are_small_and_load_safely():
-    assert WEIGHTS.stat().st_size <= 5 * 1024 * 1024
+    assert WEIGHTS.stat().st_size + ONNX_WEIGHTS.stat().st_size <= 5 * 1024 * 1024
     torch.load(WEIGHTS, weights_only=True)  # plain tensors, no pickled code
-    assert isinstance(load(), SpeechNet)
+    assert isinstance(load(), SpeechRuntime)
+
+
+def test_the_shipped_export_is_the_trained_net():
+    """The ONNX file the engine runs gives torch's curves for the trained weights beside it, on
+    speech-like audio, streamed with state across pushes."""
+    trained, shipped = load_trained(), load()
+    x = net_input(features(_noise(3.0))[0], RunningSpectrum())
+    with torch.inference_mode():
+        want = trained(torch.from_numpy(x)[None])[0][0].numpy()
+    state, got = shipped.initial_state(), []
+    for part in np.array_split(x, 4):
+        y, state = shipped.run(part, state)
+        got.append(y)
+    np.testing.assert_allclose(np.concatenate(got), want, atol=2e-3)
 
 
 def test_shipped_net_rests_in_silence_and_moves_on_speechlike_audio():

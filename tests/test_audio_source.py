@@ -7,13 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from imageio_ffmpeg import get_ffmpeg_exe
 from scipy.io import wavfile
 
 from engine import arkit
 from engine.speech.audio_file import Resampler, audio_blocks, read_audio, resample_to_16k
-from engine.speech.model import load
+from engine.speech.runtime import load
 from engine.drivers.audio.source import CHANNELS, AudioSource
 from engine.speech.stream import infer
 from engine.speech.visemes import aperture
@@ -158,13 +157,9 @@ def _peak_while_opening(path, net):
 def test_a_long_file_is_lip_synced_in_bounded_memory(tmp_path):
     """Ten minutes at 48 kHz: memory holds a block and the float16 curves, never the audio.
     (Decoding the whole file first peaked at 7x its decoded size.)"""
-    net, threads = load(), torch.get_num_threads()
-    torch.set_num_threads(1)  # as the bench measures: on a busy small machine torch's pool can stall
-    try:
-        peak_short, _ = _peak_while_opening(_long_wav(tmp_path / "short.wav", 120), net)
-        peak_long, src = _peak_while_opening(_long_wav(tmp_path / "long.wav", 600), net)
-    finally:
-        torch.set_num_threads(threads)
+    net = load()
+    peak_short, _ = _peak_while_opening(_long_wav(tmp_path / "short.wav", 120), net)
+    peak_long, src = _peak_while_opening(_long_wav(tmp_path / "long.wav", 600), net)
     decoded = 600 * RATE * 4  # bytes of float32 at 16 kHz
     assert src.duration == pytest.approx(600.0)
     assert peak_long < 0.5 * decoded

@@ -8,6 +8,8 @@ output for input frame n is the face at frame n - DELAY: that, plus the feature 
 
 from __future__ import annotations
 
+import io
+import warnings
 from pathlib import Path
 
 import torch
@@ -68,10 +70,49 @@ class SpeechNet(nn.Module):
 
 
 def load(path: Path = WEIGHTS) -> SpeechNet:
-    """The shipped net; the weights are a plain state_dict, loaded with weights_only=True."""
+    """A trained net from its weights, a plain state_dict loaded with weights_only=True (what
+    training writes; the engine runs the ONNX export of it, runtime.py)."""
     if not Path(path).exists():
         raise FileNotFoundError(f"{path}: no speech net weights; train them: python -m engine.speech_training.train")
     state = torch.load(path, map_location="cpu", weights_only=True)
     net = SpeechNet(hidden=state["gru.weight_hh_l0"].shape[1])
     net.load_state_dict(state)
     return net.eval()
+
+
+class _Stepper(nn.Module):
+    """The net with its state as plain tensors in and out, the form ONNX exports."""
+
+    def __init__(self, net: SpeechNet):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x, conv1, conv2, gru):
+        y, (conv1, conv2, gru) = self.net(x, (conv1, conv2, gru))
+        return y, conv1, conv2, gru
+
+
+def to_onnx(net: SpeechNet) -> bytes:
+    """The net as an ONNX model (needs the onnx package): inputs `x` (1, T, N_INPUT) and the
+    state `conv1`, `conv2`, `gru` (zeros before the first frame); outputs `y` and the state after."""
+    hidden = net.gru.hidden_size
+    example = (
+        torch.zeros(1, 4, N_INPUT),
+        torch.zeros(1, N_INPUT, net.conv1.history),
+        torch.zeros(1, hidden, net.conv2.history),
+        torch.zeros(1, 1, hidden),
+    )
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on shape checks that one fixed batch of 1 makes moot
+        torch.onnx.export(
+            _Stepper(net.eval()),
+            example,
+            out,  # type: ignore[arg-type]  # the TorchScript exporter writes to any binary file object
+            input_names=["x", "conv1", "conv2", "gru"],
+            output_names=["y", "conv1_out", "conv2_out", "gru_out"],
+            dynamic_axes={"x": {1: "frames"}, "y": {1: "frames"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    return out.getvalue()

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-import torch
 
 from .. import arkit
 from .features import FRAME_RATE, SAMPLE_RATE, RunningSpectrum, StreamingFeatures, features, net_input
 from .gate import VoiceGate
-from .model import DELAY, SpeechNet, load
+from .model import DELAY
+from .runtime import SpeechRuntime, load
 from .visemes import DRIVEN
 
 SILENCE_LOGMEL, SILENCE_LEVEL = (f[-1] for f in features(np.zeros(400, np.float32)))  # digital silence
@@ -27,25 +27,24 @@ class SpeechStream:
     input frames the net needs for it, so it adds no latency.
     """
 
-    def __init__(self, net: SpeechNet | None = None):
+    def __init__(self, net: SpeechRuntime | None = None):
         self.net = net or load()
         self._features = StreamingFeatures()
         self._spectrum = RunningSpectrum()
         self._gate = VoiceGate()
-        self._state = None
+        self._state = self.net.initial_state()
         self._seen = 0  # net outputs so far; the first DELAY belong before time 0
 
-    @torch.inference_mode()
     def _run(self, logmel: np.ndarray, level: np.ndarray, periodicity: np.ndarray) -> np.ndarray:
         if len(logmel) == 0:
             return np.zeros((0, arkit.COUNT), np.float32)
         x = net_input(logmel, self._spectrum)
-        y, self._state = self.net(torch.from_numpy(x)[None], self._state)
-        drop = min(y.shape[1], max(0, DELAY - self._seen))
-        self._seen += y.shape[1]
+        y, self._state = self.net.run(x, self._state)
+        drop = min(len(y), max(0, DELAY - self._seen))
+        self._seen += len(y)
         gate = self._gate.push(logmel, level, periodicity)
-        out = np.zeros((y.shape[1] - drop, arkit.COUNT), np.float32)
-        out[:, list(DRIVEN)] = y[0, drop:].numpy() * gate[:, None]  # rest is every driven channel at 0
+        out = np.zeros((len(y) - drop, arkit.COUNT), np.float32)
+        out[:, list(DRIVEN)] = y[drop:] * gate[:, None]  # rest is every driven channel at 0
         return out
 
     def push(self, samples: np.ndarray) -> np.ndarray:
@@ -60,7 +59,7 @@ def chunks(audio: np.ndarray, size: int = _OFFLINE_CHUNK) -> Iterator[np.ndarray
     return (audio[i : i + size] for i in range(0, len(audio), size))
 
 
-def infer(audio: np.ndarray, net: SpeechNet | None = None) -> np.ndarray:
+def infer(audio: np.ndarray, net: SpeechRuntime | None = None) -> np.ndarray:
     """(frames, 52) weights at 100 fps for a whole 16 kHz clip: one frame per complete hop."""
     stream = SpeechStream(net)
     parts = [stream.push(chunk) for chunk in chunks(audio)]

@@ -30,7 +30,7 @@ import numpy as np
 
 from .. import arkit
 from ..speech.features import SAMPLE_RATE
-from ..speech.model import load as load_net
+from ..speech.runtime import load as load_net
 from ..speech.stream import infer, resample_curves
 from . import channel
 from .baselines import RHUBARB, loudness_jaw, phone_recognition, rhubarb_cues, rhubarb_curves
