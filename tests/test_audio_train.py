@@ -13,6 +13,7 @@ def test_training_is_seeded_and_reproducible(tmp_path):
     pytest.importorskip("pypinyin")
     from engine.speech_training.data.corpus import build
     from engine.speech.model import load
+    from engine.speech.runtime import load as load_runtime
     from engine.speech_training.train import train
 
     corpus = build(tmp_path / "corpus", scale=0.002, real_speech=False)
@@ -25,3 +26,5 @@ def test_training_is_seeded_and_reproducible(tmp_path):
     assert other["seed"] == 4 and not torch.equal(a["out.weight"], c["out.weight"])
     net = load(tmp_path / "a.pt")
     assert net.gru.hidden_size == 16
+    runtime = load_runtime(tmp_path / "a.onnx")  # what the engine runs, written beside the weights
+    assert runtime.initial_state()[2].shape == (1, 1, 16)
