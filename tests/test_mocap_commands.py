@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _free_port() -> int:
+    """A port that was free a moment ago: another process may take it before the run binds it,
+    so a caller retries with a new one when the run says it cannot listen."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -44,7 +46,7 @@ def _live(*args) -> subprocess.CompletedProcess:
 
 
 def test_phone_to_vseeface_with_a_recording_then_the_take_into_unreal(tmp_path):
-    phone_port, take = _free_port(), tmp_path / "take.csv"
+    phone_port, take = [_free_port()], tmp_path / "take.csv"
     vseeface, unreal = _listen(), _listen()
     got_vmc, got_livelink, stop, recorded = [], [], threading.Event(), threading.Event()
     threads = [threading.Thread(target=_drain, args=(vseeface, got_vmc, stop)),
@@ -55,7 +57,7 @@ def test_phone_to_vseeface_with_a_recording_then_the_take_into_unreal(tmp_path):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as tx:
             k = 0
             while not (stop.is_set() or recorded.is_set()):  # streams until the recording run is over,
-                tx.sendto(livelink_udp.encode(face, k, 60), ("127.0.0.1", phone_port))  # however slow its start
+                tx.sendto(livelink_udp.encode(face, k, 60), ("127.0.0.1", phone_port[0]))  # however slow its start
                 time.sleep(1 / 60)
                 k += 1
 
@@ -63,8 +65,12 @@ def test_phone_to_vseeface_with_a_recording_then_the_take_into_unreal(tmp_path):
     for t in threads:
         t.start()
     try:
-        first = _live("--source", f"livelink://127.0.0.1:{phone_port}", "--sink",
-                      f"vmc://127.0.0.1:{vseeface.getsockname()[1]}", "--sink", f"csv:{take}", "--duration", "1.0")
+        for _ in range(5):  # the port race: a port taken between _free_port and the run's bind
+            first = _live("--source", f"livelink://127.0.0.1:{phone_port[0]}", "--sink",
+                          f"vmc://127.0.0.1:{vseeface.getsockname()[1]}", "--sink", f"csv:{take}", "--duration", "1.0")
+            if "cannot listen" not in first.stderr:
+                break
+            phone_port[0] = _free_port()
         recorded.set()
         assert first.returncode == 0, first.stderr
         _, frames = read_take(take)
