@@ -8,6 +8,8 @@ n's nominal time n * 10 ms. A DC blocker runs first, with state, so offsets neve
 from __future__ import annotations
 
 import numpy as np
+import scipy.fft
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import lfilter
 
 SAMPLE_RATE = 16000
@@ -95,14 +97,17 @@ class StreamingFeatures:
 
 def _frames(buf: np.ndarray, first: int, end: int, voiced: bool = False) -> tuple[np.ndarray, ...]:
     """Log-mel, level (and periodicity, if `voiced`) of frames first..end-1 of `buf`: a batch at
-    a time, so a long push needs working memory for _BATCH frames, not for all of them."""
-    frames = buf[np.arange(WINDOW)[None, :] + HOP * np.arange(first, end)[:, None]]
-    power = np.abs(np.fft.rfft(frames * _HANN, N_FFT)) ** 2
+    a time, so a long push needs working memory for _BATCH frames, not for all of them. Single
+    precision throughout (scipy's FFT keeps float32), twice as fast as double and the same to
+    a few parts in a million."""
+    frames = sliding_window_view(buf, WINDOW)[HOP * first : HOP * (end - 1) + 1 : HOP]
+    spectrum = scipy.fft.rfft(frames * _HANN, N_FFT, axis=1)
+    power = spectrum.real**2 + spectrum.imag**2
     logmel = np.log(power @ _FILTERS + _FLOOR).astype(np.float32)
-    level = (10.0 * np.log10(np.mean(frames**2, axis=1) + _FLOOR)).astype(np.float32)
+    level = (10.0 * np.log10(np.mean(np.square(frames), axis=1) + _FLOOR)).astype(np.float32)
     if not voiced:
         return logmel, level
-    ac = np.fft.irfft(power * _PERIOD_BAND, N_FFT)
+    ac = scipy.fft.irfft(power * _PERIOD_BAND, N_FFT, axis=1)
     peak = (ac[:, _LAGS] * _LAG_GAIN).max(axis=1) / np.maximum(ac[:, 0], _FLOOR)
     return logmel, level, np.clip(peak, 0.0, 1.0).astype(np.float32)
 
