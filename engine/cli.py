@@ -22,6 +22,7 @@ COMMANDS = {
     "speak": "render spokesperson videos from scripts (text -> speech -> face -> MP4)",
     "demo": "render the mascot presenting a city in English and Chinese to out/demo.mp4",
     "live": "run sources into sinks in real time (Ctrl-C ends cleanly)",
+    "serve": "the live stage: a web page that shows the avatar live, and an API that makes it speak",
     "bench": "run a benchmark (figures printed)",
 }
 

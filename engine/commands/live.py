@@ -58,7 +58,8 @@ def show_from_args(args) -> Show:
     return show
 
 
-def build_pipeline(show: Show) -> tuple[Pipeline, float | None]:
+def build_pipeline(show: Show, extra_sources=(), extra_sinks=()) -> tuple[Pipeline, float | None]:
+    """The show's pipeline; `extra_sources` and `extra_sinks` are a job's own (the stage's)."""
     rig = None
     if show.avatar:
         from ..rig.gltf import load_avatar
@@ -74,8 +75,8 @@ def build_pipeline(show: Show) -> tuple[Pipeline, float | None]:
     sources = named
     if rig is not None and not show.no_idle and not any(s.name == "idle" for s in named):
         sources = [open_source("idle:")] + named  # a drawn avatar never freezes when its source goes quiet
-    sinks = [open_sink(uri, opts) for uri, opts in show.sinks]
-    return Pipeline(sources, sinks, rig, show.filters()), media_end(named)
+    sinks = [open_sink(uri, opts) for uri, opts in show.sinks] + list(extra_sinks)
+    return Pipeline(sources + list(extra_sources), sinks, rig, show.filters()), media_end(named)
 
 
 def media_end(sources) -> float | None:
