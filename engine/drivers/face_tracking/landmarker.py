@@ -9,6 +9,7 @@ increase, so `detect` makes them strictly increasing itself.
 from __future__ import annotations
 
 import zipfile
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import cv2
 import mediapipe as mp
 import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
+
+from ...native_log import quiet_native_stderr
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "face_landmarker.task"
 
@@ -97,15 +100,20 @@ class Landmarker:
 
     def detect(self, bgr: np.ndarray, seconds: float) -> Detection | None:
         """The face in an OpenCV (BGR, uint8) image taken at `seconds`, or None."""
-        if self._task is None:
+        first = self._task is None
+        if first:
             try:
-                self._task = vision.FaceLandmarker.create_from_options(self._options)
+                with quiet_native_stderr():
+                    self._task = vision.FaceLandmarker.create_from_options(self._options)
             except (RuntimeError, ValueError) as exc:
                 raise ValueError(f"{self.path}: MediaPipe cannot load it as a Face Landmarker: {exc}") from None
+        assert self._task is not None
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         ms = max(int(round(seconds * 1000.0)), self._last_ms + 1)
         self._last_ms = ms
-        result = self._task.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ms)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        with quiet_native_stderr() if first else nullcontext():  # its first run warns about feedback tensors
+            result = self._task.detect_for_video(image, ms)
         if not result.face_landmarks or not result.face_blendshapes:
             return None
         categories = result.face_blendshapes[0]
