@@ -10,7 +10,7 @@ from pathlib import Path
 from ..renderer.errors import RendererError
 from ..rig.asset import AvatarError
 from ..script import video
-from ..script.parse import ScriptError, load, mixed_voices
+from ..script.parse import ScriptError, load, mixed_voices, unsayable_words
 from .arguments import msaa, output_file, positive, size_arg
 
 
@@ -54,6 +54,8 @@ def run(args) -> int:
             if args.check:
                 if warning := mixed_voices(script):
                     print(f"warning: {warning}", file=sys.stderr)
+                for line in unsayable_words(script):
+                    print(f"warning: {line}", file=sys.stderr)
                 print(f"{name}: ok, {len(script.utterances)} utterances, {length}")
                 continue
             out = Path(args.output) if args.output else Path(args.out_dir) / f"{Path(name).stem}.mp4"

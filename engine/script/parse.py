@@ -81,6 +81,7 @@ class Settings:
     language: str = "en"
     voices: dict[str, str | None] = field(default_factory=lambda: {"en": None, "zh": None})
     persona: str | None = None  # "female" or "male": each language's default voice is that person's
+    pronounce: dict[str, str] = field(default_factory=dict)  # word -> what the voice is given instead
     rate: float = 1.0
     size: tuple[int, int] = (1920, 1080)
     fps: float = 30.0
@@ -261,6 +262,13 @@ def _setting(s: Settings, key: str, value, base: Path) -> None:
         if not isinstance(value, dict) or set(value) - set(LANGUAGES):
             raise ValueError(f"voices: expected a table of {' and '.join(LANGUAGES)} voices, got {value!r}")
         s.voices = {**s.voices, **{k: str(v) for k, v in value.items()}}
+    elif key == "pronounce":
+        if not isinstance(value, dict) or not all(isinstance(v, str) and v.strip() for v in value.values()):
+            example = 'Riverton = "RIV-er-tun"'
+            raise ValueError(f"pronounce: expected a table of words and respellings, e.g. {example}, got {value!r}")
+        if any(not k.strip() for k in value):
+            raise ValueError("pronounce: a word to respell is empty")
+        s.pronounce = {k.strip(): v.strip() for k, v in value.items()}
     elif key == "rate":
         s.rate = number(0.5, 2.0)
     elif key == "size":
@@ -579,6 +587,18 @@ def _duration(text: str) -> float | None:
 def _did_you_mean(word: str, known) -> str:
     close = difflib.get_close_matches(word, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else f"; expected one of {', '.join(known)}"
+
+
+def unsayable_words(script: Script) -> list[str]:
+    """One line per utterance with words its voice cannot say, after the [pronounce] table."""
+    from .pronounce import respell, unsayable
+
+    lines = []
+    for u in script.utterances:
+        if words := unsayable(respell(u.text, script.settings.pronounce), u.lang):
+            listed = ", ".join(repr(w) for w in words)
+            lines.append(f"{script.path}:{u.line}: the {u.lang} voice cannot say {listed}; respell them in [pronounce]")
+    return lines
 
 
 def mixed_voices(script: Script) -> str | None:

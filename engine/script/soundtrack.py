@@ -54,13 +54,14 @@ def build(script: Script, start: float = 0.0, progress=None) -> Soundtrack:
     """The soundtrack of `script`, its speech beginning `start` seconds in (after a title card);
     `progress()` is called after each utterance is synthesized."""
     from ..voices.tts import synthesize
+    from .pronounce import respell
 
     settings = script.settings
     clips = []
     for u in script.utterances:
         voice = u.voice or settings.voices.get(u.lang)
         try:
-            audio, rate = synthesize(u.text, u.lang, voice, settings.rate)
+            audio, rate = synthesize(respell(u.text, settings.pronounce), u.lang, voice, settings.rate)
         except (ValueError, RuntimeError) as exc:
             raise ValueError(f"{script.path}:{u.line}: {exc}") from None
         clips.append((_voice_key(u, voice), *trim(resample(audio, rate, RATE))))
