@@ -37,7 +37,7 @@ from engine.rig import MASCOT
 from engine.rig.gltf import load_avatar
 from engine.rig.rig import Rig
 from engine.rig.transforms import quat_from_euler
-from engine.sinks.render import Mp4Sink, RenderSettings
+from engine.sinks.render import RenderSettings, VideoSink
 from tests.synthetic_avatar import dense_avatar
 
 SIZE = (1280, 720)
@@ -153,7 +153,7 @@ def _export(rig: Rig) -> None:
     """The demo's own path: idle + tour through the offline pipeline into an MP4 sink."""
     fps, seconds = 30, demo_tour.DURATION
     with tempfile.TemporaryDirectory() as folder:
-        sink = Mp4Sink(str(Path(folder) / "tour.mp4"), RenderSettings(SIZE))
+        sink = VideoSink(str(Path(folder) / "tour.mp4"), RenderSettings(SIZE))
         start = time.perf_counter()
         render_offline(rig, [open_source("idle:"), open_source("tour:")], [sink], fps, seconds)
         took = time.perf_counter() - start

@@ -98,6 +98,13 @@ def test_live_window_with_recording_and_livelink_runs_and_stops(tmp_path):
 FACES = ROOT / "tests" / "data" / "faces"
 
 
+def _panel(height: int) -> int:
+    """The width, even, of a panel `height` tall with the face video's aspect (not 4:3: it is 16:9)."""
+    width, tall = probe(FACES / "single_face.mp4")["size"]
+    assert width * 3 != tall * 4
+    return 2 * round(height * width / tall / 2)
+
+
 def test_render_video_to_curves_only_and_side_by_side(tmp_path):
     take, out = tmp_path / "take.csv", tmp_path / "sbs.mp4"
     r = subprocess.run([sys.executable, "run.py", "render", "--video", str(FACES / "single_face.mp4"),
@@ -110,7 +117,7 @@ def test_render_video_to_curves_only_and_side_by_side(tmp_path):
                         "--side-by-side", "--duration", "0.5", "--size", "320x240", "-o", str(out)],
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert probe(out)["size"] == (320 + 320, 240)  # a 4:3 panel as tall as the render
+    assert probe(out)["size"] == (320 + _panel(240), 240)  # a panel of the camera's aspect, as tall as the render
 
 
 def test_render_needs_an_output():
@@ -146,7 +153,7 @@ def test_window_shows_the_video_beside_the_avatar(tmp_path):
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 0, r.stderr
     image = np.asarray(Image.open(shot), np.int16)
-    assert image.shape == (120, 160 + 160, 3)
+    assert image.shape == (120, 160 + _panel(120), 3)  # the window took the camera's aspect for its panel
     avatar, panel = image[:, :160], image[:, 160:]
     assert np.abs(avatar - avatar[0, 0]).max() > 60  # the mascot on its background
     assert panel[20:100, 20:140].std() > 20  # a real picture, not the empty dark panel

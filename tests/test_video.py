@@ -14,7 +14,7 @@ from engine.cli import main
 from engine.frame import FaceFrame
 from engine.protocols.livelink_csv import TakeWriter
 from engine.renderer.errors import RendererError
-from engine.renderer.video import Mp4Writer, ffmpeg_exe
+from engine.renderer.video import VideoWriter, ffmpeg_exe
 from gltf_fixtures import build_morphs
 
 RATE = 48_000
@@ -95,9 +95,9 @@ def test_png_output(tmp_path, avatar_file):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["-o", "x.gif"], "expected a .png or .mp4"),
+    (["-o", "x.gif"], "expected a .png, .mp4, .webm, .mov"),
     (["-o", "x.mp4", "--size", "65x48"], "even width and height"),
-    (["-o", "x.png", "--audio", "a.wav"], "--audio needs an .mp4"),
+    (["-o", "x.png", "--audio", "a.wav"], "--audio needs a video output"),
 ])
 def test_bad_requests_exit_2_with_a_message(tmp_path, avatar_file, capsys, argv, message):
     argv = [a if not a.startswith("x.") else str(tmp_path / a) for a in argv]
@@ -118,8 +118,8 @@ def test_missing_avatar_exits_2(tmp_path):
 
 def test_writer_refuses_odd_sizes_and_short_clips(tmp_path):
     with pytest.raises(RendererError, match="even"):
-        Mp4Writer(tmp_path / "a.mp4", (33, 32), 30)
-    writer = Mp4Writer(tmp_path / "b.mp4", (32, 32), 30, frames=3)
+        VideoWriter(tmp_path / "a.mp4", (33, 32), 30)
+    writer = VideoWriter(tmp_path / "b.mp4", (32, 32), 30, frames=3)
     writer.write(np.zeros((32, 32, 3), np.uint8))
     with pytest.raises(RendererError, match="1 frames written, 3 announced"):
         writer.close()

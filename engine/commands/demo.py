@@ -19,7 +19,7 @@ from ..rig import MASCOT
 from ..rig.asset import AvatarError
 from ..script import video
 from ..script.parse import ScriptError, load
-from ..sinks.render import Mp4Sink, RenderSettings
+from ..sinks.render import RenderSettings, VideoSink
 from .arguments import positive
 from .render import add_view_options
 
@@ -44,7 +44,7 @@ def run(args) -> int:
         if args.tour:
             avatar, rig = open_avatar(args.avatar, None, args.pose)
             settings = RenderSettings(args.size, args.msaa, args.framing, args.background)
-            sink = Mp4Sink(str(out), settings)
+            sink = VideoSink(str(out), settings)
             bar = Progress(round(demo_tour.DURATION * args.fps), f"render {out.name}")
             try:
                 render_offline(

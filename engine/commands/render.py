@@ -1,4 +1,4 @@
-"""`run.py render AVATAR -o OUT.png|OUT.mp4`: a still or a clip of an avatar, headless.
+"""`run.py render AVATAR -o OUT.png|OUT.mp4|OUT.webm|OUT.mov`: a still or a clip of an avatar, headless.
 
 It runs the same pipeline as `live`, on the offline clock: `--curves` plays a take (at its
 own frame rate unless `--fps`), `--set` and `--head` hold a pose on top, `--source` adds any
@@ -20,10 +20,10 @@ from ..progress import Progress
 from ..registry import open_sink, open_source
 from ..renderer.errors import RendererError
 from ..renderer.framing import FRAMINGS
-from ..renderer.video import audio_duration
+from ..renderer.video import FORMATS, audio_duration
 from ..rig import MASCOT
 from ..rig.rig import POSE_MODES, Rig
-from ..sinks.render import Mp4Sink, PngSink, RenderSettings
+from ..sinks.render import PngSink, RenderSettings, VideoSink
 from .arguments import background_arg, head_arg, msaa, output_file, positive, set_arg, size_arg
 
 DEFAULT_FPS = 30.0
@@ -34,7 +34,12 @@ def add_view_options(p: argparse.ArgumentParser, size: tuple[int, int]) -> None:
     """Options every rendering command shares."""
     p.add_argument("--size", type=size_arg, default=size, help=f"WIDTHxHEIGHT (default {size[0]}x{size[1]})")
     p.add_argument("--framing", choices=FRAMINGS, default="bust", help="what the camera frames (default bust)")
-    p.add_argument("--background", type=background_arg, default=None, help="#RRGGBB or an image file")
+    p.add_argument(
+        "--background",
+        type=background_arg,
+        default=None,
+        help="#RRGGBB, an image file, or transparent (to composite elsewhere: a .png, .webm or .mov with alpha)",
+    )
     p.add_argument("--msaa", type=msaa, default=4, help="samples per pixel: 1 (off), 2, 4 (default), 8 or 16")
     p.add_argument(
         "--pose",
@@ -47,7 +52,13 @@ def add_view_options(p: argparse.ArgumentParser, size: tuple[int, int]) -> None:
 
 def add_arguments(p) -> None:
     p.add_argument("avatar", nargs="?", default=str(MASCOT), help=".gltf, .glb or .vrm file (default: our mascot)")
-    p.add_argument("-o", "--output", type=output_file, help="OUT.png or OUT.mp4; without it nothing is rendered")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=output_file,
+        help="OUT.png, or a clip: OUT.mp4, OUT.webm or OUT.mov (the last two keep a transparent background); "
+        "without it nothing is rendered",
+    )
     p.add_argument(
         "--curves-out", type=output_file, metavar="TAKE.csv", help="also record the face as a Live Link Face CSV take"
     )
@@ -160,22 +171,25 @@ def render(args) -> int:
     bar = None
     try:
         if out is None and not args.curves_out:
-            raise ValueError("name an output: -o OUT.png|OUT.mp4, --curves-out TAKE.csv, or both")
-        if out is not None and out.suffix.lower() not in (".png", ".mp4"):
-            raise ValueError(f"-o {out}: expected a .png or .mp4 file")
-        if args.audio and out is not None and out.suffix.lower() != ".mp4":
-            raise ValueError("--audio needs an .mp4 output (or only --curves-out)")
+            raise ValueError("name an output: -o OUT.png|OUT.mp4|OUT.webm|OUT.mov, --curves-out TAKE.csv, or both")
+        still = out is not None and out.suffix.lower() == ".png"
+        if out is not None and not still and out.suffix.lower() not in FORMATS:
+            raise ValueError(f"-o {out}: expected a .png, {', '.join(FORMATS)} file")
+        if args.audio and still:
+            raise ValueError(f"--audio needs a video output ({', '.join(FORMATS)}) (or only --curves-out)")
+        settings = RenderSettings(args.size, args.msaa, args.framing, args.background)
+        # A video sink made first: a format that cannot hold the picture fails before any work.
+        video = VideoSink(str(out), settings, args.audio, beside=args.side_by_side) if out and not still else None
         rig = open_avatar(args.avatar, args.mapping, args.pose)[1] if out is not None else None
         sources, take_fps = render_sources(args, rig)
         fps = args.fps or take_fps or DEFAULT_FPS
-        settings = RenderSettings(args.size, args.msaa, args.framing, args.background)
         sinks = [open_sink(f"csv:{args.curves_out}")] if args.curves_out else []
-        if out is not None and out.suffix.lower() == ".png":
+        if still:
             sinks.append(PngSink(str(out), settings))
             duration = 1.0 / fps
         else:
-            if out is not None:
-                sinks.append(Mp4Sink(str(out), settings, args.audio, beside=args.side_by_side))
+            if video is not None:
+                sinks.append(video)
             duration = clip_duration(args, sources)
             bar = Progress(round(duration * fps), f"render {(out or Path(args.curves_out)).name}")
         render_offline(rig, sources, sinks, fps, duration, bar.update if bar else None)

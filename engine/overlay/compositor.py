@@ -96,14 +96,21 @@ def _ramp(x: float) -> float:
 
 class Overlay:
     """Composites `branding` and `cues` onto `size` = (width, height) frames. `background`
-    (RGB uint8, scaled to cover) replaces the title card's brand-colour gradient.
+    (RGB uint8, scaled to cover) replaces the title card's brand-colour gradient. `transparent`:
+    frames are premultiplied RGBA (a transparent render) and keep their alpha; the title card
+    then stands on a panel of its backdrop, and the rest of the frame stays clear.
 
     `cues` become `self.cues`: wrapped to at most two lines (joined by "\\n") in pixels of the
     font they are drawn in, long ones split into consecutive cues; give those to `write_srt`
     for a file that matches the picture."""
 
     def __init__(
-        self, branding: Branding, size: tuple[int, int], cues: Sequence[Cue] = (), background: np.ndarray | None = None
+        self,
+        branding: Branding,
+        size: tuple[int, int],
+        cues: Sequence[Cue] = (),
+        background: np.ndarray | None = None,
+        transparent: bool = False,
     ):
         width, height = (int(v) for v in size)
         if width < 16 or height < 16:
@@ -119,6 +126,7 @@ class Overlay:
         # A copy (validated on the way): changing the caller's Branding later changes nothing.
         self.branding = branding = replace(branding)
         self.size = (width, height)
+        self.channels = 4 if transparent else 3
         self.layout = layout = Layout(width, height)
 
         self.cues = sorted(
@@ -156,18 +164,18 @@ class Overlay:
                 branding.text_color,
                 layout,
                 background,
+                panel=transparent,
             )
             full = backdrop.copy()
             text.blend(full)
             self._card = (backdrop, text, full)
 
     def apply(self, image: np.ndarray, t: float) -> np.ndarray:
-        """Composites what shows at `t` seconds onto `image` (H x W x 3 uint8, changed in
-        place) and returns it."""
-        if image.shape != (self.size[1], self.size[0], 3) or image.dtype != np.uint8:
-            raise ValueError(
-                f"image: expected {self.size[1]} x {self.size[0]} x 3 uint8, got {image.dtype} {image.shape}"
-            )
+        """Composites what shows at `t` seconds onto `image` (H x W x `channels` uint8, changed
+        in place) and returns it."""
+        expected = (self.size[1], self.size[0], self.channels)
+        if image.shape != expected or image.dtype != np.uint8:
+            raise ValueError(f"image: expected {' x '.join(map(str, expected))} uint8, got {image.dtype} {image.shape}")
         if self._lower is not None:
             self._draw_lower_third(self._lower, image, t)
         if self._card is not None:

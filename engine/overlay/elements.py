@@ -209,11 +209,22 @@ def readable(text_rgb, behind: np.ndarray) -> tuple[tuple[int, int, int], float]
 
 
 def title_card(
-    title: str, second_line: str, lang: str, accent, text_color, layout: Layout, backdrop: np.ndarray | None
+    title: str,
+    second_line: str,
+    lang: str,
+    accent,
+    text_color,
+    layout: Layout,
+    backdrop: np.ndarray | None,
+    panel: bool = False,
 ) -> tuple[np.ndarray, Patch]:
     """(backdrop, text): the full-frame picture (the given one, normally the video's own
     background, or a gradient of the brand colour) and the centred title, rule and subtitle to
-    lay on it, in a colour that meets WCAG AA contrast over that picture (`readable`)."""
+    lay on it, in a colour that meets WCAG AA contrast over that picture (`readable`).
+
+    `panel` (a transparent video): the card keeps only a rounded panel of that picture behind
+    its text, so the title reads the same over whatever stage it is composited on, and the
+    backdrop is premultiplied RGBA, clear around the panel."""
     if backdrop is None:
         top = tuple(min(255, round(c * 1.15 + 12)) for c in accent)
         bottom = tuple(round(c * 0.45) for c in accent)
@@ -233,13 +244,23 @@ def title_card(
         y += title_pitch
     canvas = _canvas(w, h)
     top = (h - block) / 2
-    band = backdrop[
-        int(max(top - layout.px(20), 0)) : int(min(top + block + layout.px(20), h)), int(0.1 * w) : int(0.9 * w)
-    ]
+    behind: tuple[float, ...] = (0.1 * w, max(top - layout.px(20), 0), 0.9 * w, min(top + block + layout.px(20), h))
+    edge = layout.px(40)
+    scrim_box: tuple[float, ...] = (0, top - edge, w, top + block + edge)
+    if panel:
+        lines = [(title_font, line) for line in title_lines] + [(sub_font, line) for line in sub_lines]
+        widest = max((font.getlength(line) for font, line in lines), default=0.0)
+        pad = layout.px(72)
+        behind = scrim_box = (
+            max((w - widest) / 2 - pad, 0),
+            max(top - pad, 0),
+            min((w + widest) / 2 + pad, w),
+            min(top + block + pad, h),
+        )
+    band = backdrop[int(behind[1]) : int(behind[3]), int(behind[0]) : int(behind[2])]
     text_color, scrim = readable(text_color, band)
     if scrim:  # a soft dark band behind the text where the backdrop is too busy or light for any colour
-        edge = layout.px(40)
-        box = _box((w, h), (0, top - edge, w, top + block + edge), 0)
+        box = _box((w, h), scrim_box, 0)
         _paint(canvas, box.filter(ImageFilter.GaussianBlur(edge / 2)), (0, 0, 0), scrim)
     # A soft drop shadow lifts the title off any backdrop (dark text casts none).
     if luminance(text_color) > 0.5:
@@ -253,6 +274,9 @@ def title_card(
         y += rule + gap
         centre = (w / 2, y + round(1.3 * sub_font.size) / 2)
         _paint(canvas, _text((w, h), centre, sub_lines[0], sub_font, "mm"), text_color, 0.88)
+    if panel:
+        alpha = np.asarray(_box((w, h), behind, layout.px(28)), np.uint16)[..., None]
+        backdrop = np.concatenate([(backdrop * alpha + 127) // 255, alpha], axis=2).astype(np.uint8)
     return backdrop, Patch(np.asarray(canvas), 0, 0)
 
 

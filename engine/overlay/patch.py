@@ -4,7 +4,8 @@ Text and shapes are expensive to draw and cheap to blend: drawing happens once, 
 and each frame then costs four integer numpy passes over the patch's own rectangle. The
 colour is stored premultiplied by coverage and the coverage as 0..256 (so 255 becomes a
 full 256 and `>> 8` divides exactly at both ends): opaque pixels replace the frame, clear
-ones leave it untouched, bit for bit.
+ones leave it untouched, bit for bit. A frame with alpha (RGBA, premultiplied, as the
+renderer makes over a transparent background) gains the patch's coverage in its alpha.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ class Patch:
         return self._color.shape[1]
 
     def blend(self, frame: np.ndarray, opacity: float = 1.0, dx: int = 0, dy: int = 0) -> None:
-        """Composites onto `frame` (H x W x 3 uint8) in place, moved by (dx, dy), clipped."""
+        """Composites onto `frame` (H x W x 3, or x 4 premultiplied, uint8) in place, moved by
+        (dx, dy), clipped."""
         level = int(round(min(max(opacity, 0.0), 1.0) * 256))
         x0, y0 = self.x + dx, self.y + dy
         fx0, fy0 = max(x0, 0), max(y0, 0)
@@ -55,7 +57,13 @@ class Patch:
             # color * level >> 8 never exceeds cover * level >> 8, so the sum stays <= 255.
             color = (color * level) >> 8
             keep = 256 - ((self._cover[inside] * level) >> 8)
-        region = frame[fy0:fy1, fx0:fx1]
+        if frame.shape[2] == 4:  # a + dst * (1 - a), with a 0..256 read as 0..255, rounded: 255 stays 255
+            alpha = frame[fy0:fy1, fx0:fx1, 3]
+            kept = alpha * keep[..., 0]
+            kept += 255 * (256 - keep[..., 0]) + 128
+            kept >>= 8
+            alpha[...] = kept
+        region = frame[fy0:fy1, fx0:fx1, :3]
         mixed = region * keep
         mixed >>= 8
         mixed += color

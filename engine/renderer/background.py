@@ -1,8 +1,9 @@
 """What lies behind the avatar: a flat colour or an image (a file, or RGB pixels such as
-`engine.overlay.gradient` makes) scaled to cover the frame.
+`engine.overlay.gradient` makes) scaled to cover the frame, or nothing at all (`TRANSPARENT`).
 
 Colours are sRGB (as `#RRGGBB` means) and the colour buffer holds sRGB-encoded values, so
-both go in unchanged.
+both go in unchanged. Over `TRANSPARENT` the buffer is cleared to alpha 0 and the avatar's
+coverage builds up its alpha: the frame comes out premultiplied (see alpha.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from .errors import RendererError
 from .shaders import program
 
 DEFAULT_COLOR = (0.86, 0.89, 0.93)
+#: No background: an RGBA clear colour of alpha 0, for compositing the avatar elsewhere.
+TRANSPARENT = (0.0, 0.0, 0.0, 0.0)
 
 
 def parse_color(text: str) -> tuple[float, float, float]:
@@ -55,10 +58,13 @@ class Background:
     def __init__(self, ctx: moderngl.Context, spec, size: tuple[int, int]):
         self.ctx = ctx
         self.color = DEFAULT_COLOR
+        self.transparent = isinstance(spec, tuple) and spec == TRANSPARENT
         self._texture: moderngl.Texture | None = None
         self._program: moderngl.Program | None = None
         self._vao: moderngl.VertexArray | None = None
-        if spec is None:
+        if self.transparent:
+            self.color = TRANSPARENT[:3]
+        if spec is None or self.transparent:
             return
         if isinstance(spec, (str, Path, np.ndarray)):
             pixels = _cover(spec if isinstance(spec, np.ndarray) else Path(spec), size)
@@ -69,14 +75,16 @@ class Background:
             return
         color = tuple(float(c) for c in spec)
         if len(color) != 3 or not all(0.0 <= c <= 1.0 for c in color):
-            raise ValueError(f"background: expected (r, g, b) in [0, 1], an image path or an RGB array, got {spec!r}")
+            raise ValueError(
+                f"background: expected (r, g, b) in [0, 1], TRANSPARENT, an image path or an RGB array, got {spec!r}"
+            )
         self.color = color
 
     def draw(self, fbo: moderngl.Framebuffer, offset: tuple[int, int] = (0, 0)) -> None:
         """Clears `fbo` (colour and depth) and paints the background into it; `offset` is
         where the framebuffer's origin lies in the whole frame (a patch of it, see patch.py)."""
         fbo.use()
-        fbo.clear(*self.color, 1.0, depth=1.0)
+        fbo.clear(*self.color, 0.0 if self.transparent else 1.0, depth=1.0)
         if self._texture is not None:
             assert self._program is not None and self._vao is not None  # made with the texture
             self.ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND)

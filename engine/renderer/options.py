@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .background import parse_color
+from .background import TRANSPARENT, parse_color
 
 MAX_SIDE = 8192
 
@@ -19,10 +19,12 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def parse_background(text: str):
-    """`#RRGGBB` -> sRGB floats, or the path of an existing image file."""
+    """`#RRGGBB` -> sRGB floats, `transparent` -> TRANSPARENT, or the path of an existing image file."""
+    if text.strip().lower() == "transparent":
+        return TRANSPARENT
     try:
         return parse_color(text)
     except ValueError:
         if Path(text).is_file():
             return text
-    raise ValueError(f"background: expected #RRGGBB or an image file, got {text!r}")
+    raise ValueError(f"background: expected #RRGGBB, transparent or an image file, got {text!r}")

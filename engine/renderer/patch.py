@@ -25,8 +25,8 @@ GRAIN = 64
 
 
 class Patch:
-    """`backdrop`: the whole frame with nothing but the background, (height, width, 3) uint8,
-    top row first."""
+    """`backdrop`: the whole frame with nothing but the background, (height, width, 3 or 4)
+    uint8, top row first; frames have as many channels."""
 
     def __init__(self, ctx: moderngl.Context, samples: int, backdrop: np.ndarray):
         self.ctx = ctx
@@ -56,15 +56,16 @@ class Patch:
         if self._targets is not None:
             self._targets.release()
         self._targets = Targets(self.ctx, (int(size[0]), int(size[1])), self.samples)
-        self._pixels = bytearray(int(size[0]) * int(size[1]) * 3)
+        self._pixels = bytearray(int(size[0]) * int(size[1]) * self.backdrop.shape[2])
 
     def image(self) -> np.ndarray:
         """The whole frame: the backdrop with the rectangle just drawn pasted in."""
         x, y, w, h = self._rect
         assert self._targets is not None, "image() before target()"
         self._targets.resolve((0, 0, w, h))
-        self._targets.resolved.read_into(self._pixels, viewport=(0, 0, w, h), components=3, alignment=1)
-        patch = np.frombuffer(self._pixels, np.uint8, w * h * 3).reshape(h, w, 3)
+        channels = self.backdrop.shape[2]
+        self._targets.resolved.read_into(self._pixels, viewport=(0, 0, w, h), components=channels, alignment=1)
+        patch = np.frombuffer(self._pixels, np.uint8, w * h * channels).reshape(h, w, channels)
         frame = self.backdrop.copy()
         top = frame.shape[0] - y - h  # GL rows run bottom to top
         frame[top : top + h, x : x + w] = patch[::-1]

@@ -14,6 +14,15 @@ from .errors import RendererError
 GL_VERSION = 330
 
 
+def fit_to_screen(size: tuple[int, int], workarea: tuple[int, int]) -> tuple[int, int]:
+    """`size` scaled down, keeping its aspect, until it fits `workarea` (the screen less its
+    panels and docks); a size that fits already is kept. A window larger than the screen would
+    open partly off it."""
+    width, height = size
+    scale = min(1.0, workarea[0] / width, workarea[1] / height)
+    return max(1, int(width * scale)), max(1, int(height * scale))
+
+
 class HeadlessPlatform:
     """An EGL context with no window: works on Mesa llvmpipe (no GPU) and on NVIDIA drivers."""
 
@@ -46,7 +55,7 @@ class WindowPlatform:
         glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
         glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
         glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
-        self.window = glfw.create_window(size[0], size[1], title, None, None)
+        self.window = glfw.create_window(*self._fit(size), title, None, None)
         if not self.window:
             reason = self._reason()
             glfw.terminate()
@@ -59,6 +68,19 @@ class WindowPlatform:
         code, description = self._glfw.get_error()
         # glfw's stubs say str; ctypes hands back the C string as bytes
         return description.decode(errors="replace") if description else f"glfw error {code}"  # type: ignore[attr-defined]
+
+    def _fit(self, size: tuple[int, int]) -> tuple[int, int]:
+        """`size` fitted to the primary monitor's work area (as it is, where none is known)."""
+        monitor = self._glfw.get_primary_monitor()
+        if not monitor:
+            return size
+        _, _, width, height = self._glfw.get_monitor_workarea(monitor)
+        return fit_to_screen(size, (width, height)) if width > 0 and height > 0 else size
+
+    def resize(self, size: tuple[int, int]) -> None:
+        """Asks for a new window size, fitted to the screen; the framebuffer follows."""
+        self._glfw.set_window_size(self.window, *self._fit(size))
+        self._glfw.poll_events()
 
     def framebuffer_size(self) -> tuple[int, int]:
         return self._glfw.get_framebuffer_size(self.window)

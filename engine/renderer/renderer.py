@@ -1,4 +1,5 @@
-"""The renderer facade: a posed avatar in, an RGB image out.
+"""The renderer facade: a posed avatar in, an RGB image out (RGBA, premultiplied, over a
+transparent background).
 
 Frames for files (`render`) are drawn only where the avatar can be and pasted over a picture
 of the background (patch.py). A window's frames (`draw`, `present`) are drawn whole into the
@@ -33,9 +34,9 @@ from .targets import Targets
 
 
 class Renderer:
-    """Draws one avatar. `background` is sRGB (r, g, b) in [0, 1] or an image path; `msaa`
-    is samples per pixel (1: none), capped at what the context offers (`samples` says how
-    many are used).
+    """Draws one avatar. `background` is sRGB (r, g, b) in [0, 1], an image path or
+    `background.TRANSPARENT`; `msaa` is samples per pixel (1: none), capped at what the context
+    offers (`samples` says how many are used).
 
     Without `ctx` it opens its own headless EGL context. `morph_mode` ("cpu" | "texture")
     defaults to the faster one for this context (see morphs.py).
@@ -101,8 +102,9 @@ class Renderer:
         self.samples = min(int(self.msaa), self.ctx.max_samples)
         self._frame = Targets(self.ctx, self.size, self.samples)
         self.background = Background(self.ctx, self._background_spec, self.size)
+        self.channels = 4 if self.background.transparent else 3
         self.background.draw(self._frame.resolved)
-        self._patch = Patch(self.ctx, self.samples, _pixels(self._frame.resolved).copy())
+        self._patch = Patch(self.ctx, self.samples, _pixels(self._frame.resolved, self.channels).copy())
 
     def _release_targets(self) -> None:
         self._frame.release()
@@ -138,7 +140,9 @@ class Renderer:
         order = [(i, d) for i, d in draws if i not in blend]
         order += sorted(((i, d) for i, d in draws if i in blend), key=lambda item: self._depth(item[1], pose, view))
         ctx.enable(moderngl.DEPTH_TEST)
-        ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        # Colour "over" as ever; alpha adds up coverage (a + dst * (1 - a)), so a blended draw
+        # over nothing leaves premultiplied colour and the alpha of what it covers.
+        ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA, moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA
         for i, d in order:
             prog = self.programs.shading(d.defines)
             if prog.glo not in ready:  # camera and lights, once per variant per frame
@@ -174,9 +178,10 @@ class Renderer:
         return self._frame.resolved
 
     def render(self, pose: Pose) -> np.ndarray:
-        """The frame as (height, width, 3) uint8 sRGB, top row first. Only the rectangle the
-        avatar can cover is drawn (patch.py); the pixels are those of `render_full_frame`, but
-        for a rare multisample edge sample."""
+        """The frame as (height, width, `channels`) uint8 sRGB, top row first: RGB, or RGBA
+        premultiplied by alpha over a transparent background. Only the rectangle the avatar can
+        cover is drawn (patch.py); the pixels are those of `render_full_frame`, but for a rare
+        multisample edge sample."""
         rect = self.screen_rect(pose)
         if rect[2] == 0 or rect[3] == 0:  # nothing on screen
             return self._patch.backdrop.copy()
@@ -186,7 +191,7 @@ class Renderer:
     def render_full_frame(self, pose: Pose) -> np.ndarray:
         """`render` drawn over the whole frame, as a window shows it: the reference that the
         patch path is tested and timed against."""
-        return _pixels(self.draw(pose)).copy()
+        return _pixels(self.draw(pose), self.channels).copy()
 
     def present(self, screen: moderngl.Framebuffer, pose: Pose) -> None:
         """Draws `pose` and copies it to a window's framebuffer (same size)."""
@@ -236,8 +241,9 @@ class Renderer:
         self.close()
 
 
-def _pixels(fbo: moderngl.Framebuffer) -> np.ndarray:
-    """`fbo` as (height, width, 3) uint8, top row first (a read-only view: GL rows run bottom
-    to top)."""
+def _pixels(fbo: moderngl.Framebuffer, channels: int) -> np.ndarray:
+    """`fbo` as (height, width, channels) uint8, top row first (a read-only view: GL rows run
+    bottom to top)."""
     width, height = fbo.size
-    return np.frombuffer(fbo.read(components=3, alignment=1), np.uint8).reshape(height, width, 3)[::-1]
+    pixels = fbo.read(components=channels, alignment=1)
+    return np.frombuffer(pixels, np.uint8).reshape(height, width, channels)[::-1]

@@ -1,5 +1,7 @@
-"""MP4 output through the ffmpeg binary that imageio-ffmpeg ships: H.264, yuv420p (plays in
-browsers), frames piped in raw, an optional audio track muxed in.
+"""Video files through the ffmpeg binary that imageio-ffmpeg ships, frames piped in raw, an
+optional audio track muxed in. The file's suffix picks the format (`FORMATS`): MP4 is H.264,
+yuv420p (plays in browsers); WebM (VP9) and MOV (ProRes 4444) also carry an alpha channel, for
+a transparent render to be composited over other pictures.
 
 Sync: the video lasts exactly frames / fps. The audio is padded with silence or cut to that
 same length (`apad` + `atrim` by sample count), so the tracks end together, within one
@@ -12,6 +14,7 @@ import queue
 import re
 import subprocess
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -52,11 +55,60 @@ def audio_duration(path: str | Path) -> float:
 QUEUED_FRAMES = 4
 
 
-class Mp4Writer:
-    """Writes RGB frames to an MP4. `frames` is how many will come, needed to size the audio.
+@dataclass(frozen=True)
+class Format:
+    name: str
+    video: tuple[str, ...]  # encoder options, for opaque frames and for frames with alpha
+    video_alpha: tuple[str, ...] | None  # None: the format cannot carry alpha
+    audio: tuple[str, ...]
 
-    Use as a context manager; `write` takes (height, width, 3) uint8 arrays. A thread feeds
-    ffmpeg, so the caller renders the next frame while the last one is piped and encoded
+
+#: VP9 in libvpx's realtime mode: its good-quality modes take seconds per 1080p frame on two cores.
+_VP9 = ("-c:v", "libvpx-vp9", "-crf", "30", "-b:v", "0", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1")
+_PRORES = ("-c:v", "prores_ks", "-profile:v", "4444")
+
+FORMATS = {
+    ".mp4": Format(
+        "MP4 (H.264)",
+        ("-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart"),
+        None,
+        ("-c:a", "aac", "-b:a", "160k"),
+    ),
+    ".webm": Format(
+        "WebM (VP9)",
+        (*_VP9, "-pix_fmt", "yuv420p"),
+        (*_VP9, "-pix_fmt", "yuva420p", "-auto-alt-ref", "0"),  # alt-ref frames cannot hold alpha
+        ("-c:a", "libopus", "-b:a", "128k"),
+    ),
+    ".mov": Format(
+        "MOV (ProRes 4444)",
+        (*_PRORES, "-pix_fmt", "yuv444p10le"),
+        (*_PRORES, "-pix_fmt", "yuva444p10le", "-alpha_bits", "8"),
+        ("-c:a", "pcm_s16le"),
+    ),
+}
+
+
+def video_format(path: str | Path, alpha: bool = False) -> Format:
+    """The format a file name asks for; an error names the ones that fit (with alpha: WebM, MOV)."""
+    suffix = Path(path).suffix.lower()
+    fitting = [s for s, f in FORMATS.items() if f.video_alpha is not None or not alpha]
+    if suffix not in FORMATS:
+        raise ValueError(f"{path}: expected a video file ending in {', '.join(fitting)}")
+    if alpha and FORMATS[suffix].video_alpha is None:
+        raise ValueError(
+            f"{path}: {FORMATS[suffix].name} cannot carry a transparent background; "
+            f"write {' or '.join(f'{FORMATS[s].name} ({s})' for s in fitting)} instead"
+        )
+    return FORMATS[suffix]
+
+
+class VideoWriter:
+    """Writes frames to a video file in the format its suffix names (`FORMATS`). `frames` is
+    how many will come, needed to size the audio; `alpha`: frames are straight-alpha RGBA.
+
+    Use as a context manager; `write` takes (height, width, 3 or 4) uint8 arrays. A thread
+    feeds ffmpeg, so the caller renders the next frame while the last one is piped and encoded
     (a blocking pipe write would leave the renderer idle for each frame's encode).
     """
 
@@ -67,16 +119,19 @@ class Mp4Writer:
         fps: float,
         frames: int | None = None,
         audio: str | Path | None = None,
+        alpha: bool = False,
         crf: int = 18,
         preset: str = "veryfast",
     ):
         width, height = size
+        fmt = video_format(path, alpha)
         if width % 2 or height % 2:
-            raise RendererError(f"MP4 (H.264, yuv420p) needs an even width and height, got {width}x{height}")
+            raise RendererError(f"{fmt.name} needs an even width and height, got {width}x{height}")
         if fps <= 0:
             raise RendererError(f"fps: expected a positive number, got {fps}")
         self.path = Path(path)
         self.size = (width, height)
+        self.channels = 4 if alpha else 3
         self.fps = fps
         self.frames_written = 0
         self._expected = frames
@@ -90,7 +145,7 @@ class Mp4Writer:
             "-f",
             "rawvideo",
             "-pix_fmt",
-            "rgb24",
+            "rgba" if alpha else "rgb24",
             "-s",
             f"{width}x{height}",
             "-r",
@@ -112,31 +167,19 @@ class Mp4Writer:
                 "1:a",
                 "-af",
                 f"apad,atrim=end_sample={samples}",
-                "-c:a",
-                "aac",
-                "-b:a",
-                "160k",
+                *fmt.audio,
             ]
-        cmd += [
-            "-c:v",
-            "libx264",
-            "-preset",
-            preset,
-            "-crf",
-            str(crf),
-            "-pix_fmt",
-            "yuv420p",
-            "-movflags",
-            "+faststart",
-            str(self.path),
-        ]
+        cmd += fmt.video_alpha if alpha and fmt.video_alpha else fmt.video
+        if fmt is FORMATS[".mp4"]:
+            cmd += ["-preset", preset, "-crf", str(crf)]
+        cmd.append(str(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         assert self._proc.stdin is not None and self._proc.stderr is not None  # both asked for as PIPE
         self._stdin, self._stderr = self._proc.stdin, self._proc.stderr
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUED_FRAMES)
         self._broken = False
-        self._feeder = threading.Thread(target=self._feed, name="mp4-feeder", daemon=True)
+        self._feeder = threading.Thread(target=self._feed, name="video-feeder", daemon=True)
         self._feeder.start()
 
     def _feed(self) -> None:
@@ -148,10 +191,9 @@ class Mp4Writer:
                     self._broken = True
 
     def write(self, frame: np.ndarray) -> None:
-        if frame.shape != (self.size[1], self.size[0], 3) or frame.dtype != np.uint8:
-            raise RendererError(
-                f"video frame: expected ({self.size[1]}, {self.size[0]}, 3) uint8, got {frame.shape} {frame.dtype}"
-            )
+        expected = (self.size[1], self.size[0], self.channels)
+        if frame.shape != expected or frame.dtype != np.uint8:
+            raise RendererError(f"video frame: expected {expected} uint8, got {frame.shape} {frame.dtype}")
         if self._broken:
             self._fail()
         self._queue.put(np.array(frame, order="C", copy=True))
@@ -183,7 +225,7 @@ class Mp4Writer:
         if self._finish() != 0:
             raise RendererError(f"ffmpeg failed writing {self.path}: {self._error or 'no message'}")
 
-    def __enter__(self) -> Mp4Writer:
+    def __enter__(self) -> VideoWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

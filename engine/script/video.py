@@ -122,22 +122,31 @@ def face_sources(script: Script, track: Soundtrack) -> list:
 
 
 def render(
-    script: Script, out: str | Path, avatar: str | Path | None = None, size=None, msaa: int = 4, progress: bool = True
+    script: Script,
+    out: str | Path,
+    avatar: str | Path | None = None,
+    size=None,
+    msaa: int = 4,
+    progress: bool = True,
+    transparent: bool = False,
 ) -> Result:
-    """Renders `script` to `out` (.mp4) and `out` with .srt (when subtitles are on)."""
+    """Renders `script` to `out` (.mp4, .webm or .mov) and `out` with .srt (when subtitles are
+    on). `transparent`: no background behind the avatar (a .webm or .mov with alpha, for
+    compositing); the title card keeps its own panel of the script's background."""
     from ..offline import open_avatar, render_offline
     from ..overlay.compositor import Overlay
     from ..overlay.subtitles import write_srt
     from ..progress import Progress
+    from ..renderer.background import TRANSPARENT
+    from ..renderer.video import video_format
     from ..rig import MASCOT
-    from ..sinks.render import Mp4Sink, RenderSettings
+    from ..sinks.render import RenderSettings, VideoSink
 
     s = script.settings
     if size is not None:
         s.size = tuple(size)
     out = Path(out)
-    if out.suffix.lower() != ".mp4":
-        raise ValueError(f"{out}: the output must be an .mp4")
+    video_format(out, transparent)
     seconds: dict[str, float] = {}
     n_utterances = len(script.utterances)
     bar = (
@@ -159,17 +168,16 @@ def render(
         bar.total = n_utterances + frames
     avatar_path = str(avatar or s.avatar or MASCOT)
     _, rig = open_avatar(avatar_path, None)
-    overlay = Overlay(
-        branding(script, track), s.size, subtitle_cues(track) if s.subtitles else [], background=backdrop(script)
-    )
+    cues = subtitle_cues(track) if s.subtitles else []
+    overlay = Overlay(branding(script, track), s.size, cues, background=backdrop(script), transparent=transparent)
     out.parent.mkdir(parents=True, exist_ok=True)
     clock = time.perf_counter()
     # Rendered beside the target and renamed when whole: a failure never leaves half a video.
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.stem}.") as folder:
         wav, part = Path(folder) / "speech.wav", Path(folder) / out.name
         write_wav(wav, track.samples, RATE)
-        settings = RenderSettings(s.size, msaa, s.framing, background(script))
-        sink = Mp4Sink(str(part), settings, str(wav), overlay=overlay.apply)
+        settings = RenderSettings(s.size, msaa, s.framing, TRANSPARENT if transparent else background(script))
+        sink = VideoSink(str(part), settings, str(wav), overlay=overlay.apply)
         try:
             render_offline(rig, sources, [sink], s.fps, track.duration, bar.update if bar else None)
         finally:

@@ -1,8 +1,11 @@
-"""Sinks that draw the avatar: `mp4:OUT.mp4`, `png:OUT.png` or `png:DIR/`, and `window:`.
+"""Sinks that draw the avatar: `mp4:OUT.mp4|OUT.webm|OUT.mov`, `png:OUT.png` or `png:DIR/`, and
+`window:`.
 
 Options (URI query or show file): size=WxH, msaa=N, framing=head|bust|full,
-background=#RRGGBB|IMAGE, beside=true (the tracked camera picture to the right of the avatar, in a
-4:3 panel as tall as the render); for mp4 also audio=WAV (offline runs only, muxed in sync).
+background=#RRGGBB|IMAGE|transparent, beside=true (the tracked camera picture to the right of the
+avatar, in a panel of the camera's own aspect as tall as the render); for mp4 also audio=WAV
+(offline runs only, muxed in sync). A transparent background keeps the frame's alpha: PNGs
+are RGBA, and the video must be WebM or MOV (renderer/video.py).
 Each sink makes its Renderer when it opens, on the thread that will draw with it.
 """
 
@@ -17,10 +20,12 @@ import numpy as np
 
 from ..frame import FaceFrame
 from ..options import pop_bool, pop_float, reject_unknown
+from ..renderer.alpha import unpremultiply
+from ..renderer.background import TRANSPARENT
 from ..renderer.framing import FRAMINGS
 from ..renderer.options import parse_background, parse_size
 from ..renderer.renderer import Renderer
-from ..renderer.video import Mp4Writer
+from ..renderer.video import VideoWriter, video_format
 from ..rig.rig import Pose
 
 if TYPE_CHECKING:
@@ -38,6 +43,10 @@ class RenderSettings:
         if msaa < 1:
             raise ValueError(f"msaa: expected 1 or more samples, got {msaa}")
         self.size, self.msaa, self.framing, self.background = tuple(size), int(msaa), framing, background
+
+    @property
+    def transparent(self) -> bool:
+        return isinstance(self.background, tuple) and self.background == TRANSPARENT
 
     @classmethod
     def pop(cls, options: dict) -> RenderSettings:
@@ -68,8 +77,14 @@ def camera_picture(run) -> Picture:
     raise ValueError("beside=true needs a source with a picture (video:FILE, webcam:N, images:DIR)")
 
 
-def panel_width(height: int) -> int:
-    return 2 * round(height * 4 / 3 / 2)
+#: The panel's aspect until the camera's first picture says what it is.
+CAMERA_ASPECT = 4 / 3
+
+
+def panel_width(height: int, picture: np.ndarray | None = None) -> int:
+    """An even width that gives a panel `height` tall the picture's aspect."""
+    aspect = picture.shape[1] / picture.shape[0] if picture is not None and picture.size else CAMERA_ASPECT
+    return max(2, 2 * round(height * aspect / 2))
 
 
 def picture_panel(bgr, size: tuple[int, int]) -> np.ndarray:
@@ -89,47 +104,58 @@ def picture_panel(bgr, size: tuple[int, int]) -> np.ndarray:
     return panel
 
 
-class Mp4Sink:
-    """H.264 MP4. Offline every tick is a frame; live, a frame that came late is repeated so
-    the video keeps wall-clock time."""
+class VideoSink:
+    """A video file (MP4, WebM or MOV, by its suffix). Offline every tick is a frame; live, a
+    frame that came late is repeated so the video keeps wall-clock time. The file opens with
+    the first frame, when the camera's picture beside the avatar has a size."""
 
     needs_pose = True
 
     def __init__(
         self, path: str, settings: RenderSettings, audio: str | None = None, beside: bool = False, overlay=None
     ):
-        """`overlay(image, t)`: 2D graphics composited over each rendered frame (engine.overlay)."""
-        if not path.lower().endswith(".mp4"):
-            raise ValueError(f"mp4:{path}: the file name must end in .mp4")
+        """`overlay(image, t)`: 2D graphics composited over each rendered frame (engine.overlay),
+        premultiplied RGBA ones when the background is transparent."""
+        video_format(path, settings.transparent)  # a file that cannot hold the video fails here
         self.path, self.settings, self.audio = Path(path), settings, audio
         self.beside, self.overlay = beside, overlay
         self.name = f"mp4:{path}"
         self._renderer: Renderer | None = None
-        self._writer: Mp4Writer | None = None
+        self._writer: VideoWriter | None = None
         self._picture: Picture | None = None
         self._panel: tuple[int, int] | None = None
+        self._frames: int | None = None
         self._fps, self._next = 0.0, 0
 
     def open(self, run) -> None:
         fps = run.clock.fps
-        frames = None if run.clock.live or run.clock.duration is None else round(run.clock.duration * fps)
-        if self.audio and frames is None:
+        self._frames = None if run.clock.live or run.clock.duration is None else round(run.clock.duration * fps)
+        if self.audio and self._frames is None:
             raise ValueError(f"{self.name}: audio can only be muxed into an offline render")
         self._picture = camera_picture(run) if self.beside else None
         self._renderer = self.settings.renderer(run)
-        width, height = self._renderer.size
-        self._panel = (panel_width(height), height) if self.beside else None
-        size = (width + self._panel[0], height) if self._panel else (width, height)
-        self._writer = Mp4Writer(self.path, size, fps, frames=frames, audio=self.audio)
         self._fps, self._next = fps, 0
 
     def write(self, frame: FaceFrame, pose: Pose) -> None:
-        assert self._renderer is not None and self._writer is not None, "write() before open()"
+        assert self._renderer is not None, "write() before open()"
         image = self._renderer.render(pose)
-        if self._panel and self._picture is not None:
-            image = np.hstack([image, picture_panel(self._picture(), self._panel)])
+        width, height = self._renderer.size
+        if self._picture is not None:
+            picture = self._picture()
+            if self._panel is None:
+                self._panel = (panel_width(height, picture), height)
+            panel = picture_panel(picture, self._panel)
+            if image.shape[2] == 4:
+                panel = np.dstack([panel, np.full((height, self._panel[0]), 255, np.uint8)])
+            image = np.hstack([image, panel])
         if self.overlay is not None:
             image = self.overlay(image, frame.t)
+        alpha = image.shape[2] == 4
+        if alpha:
+            image = unpremultiply(image)
+        if self._writer is None:
+            size = (image.shape[1], image.shape[0])
+            self._writer = VideoWriter(self.path, size, self._fps, frames=self._frames, audio=self.audio, alpha=alpha)
         while self._next <= _tick(frame, self._fps):
             self._writer.write(image)
             self._next += 1
@@ -165,7 +191,8 @@ class PngSink:
 
         assert self._renderer is not None, "write() before open()"
         target = self.path if self.still else self.path / f"frame_{_tick(frame, self._fps):06d}.png"
-        Image.fromarray(self._renderer.render(pose)).save(target)
+        image = self._renderer.render(pose)
+        Image.fromarray(unpremultiply(image) if image.shape[2] == 4 else image).save(target)
 
     def close(self) -> None:
         if self._renderer is not None:
@@ -174,7 +201,8 @@ class PngSink:
 
 class WindowSink:
     """An interactive window; it owns the main thread, where its events arrive. Closing the
-    window ends the run. With `beside`, the camera's picture is shown right of the avatar."""
+    window ends the run. With `beside`, the camera's picture is shown right of the avatar, and
+    the window widens or narrows to the camera's aspect once its first picture shows."""
 
     needs_pose = True
     main_thread = True
@@ -185,6 +213,7 @@ class WindowSink:
         self._platform: WindowPlatform | None = None
         self._renderer: Renderer | None = None
         self._picture: Picture | None = None
+        self._camera_aspect_known = False
         self._panel: moderngl.Texture | None = None
         self._panel_program: moderngl.Program | None = None
         self._panel_vao: moderngl.VertexArray | None = None
@@ -194,19 +223,22 @@ class WindowSink:
         from ..renderer.shaders import program
 
         self._picture = camera_picture(run) if self.beside else None
-        width, height = self.settings.size
-        extra = panel_width(height) if self.beside else 0
-        self._platform = WindowPlatform((width + extra, height), self.title)
-        self._renderer = self.settings.renderer(run, ctx=self._platform.ctx, size=self._avatar_size())
+        self._platform = WindowPlatform(self._window_size(None), self.title)
+        self._renderer = self.settings.renderer(run, ctx=self._platform.ctx, size=self._avatar_size(None))
         if self.beside:
             ctx = self._platform.ctx
             self._panel_program = program(ctx, "background.vert", "background.frag")
             self._panel_vao = ctx.vertex_array(self._panel_program, [])
 
-    def _avatar_size(self) -> tuple[int, int]:
+    def _window_size(self, picture: np.ndarray | None) -> tuple[int, int]:
+        """The size asked for, and the camera's panel beside it (the platform fits it to the screen)."""
+        width, height = self.settings.size
+        return (width + panel_width(height, picture) if self.beside else width), height
+
+    def _avatar_size(self, picture: np.ndarray | None) -> tuple[int, int]:
         assert self._platform is not None, "used before open()"
         width, height = self._platform.framebuffer_size()
-        return (max(1, width - panel_width(height)) if self.beside else width), height
+        return (max(1, width - panel_width(height, picture)) if self.beside else width), height
 
     @property
     def closed_by_user(self) -> bool:
@@ -214,25 +246,29 @@ class WindowSink:
 
     def write(self, frame: FaceFrame, pose: Pose) -> None:
         assert self._platform is not None and self._renderer is not None, "write() before open()"
-        self._renderer.resize(self._avatar_size())
+        picture = self._picture() if self._picture is not None else None
+        if picture is not None and not self._camera_aspect_known:
+            self._camera_aspect_known = True
+            self._platform.resize(self._window_size(picture))
+        self._renderer.resize(self._avatar_size(picture))
         screen = self._platform.ctx.screen
         self._renderer.present(screen, pose)
         if self.beside:
-            self._draw_panel(screen)
+            self._draw_panel(screen, picture)
         self._platform.swap()
         self._platform.poll()
 
-    def _draw_panel(self, screen: moderngl.Framebuffer) -> None:
+    def _draw_panel(self, screen: moderngl.Framebuffer, picture: np.ndarray | None) -> None:
         assert self._platform is not None and self._renderer is not None, "drawn before open()"
-        assert self._picture is not None and self._panel_program is not None and self._panel_vao is not None
+        assert self._panel_program is not None and self._panel_vao is not None
         ctx = self._platform.ctx
         width, height = self._renderer.size
-        size = (panel_width(height), height)
+        size = (panel_width(height, picture), height)
         if self._panel is None or self._panel.size != size:
             if self._panel is not None:
                 self._panel.release()
             self._panel = ctx.texture(size, 3)
-        self._panel.write(np.ascontiguousarray(picture_panel(self._picture(), size)[::-1]).tobytes())
+        self._panel.write(np.ascontiguousarray(picture_panel(picture, size)[::-1]).tobytes())
         screen.use()
         ctx.viewport = (width, 0, *size)
         ctx.disable(moderngl.DEPTH_TEST | moderngl.BLEND)
@@ -249,12 +285,12 @@ class WindowSink:
             self._platform.close()
 
 
-def open_mp4(rest: str, options: dict) -> Mp4Sink:
+def open_mp4(rest: str, options: dict) -> VideoSink:
     settings = RenderSettings.pop(options)
     audio = options.pop("audio", None)
     beside = pop_bool(options, "beside", False)
     reject_unknown(f"mp4:{rest}", options)
-    return Mp4Sink(rest, settings, audio, beside=beside)
+    return VideoSink(rest, settings, audio, beside=beside)
 
 
 def open_png(rest: str, options: dict) -> PngSink:
