@@ -116,3 +116,19 @@ def test_overlays_keep_the_frame_transparent_where_they_do_not_cover_it():
     assert (rgb <= alpha[..., None]).all(), "colour premultiplied: never above its alpha"
     with pytest.raises(ValueError, match="180 x 320 x 4"):
         overlay.apply(np.zeros((size[1], size[0], 3), np.uint8), 2.0)
+
+
+def test_speak_writes_a_transparent_webm_with_its_title_card_panel(tmp_path, capsys):
+    script = tmp_path / "clip.md"
+    script.write_text('+++\ntitle = "Riverton"\ntitle_seconds = 1.0\nname = "Mia"\nvoice = "espeak"\n+++\n\nHello there.\n',
+                      encoding="utf-8")
+    args = ["speak", str(script), "--size", "160x96", "--msaa", "1", "--background", "transparent"]
+    assert main([*args, "-o", str(tmp_path / "x.mp4")]) == 2
+    assert "cannot carry a transparent background" in capsys.readouterr().err
+    assert main([*args, "--out-dir", str(tmp_path)]) == 0
+    frames = decode(tmp_path / "clip.webm", (160, 96))
+    card, talking = frames[15], frames[-10]  # half a second in, and near the end
+    assert card[48, 80, 3] >= 250 and card[2, 2, 3] <= 5, "the title on its panel, clear around it"
+    assert talking[:30, :20, 3].max() <= 5, "clear beside the avatar's head (the lower third is lower down)"
+    assert talking[40, 80, 3] >= 250, "opaque on the avatar"
+    assert talking[48:80, :40, 3].max() >= 250, "and on the lower third's bar, above the subtitles"
