@@ -14,6 +14,7 @@ from .. import demo_tour
 from ..offline import open_avatar, render_offline
 from ..progress import Progress
 from ..registry import open_source
+from ..renderer.background import TRANSPARENT
 from ..renderer.errors import RendererError
 from ..rig import MASCOT
 from ..rig.asset import AvatarError
@@ -60,9 +61,10 @@ def run(args) -> int:
         else:
             script = load(SCRIPT)
             script.settings.fps, script.settings.framing = args.fps, args.framing
-            if args.background is not None:
+            transparent = args.background == TRANSPARENT  # the title card keeps the script's background
+            if args.background is not None and not transparent:
                 script.settings.background = args.background
-            result = video.render(script, out, args.avatar, args.size, args.msaa)
+            result = video.render(script, out, args.avatar, args.size, args.msaa, transparent=transparent)
     except (AvatarError, ScriptError, RendererError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
