@@ -193,11 +193,49 @@ def test_mapping_file_overrides_channels_and_joints(tmp_path):
         ({"channels": {"jawOpen": ["Face/nope"]}}, "nope"),
         ({"joints": {"tail": "Kiefer"}}, "tail"),
         ({"joints": {"jaw": "nope"}}, "nope"),
+        ({"response": {"grin": [[0, 0], [1, 1]]}}, "grin"),
+        ({"response": {"jawOpen": [[0, 0], [0.5, 1.5], [1, 1]]}}, "jawOpen.*y in 0..1"),
+        ({"response": {"jawOpen": [[0.2, 0], [1, 1]]}}, "x rising from 0 to 1"),
+        ({"response": {"jawOpen": "steep"}}, "jawOpen"),
     ],
 )
 def test_bad_mapping_entries_are_named(mapping, message):
     with pytest.raises(ValueError, match=message):
         Rig(_avatar([_mesh("Face", ["jawOpen"])], [Node("Face", mesh=0), Node("Kiefer")]), mapping)
+
+
+def test_a_response_curve_reshapes_its_channel_only():
+    mesh = _mesh("Face", ["mouthSmileLeft", "mouthSmileRight"])
+    avatar = _avatar([mesh], [Node("Face", mesh=0)])
+    rig = Rig(avatar, {"response": {"mouthSmileLeft": [[0, 0], [0.25, 0.5], [1, 1]]}})
+    for x in (0.1, 0.25, 0.6, 1.0):
+        got = rig.apply(FaceFrame.from_named(0.0, {"mouthSmileLeft": x, "mouthSmileRight": x})).morph_weights[0]
+        assert got[0] == pytest.approx(np.interp(x, [0, 0.25, 1], [0, 0.5, 1]))
+        assert got[1] == pytest.approx(x)
+
+
+def test_the_mascots_smile_is_as_broad_as_the_performers():
+    """A performer's broad smile reads about 0.5 on MediaPipe's mouthSmile; the mascots' shapes
+    at 0.5 barely curl, so their mapping files give their smiles a gain curve."""
+    from engine.offline import open_avatar
+    from engine.rig import MASCOT, MASCOT_M
+
+    for path in (MASCOT, MASCOT_M):
+        _, rig = open_avatar(path)
+        frame = FaceFrame.from_named(0.0, {"mouthSmileLeft": 0.5, "mouthSmileRight": 0.5, "jawOpen": 0.5})
+        pose = rig.apply(frame)
+        bare = Rig(rig.avatar).apply(frame)
+        smiles = 0
+        for k, mesh in enumerate(rig.avatar.meshes):
+            for name in ("mouthSmileLeft", "mouthSmileRight"):
+                if name in mesh.target_names:
+                    t = mesh.target_names.index(name)
+                    assert pose.morph_weights[k][t] >= 0.75 and bare.morph_weights[k][t] == pytest.approx(0.5)
+                    smiles += 1
+            if "jawOpen" in mesh.target_names:  # other channels pass through
+                t = mesh.target_names.index("jawOpen")
+                assert pose.morph_weights[k][t] == pytest.approx(bare.morph_weights[k][t])
+        assert smiles >= 2
 
 
 def test_every_channel_reaches_its_own_morph_in_order():

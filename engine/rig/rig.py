@@ -81,15 +81,49 @@ def sidecar_mapping(avatar_path: str | Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+def _responses(spec: dict) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """(channel, xs, ys) of a mapping's `response` curves, each checked."""
+    if not isinstance(spec, dict):
+        raise ValueError("mapping response: an object of channel -> [[x, y], ...] curves")
+    out = []
+    for raw_name, points in spec.items():
+        canonical = arkit.canonical(raw_name)
+        if canonical is None:
+            raise ValueError(f"mapping response: {raw_name!r} is not an ARKit name")
+        try:
+            xy = np.asarray(points, np.float64)
+        except (TypeError, ValueError):
+            xy = np.zeros(0)
+        if (
+            xy.ndim != 2
+            or xy.shape[1:] != (2,)
+            or len(xy) < 2
+            or not np.all(np.isfinite(xy))
+            or xy[0, 0] != 0.0
+            or xy[-1, 0] != 1.0
+            or np.any(np.diff(xy[:, 0]) <= 0)
+            or xy[:, 1].min() < 0.0
+            or xy[:, 1].max() > 1.0
+        ):
+            raise ValueError(
+                f"mapping response {raw_name}: expected [[x, y], ...] with x rising from 0 to 1 "
+                f"and every y in 0..1, got {points!r}"
+            )
+        out.append((arkit.INDEX[canonical], xy[:, 0], xy[:, 1]))
+    return out
+
+
 class Rig:
     """Binds an avatar to the ARKit channels and, for a humanoid, to the body bones.
 
     `mapping` (a dict or a JSON file) overrides any automatic choice:
     `{"channels": {"jawOpen": ["Face/MouthOpen", {"mesh": "Teeth", "target": "Open",
     "weight": 0.8}], "tongueOut": []}, "joints": {"jaw": "Jaw_Bone"},
-    "humanoid": {"leftUpperArm": "Arm_L"}}`.
+    "humanoid": {"leftUpperArm": "Arm_L"}, "response": {"mouthSmileLeft": [[0, 0], [0.3, 0.6], [1, 1]]}}`.
     A target written without `Mesh/` binds that morph name on every mesh that has it; an empty
-    list marks the channel missing on purpose.
+    list marks the channel missing on purpose. A `response` curve (points from (0, 0) to x = 1,
+    straight between) reshapes a channel's weight before it reaches the avatar: the gain a
+    cartoon face needs whose shapes are drawn subtler than a performer's face moves.
 
     `pose` is the body a humanoid shows where no source drives it: "relaxed" (arms down at
     its sides, see rest_pose.py) or "bind" (the file's own pose, often a T).
@@ -111,6 +145,7 @@ class Rig:
         self.bindings: dict[str, Binding] = {}
         self._direct = np.zeros((n_morphs, arkit.COUNT), np.float32)
         self._bind_direct(mapping.get("channels", {}))
+        self._responses = _responses(mapping.get("response", {}))
         self._poses, self._pose_binds = self._bind_retarget(n_morphs)
         self._bind_joints()
         for name in arkit.NAMES:
@@ -273,6 +308,10 @@ class Rig:
 
     def apply(self, frame: FaceFrame) -> Pose:
         w = frame.weights
+        if self._responses:
+            w = w.copy()
+            for col, xs, ys in self._responses:
+                w[col] = np.interp(w[col], xs, ys)
         pose_weights = np.clip(self._poses @ w, 0.0, 1.0)
         flat = np.where(self._driven, self._direct @ w + self._pose_binds @ pose_weights, self._defaults)
         morphs = [flat[a:b] for a, b in self._mesh_slices]
