@@ -15,6 +15,7 @@ import shutil
 import subprocess
 
 import numpy as np
+import scipy.fft
 from scipy.signal import butter, fftconvolve, lfilter, sosfilt, tf2sos
 
 from ..speech.features import SAMPLE_RATE
@@ -42,10 +43,12 @@ def at_level(x: np.ndarray, db: float) -> np.ndarray:
 
 def pink(n: int, rng: np.random.Generator) -> np.ndarray:
     """Pink (1/f) noise from 20 Hz up, unit RMS: the hiss of a room or a fan (equal power in
-    every octave; flat below 20 Hz, so no inaudible rumble takes the level)."""
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    f = np.maximum(np.fft.rfftfreq(n, 1.0 / SAMPLE_RATE), 20.0)
-    return at_level(np.fft.irfft(spectrum / np.sqrt(f), n), 0.0)
+    every octave; flat below 20 Hz, so no inaudible rumble takes the level). Shaped over a
+    length the FFT is fast at, then cut to `n`."""
+    m = scipy.fft.next_fast_len(n, real=True)
+    spectrum = np.fft.rfft(rng.standard_normal(m))
+    f = np.maximum(np.fft.rfftfreq(m, 1.0 / SAMPLE_RATE), 20.0)
+    return at_level(np.fft.irfft(spectrum / np.sqrt(f), m)[:n], 0.0)
 
 
 def brown(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -55,13 +58,14 @@ def brown(n: int, rng: np.random.Generator) -> np.ndarray:
 
 def hum(n: int, rng: np.random.Generator, mains: float | None = None) -> np.ndarray:
     """Mains hum, unit RMS: 50 or 60 Hz and its harmonics up to 1 kHz, falling off as 1/k, with
-    odd harmonics stronger (a transformer's buzz)."""
+    odd harmonics stronger (a transformer's buzz). Periodic, so one second (a whole number of
+    cycles of either mains) is made and repeated."""
     f0 = mains or float(rng.choice([50.0, 60.0]))
-    t = np.arange(n) / SAMPLE_RATE
-    out = np.zeros(n)
+    t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+    second = np.zeros(SAMPLE_RATE)
     for k in range(1, int(1000 // f0) + 1):
-        out += (1.0 if k % 2 else 0.4) / k * np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 2 * np.pi))
-    return at_level(out, 0.0)
+        second += (1.0 if k % 2 else 0.4) / k * np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 2 * np.pi))
+    return at_level(np.resize(second, n), 0.0)
 
 
 def room_tone(n: int, rng: np.random.Generator) -> np.ndarray:
