@@ -18,6 +18,7 @@ QUICK = (
     ("body", ["--frames", "300"]),
     ("startup", []),
     ("frame_path", ["--frames", "1000"]),
+    ("stage", ["--trials", "3"]),
 )
 
 if __name__ == "__main__":

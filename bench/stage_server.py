@@ -1,4 +1,4 @@
-"""A real `run.py serve` on a free loopback port, for the stage's tests and its benchmark."""
+"""A real `run.py serve` on a free loopback port, for the stage benchmark and its tests."""
 
 from __future__ import annotations
 
@@ -15,8 +15,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 #: Debian's chromium, headless, WebGL through SwiftShader; audio may start without a click.
-CHROMIUM_ARGS = ["--headless=new", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-                 "--autoplay-policy=no-user-gesture-required"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--autoplay-policy=no-user-gesture-required",
+]
 
 
 def free_port() -> int:
@@ -29,8 +33,13 @@ def free_port() -> int:
 def stage(*args: str, port: int | None = None, timeout: float = 120.0):
     """Yields the server's base URL; the server is stopped (Ctrl-C) afterwards."""
     port = port or free_port()
-    process = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port), *args],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

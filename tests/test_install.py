@@ -60,3 +60,11 @@ def test_the_installed_command_lip_syncs_speech_to_curves(installed):
     lines = (folder / "speech.csv").read_text().splitlines()
     jaw = lines[0].split(",").index("JawOpen")
     assert len(lines) > 30 and max(float(line.split(",")[jaw]) for line in lines[1:]) > 0.2
+
+
+def test_the_installed_engine_carries_the_stage_page_and_its_scripts(installed):
+    command, _ = installed
+    site = next((command.parents[1] / "lib").glob("python*/site-packages/engine/stage/web"))
+    for name in ("index.html", "viewer.js", "control.html", "vendor/three/build/three.module.js",
+                 "vendor/three/build/three.core.js", "vendor/three-vrm/three-vrm.module.min.js"):
+        assert (site / name).stat().st_size > 100, name

@@ -28,7 +28,7 @@ from engine.stage.say import trim_leading_silence
 pytest.importorskip("fastapi")
 websockets = pytest.importorskip("websockets.sync.client")
 from websockets.exceptions import ConnectionClosed  # noqa: E402
-from stage_server import call, stage  # noqa: E402
+from bench.stage_server import call, stage  # noqa: E402
 
 TOKEN = "s3cret"
 JAW = arkit.INDEX["jawOpen"]
@@ -103,6 +103,17 @@ def test_control_needs_the_token_and_says_so(server):
     assert status == 200 and answer["fps"] == 60 and "say" in answer["sources"]
     status, answer = call(server + f"/status?token={TOKEN}")
     assert status == 200
+
+
+def test_the_control_page_is_behind_the_token(server):
+    import urllib.error
+    import urllib.request
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(server + "/control", timeout=10)
+    assert refused.value.code == 401
+    page = urllib.request.urlopen(server + f"/control?token={TOKEN}", timeout=10).read().decode()
+    assert "control.js" in page
 
 
 def test_the_openapi_schema_documents_the_control_endpoints(server):

@@ -10,7 +10,7 @@ from PIL import Image
 
 pytest.importorskip("fastapi")
 sync_api = pytest.importorskip("playwright.sync_api")
-from stage_server import CHROMIUM, CHROMIUM_ARGS, call, free_port, stage  # noqa: E402
+from bench.stage_server import CHROMIUM, CHROMIUM_ARGS, call, free_port, stage  # noqa: E402
 
 if not os.path.exists(CHROMIUM):
     pytest.skip("Debian's chromium is not installed (make setup installs it)", allow_module_level=True)
@@ -83,6 +83,19 @@ def test_transparent_leaves_alpha_zero_around_the_avatar(server, browser):
     assert alpha[0, 0] == 0 and alpha[-1, -1] == 0 and alpha[0, -1] == 0
     assert (alpha == 0).mean() > 0.3 and (alpha == 255).mean() > 0.1
     assert problems == []
+    page.close()
+
+
+def test_the_operator_page_makes_the_avatar_speak(server, browser):
+    page = browser.new_page(viewport={"width": 900, "height": 500})
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(server + f"/control?token={TOKEN}")
+    page.wait_for_function("document.getElementById('expression').options.length > 3", timeout=30_000)
+    page.fill("#text", "Good morning, everyone.")
+    page.click("#say")
+    page.wait_for_function("document.getElementById('status').textContent.includes('Good morning')", timeout=30_000)
+    assert page.text_content("#error") == "" and problems == []
     page.close()
 
 

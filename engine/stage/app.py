@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib.resources import files
@@ -117,7 +116,6 @@ def create_app(stage: Stage) -> FastAPI:
             f"the viewer page's scripts are missing ({', '.join(missing)} under {WEB}): "
             "in a checkout, `make setup` (npm install, then the copy in scripts/setup.sh)"
         )
-    started = time.monotonic()
 
     @asynccontextmanager
     async def lifespan(app):
@@ -204,12 +202,11 @@ def create_app(stage: Stage) -> FastAPI:
     @app.get("/status", dependencies=[Depends(control)])
     async def status() -> dict:
         """Sources alive (their mix level), frame rate, viewers, speech queued."""
-        uptime = time.monotonic() - started
         levels = stage.source_levels() if callable(stage.source_levels) else {}
         return {
             "fps": stage.fps,
             "frames_sent": stage.viewers.frames,
-            "frames_per_second": round(stage.viewers.frames / uptime, 2) if uptime > 0 else 0.0,
+            "frames_per_second": stage.viewers.frame_rate(),
             "viewers": len(stage.viewers),
             "max_viewers": stage.limits.viewers,
             "sources": {name: round(level, 3) for name, level in levels.items()},

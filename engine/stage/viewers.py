@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -49,6 +50,12 @@ class Viewers:
         self._viewers: set[Viewer] = set()
         self._audio: list[tuple[float, float, bytes]] = []  # (start, end, message) not yet heard
         self.frames = 0
+        self._recent: deque[float] = deque()  # when the last second's frames were published
+
+    def frame_rate(self) -> float:
+        """Frames published in the last second: the rate the stage really holds."""
+        cutoff = time.monotonic() - 1.0
+        return float(sum(1 for t in self._recent if t > cutoff))
 
     def __len__(self) -> int:
         return len(self._viewers)
@@ -88,6 +95,10 @@ class Viewers:
 
     def _frame(self, message: bytes) -> None:
         self.frames += 1
+        now = time.monotonic()
+        self._recent.append(now)
+        while self._recent and self._recent[0] < now - 1.0:
+            self._recent.popleft()
         for viewer in self._viewers:
             viewer.frame = message
             viewer.wake.set()
