@@ -319,16 +319,16 @@ def syllable_span(audio: np.ndarray, stop: bool) -> tuple[float, float, float]:
       to 50 ms before the lips part, which the full band would take for the onset; some files
       start at the burst, so the level is read with 50 ms of silence put before.
     - A nasal's onset is where its murmur begins (moved back over up to 40 ms still within
-      45 dB of the peak, its soft start), its release the steepest rise 40-200 ms later, into
-      the vowel."""
+      45 dB of the peak, its soft start), its release the steepest rise above 1.5 kHz (where a
+      murmur has little and a vowel's formants much) 40-200 ms later."""
     lead = 0.05
     audio = np.concatenate([np.zeros(int(lead * SAMPLE_RATE), np.float32), audio])
     start, end = speech_span(audio, 35.0, None)
     hop = 0.005
     db = level_db(audio, hop)
     k = int(round(start / hop))
+    high = level_db(sosfilt(_HIGH_PASS, audio).astype(np.float32), hop)
     if stop:
-        high = level_db(sosfilt(_HIGH_PASS, audio).astype(np.float32), hop)
         jumps = np.flatnonzero((high[2:] - high[:-2] >= 12.0) & (high[2:] > high.max() - 45.0))
         jumps = jumps[jumps + 2 <= k + 20]
         burst = (jumps[0] + 3) * hop if len(jumps) else start
@@ -336,7 +336,7 @@ def syllable_span(audio: np.ndarray, stop: bool) -> tuple[float, float, float]:
     first = k - 8
     while k > max(0, first) and db[k - 1] > db.max() - 45.0:
         k -= 1
-    release = _steepest_rise(db, k + 8, k + 40, hop)
+    release = _steepest_rise(high, k + 8, k + 40, hop)
     return k * hop - lead, (k * hop + 0.07 if release is None else release) - lead, end - lead
 
 
