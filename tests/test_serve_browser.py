@@ -3,6 +3,7 @@ SwiftShader, driven by Playwright (which launches that chromium, never one of it
 
 import io
 import os
+import time
 
 import numpy as np
 import pytest
@@ -65,13 +66,23 @@ def test_say_visibly_moves_the_mouth(server, browser, tmp_path):
     rest = shot(page)
     status, answer = call(server + "/say", "POST", {"text": "Ah, hello! What a wonderful day!"}, token=TOKEN)
     assert status == 200, answer
-    page.wait_for_function("stage.jawOpen > 0.25", timeout=answer["duration"] * 1000 + 5000)
-    speaking = shot(page)
-    Image.fromarray(speaking.astype(np.uint8)).save(tmp_path / "speaking.png")
+    # A loaded machine draws SwiftShader frames a second or more apart: shots are taken until
+    # one catches the mouth open, for as long as the speech lasts, plus slack.
+    page.wait_for_function("stage.jawOpen > 0.25", timeout=answer["duration"] * 1000 + 30_000)
     h, w = rest.shape[:2]
-    change = np.abs(speaking[..., :3] - rest[..., :3]).sum(-1) > 30
-    mouth = change[int(h * 0.55) : int(h * 0.9), int(w * 0.35) : int(w * 0.65)].mean()
-    eyes_up = change[: int(h * 0.4)].mean()
+    deadline = time.monotonic() + answer["duration"] + 10
+    best = (0.0, 1.0)
+    while time.monotonic() < deadline:
+        speaking = shot(page)
+        change = np.abs(speaking[..., :3] - rest[..., :3]).sum(-1) > 30
+        mouth = change[int(h * 0.55) : int(h * 0.9), int(w * 0.35) : int(w * 0.65)].mean()
+        eyes_up = change[: int(h * 0.4)].mean()
+        if mouth > best[0]:
+            best = (mouth, eyes_up)
+            Image.fromarray(speaking.astype(np.uint8)).save(tmp_path / "speaking.png")
+        if mouth > 0.02 and mouth > 5 * eyes_up:
+            break
+    mouth, eyes_up = best
     assert mouth > 0.02 and mouth > 5 * eyes_up, (mouth, eyes_up)
     assert problems == []
     page.close()
@@ -94,7 +105,8 @@ def test_the_operator_page_makes_the_avatar_speak(server, browser):
     page.wait_for_function("document.getElementById('expression').options.length > 3", timeout=30_000)
     page.fill("#text", "Good morning, everyone.")
     page.click("#say")
-    page.wait_for_function("document.getElementById('status').textContent.includes('Good morning')", timeout=30_000)
+    # /say answers once the speech is synthesized: seconds on a loaded machine
+    page.wait_for_function("document.getElementById('status').textContent.includes('Good morning')", timeout=90_000)
     assert page.text_content("#error") == "" and problems == []
     page.close()
 
