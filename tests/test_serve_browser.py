@@ -64,7 +64,9 @@ def test_the_page_draws_the_avatar_with_no_console_error(server, browser, tmp_pa
 def test_say_visibly_moves_the_mouth(server, browser, tmp_path):
     page, problems = open_page(browser, server + "/?framing=head")
     rest = shot(page)
-    status, answer = call(server + "/say", "POST", {"text": "Ah, hello! What a wonderful day!"}, token=TOKEN)
+    # a few seconds of open vowels, so the mouth is open through more of the shots below
+    text = "Ah, hello! What a wonderful, wonderful day. Aha, all of us are here at last, and all of us are happy!"
+    status, answer = call(server + "/say", "POST", {"text": text}, token=TOKEN)
     assert status == 200, answer
     # A loaded machine draws SwiftShader frames a second or more apart: shots are taken until
     # one catches the mouth open, for as long as the speech lasts, plus slack.
