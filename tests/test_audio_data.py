@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from engine.speech_training.augment import augment, mask_bands
+from engine.speech_training.augment import augment, mask_bands, telephone
 from engine.voices import text
 
 needs_flite = pytest.mark.skipif(shutil.which("flite") is None, reason="flite is not installed")
@@ -61,19 +61,19 @@ def test_sentence_material_is_seeded():
 
 
 def test_augmentation_is_seeded_bounded_and_same_length():
-    t = np.arange(16000) / 16000
-    clips = [(0.5 * np.sin(2 * np.pi * (150 + 10 * k) * t) * (np.sin(2 * np.pi * 2 * t) > 0)).astype(np.float32)
-             for k in range(24)]
-    talkers = clips[:4]
-    outs = augment(clips, np.random.default_rng(5), talkers)
-    assert all(len(y) == len(x) and np.all(np.isfinite(y)) and np.abs(y).max() <= 1 for x, y in zip(clips, outs))
-    again = augment(clips, np.random.default_rng(5), talkers)
-    assert all(np.array_equal(a, b) for a, b in zip(outs, again))
-    assert sum(not np.array_equal(y, x) for x, y in zip(clips, outs)) >= 16
-    # the levels span quiet rooms to hot microphones, and the silent halves are no longer silent
-    peaks = [20 * np.log10(np.abs(y).max()) for y in outs]
-    assert min(peaks) < -30 and max(peaks) > -10
-    assert sum(np.abs(y[x == 0]).max() > 0 for x, y in zip(clips, outs)) >= 12
+    x = (0.5 * np.sin(np.arange(16000) / 5)).astype(np.float32)
+    outs = [augment(x, np.random.default_rng(s)) for s in range(12)]
+    assert all(len(y) == len(x) and np.all(np.isfinite(y)) and np.abs(y).max() <= 1 for y in outs)
+    np.testing.assert_array_equal(augment(x, np.random.default_rng(5)), outs[5])
+    assert sum(not np.array_equal(y, x) for y in outs) >= 6
+
+
+def test_telephone_removes_the_high_band():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(16000).astype(np.float32)
+    spectrum = np.abs(np.fft.rfft(telephone(x))) ** 2
+    freqs = np.fft.rfftfreq(16000, 1 / 16000)
+    assert spectrum[freqs > 4500].mean() < 0.05 * spectrum[(freqs > 500) & (freqs < 3000)].mean()
 
 
 @needs_flite

@@ -16,7 +16,7 @@ import subprocess
 
 import numpy as np
 import scipy.fft
-from scipy.signal import butter, fftconvolve, lfilter, sosfilt, tf2sos
+from scipy.signal import butter, fftconvolve, lfilter, sosfilt
 
 from ..speech.features import SAMPLE_RATE
 
@@ -142,25 +142,6 @@ def room(x: np.ndarray, rng: np.random.Generator, rt60: float) -> np.ndarray:
     return at_level(y, rms_db(x))
 
 
-def microphone(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A small microphone's colour, the level kept: the bass rolled off below 100-400 Hz (a
-    laptop's or phone's capsule and its little cavity), a presence peak of 3-10 dB somewhere at
-    2-6 kHz, and the top cut above 5-7.5 kHz."""
-    low = butter(2, rng.uniform(100, 400), btype="highpass", fs=SAMPLE_RATE, output="sos")
-    top = butter(4, rng.uniform(5000, 7500), btype="lowpass", fs=SAMPLE_RATE, output="sos")
-    y = sosfilt(np.concatenate([low, _peak(rng.uniform(2000, 6000), rng.uniform(3, 10), rng.uniform(1, 3)), top]), x)
-    return at_level(y, rms_db(x))
-
-
-def _peak(hz: float, gain_db: float, q: float) -> np.ndarray:
-    """One second-order section of a peaking equaliser (the audio-EQ-cookbook biquad)."""
-    a, w = 10 ** (gain_db / 40), 2 * np.pi * hz / SAMPLE_RATE
-    alpha = np.sin(w) / (2 * q)
-    b = [1 + alpha * a, -2 * np.cos(w), 1 - alpha * a]
-    den = [1 + alpha / a, -2 * np.cos(w), 1 - alpha / a]
-    return tf2sos(b, den)
-
-
 def clip(x: np.ndarray, gain_db: float, ceiling: float = 1.0) -> np.ndarray:
     """`x` made `gain_db` louder and clipped at `ceiling`: an overdriven microphone preamp."""
     return np.clip(x * 10 ** (gain_db / 20), -ceiling, ceiling).astype(np.float32)
@@ -229,17 +210,6 @@ def codec(x: np.ndarray, name: str) -> np.ndarray:
     lag = _lag(x, y)
     y = y[lag:] if lag >= 0 else np.concatenate([np.zeros(-lag, np.float32), y])
     return np.concatenate([y, np.zeros(max(0, len(x) - len(y)), np.float32)])[: len(x)]
-
-
-def codec_each(clips: list[np.ndarray], name: str, gap_s: float = 0.1) -> list[np.ndarray]:
-    """Each clip through `codec`, in one ffmpeg run for all of them (a run per clip costs more
-    than the coding): joined with `gap_s` of silence between, coded, and cut apart again."""
-    if not clips:
-        return []
-    gap = np.zeros(int(gap_s * SAMPLE_RATE), np.float32)
-    starts = np.cumsum([0] + [len(c) + len(gap) for c in clips[:-1]])
-    joined = codec(np.concatenate([part for c in clips for part in (c, gap)]), name)
-    return [joined[s : s + len(c)] for s, c in zip(starts, clips)]
 
 
 def _lag(x: np.ndarray, y: np.ndarray, most: int = 800) -> int:

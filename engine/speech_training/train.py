@@ -1,4 +1,4 @@
-"""`python -m engine.speech_training.train`: train the speech net on the cached corpus.
+"""`python -m engine.speech_training.train`: train the speech net on the cached synthetic corpus.
 
 Seeded and deterministic on CPU. Every epoch draws fresh augmentations and pairings of the
 training voices; the held-out voices are never seen. Writes the weights (a plain state_dict,
@@ -21,11 +21,11 @@ from .. import arkit
 from ..speech.features import RunningSpectrum, features, net_input
 from ..speech.model import DELAY, WEIGHTS, SpeechNet, to_onnx
 from ..speech.stream import SILENCE_LOGMEL
-from ..speech.visemes import DRIVEN, VISEME_INDEX, VISEMES, pose_matrix
+from ..speech.visemes import DRIVEN, VISEMES, pose_matrix
 from .augment import augment, mask_bands
 from .coarticulation import frame_visemes
 from .data.corpus import load as load_corpus
-from .metrics import ALVEOLAR_VELAR, CLOSED, viseme_classes
+from .metrics import CLOSED, viseme_classes
 from .targets import join, target_curves
 
 _SMOOTHNESS = 20.0
@@ -44,12 +44,6 @@ _SEAL_LOSS, _SEAL_MARGIN = 10.0, 0.06
 # voice's nasal sounds much like its m); where the target is parted (aperture >= _UNSEAL_OPEN),
 # the prediction pays a hinge below _UNSEAL_FLOOR.
 _UNSEAL_LOSS, _UNSEAL_OPEN, _UNSEAL_FLOOR = 3.0, 0.18, 0.14
-# Tongue, not lips: on n, d, k (t, g, l, ng) frames whose target lips are apart, the
-# prediction's aperture pays a hinge below the target's (up to _NDK_FLOOR), so the net does not
-# settle an m-or-n doubt by sealing: unheard voices' n sound much like m, and a sealed n reads
-# as m to a viewer.
-_NDK_LOSS, _NDK_FLOOR = 8.0, 0.16
-_NDK = torch.tensor([VISEME_INDEX[v] for v in sorted(ALVEOLAR_VELAR)])
 _IGNORE = -100
 # Jitter: the sharper curves flicker; each batch's RMS second difference of the mouth channels
 # pays a hinge above _JITTER_RATIO times the targets' (the eval's jitter ratio).
@@ -58,28 +52,12 @@ _MOUTH = [k for k, c in enumerate(DRIVEN) if c in set(arkit.MOUTH)]
 # Real recordings are few and nearest to what users speak: each comes this many times an epoch,
 # augmented apart.
 _REAL_REPEATS = 2
-# Long silences: this share of clips gets up to _PAD_S seconds of nothing before and after, which
-# the augmentation fills with its noise, so the net learns to rest through room tone and hum.
-_PAD_SHARE, _PAD_S = 0.35, 3.0
-_NOTHING: tuple[np.ndarray, list] = (np.zeros(0, np.float32), [])
-# The crowd in babble noise: every _TALKER_EVERY-th training utterance, any voice.
-_TALKER_EVERY = 20
 # Spread: a regression net hedges towards the mean where it is unsure, so rounded vowels come
 # out half-rounded and open vowels half-open; each channel's spread over the batch pays a hinge
 # where it falls short of the targets' spread.
-# The tongue is left out: it shows on th alone, and a net unsure where the th are met the
-# spread by holding it a little out everywhere (tongueOut 0.10-0.17 on average, against the
-# targets' 0.00-0.03).
 _SPREAD_LOSS = 0.05
-_SPREAD = [k for k, c in enumerate(DRIVEN) if c != arkit.INDEX["tongueOut"]]
 _CHANNEL_WEIGHT = np.ones(len(DRIVEN), np.float32)
-for _name, _w in (
-    ("jawOpen", 3.0),
-    ("mouthClose", 3.0),
-    ("mouthPucker", 2.0),
-    ("mouthRollLower", 2.0),
-    ("tongueOut", 2.0),
-):
+for _name, _w in (("jawOpen", 3.0), ("mouthClose", 3.0), ("mouthPucker", 2.0), ("mouthRollLower", 2.0)):
     _CHANNEL_WEIGHT[list(DRIVEN).index(arkit.INDEX[_name])] = _w
 
 
@@ -108,11 +86,11 @@ def _spread_shortfall(pred: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -
     return (torch.relu(want - std(pred)) / (want + 1e-3)).mean()
 
 
-def _examples(utts, rng: random.Random, nprng: np.random.Generator, talkers: list[np.ndarray]):
+def _examples(utts, rng: random.Random, nprng: np.random.Generator):
     """One epoch's (net input with DELAY silent frames appended, target) pairs."""
     order = list(range(len(utts)))
     rng.shuffle(order)
-    clips, k = [], 0
+    out, k = [], 0
     while k < len(order):
         u = utts[order[k]]
         clip = (u.audio, u.segments)
@@ -121,16 +99,11 @@ def _examples(utts, rng: random.Random, nprng: np.random.Generator, talkers: lis
             clip = join(clip, (v.audio, v.segments), rng.uniform(0.15, 0.9))
             k += 1
         k += 1
-        if rng.random() < _PAD_SHARE:
-            clip = join(join(_NOTHING, clip, rng.uniform(0, _PAD_S)), _NOTHING, rng.uniform(0, _PAD_S))
-        clips.append(clip)
-    out = []
-    for clip, heard in zip(clips, augment([c[0] for c in clips], nprng, talkers)):
         full = target_curves(*clip)
         target = full[:, list(DRIVEN)]
         classes = viseme_classes(full)
         phones = frame_visemes(clip[1], len(full) / 100.0, fps=100.0)[: len(full)]
-        logmel = mask_bands(features(heard)[0][: len(target)], nprng)
+        logmel = mask_bands(features(augment(clip[0], nprng))[0][: len(target)], nprng)
         logmel = np.concatenate([logmel, np.repeat(SILENCE_LOGMEL[None], DELAY, axis=0)])
         n = len(logmel) - DELAY
         out.append((net_input(logmel, RunningSpectrum()), target[:n], classes[:n], phones[:n]))
@@ -190,7 +163,6 @@ def train(
     aux = torch.nn.Linear(hidden, len(VISEMES))  # training only: not saved
     stats = np.concatenate([net_input(features(u.audio)[0], RunningSpectrum()) for u in utts[::4]])
     voices = {v: sum(u.voice == v for u in utts) for v in sorted({u.voice for u in utts})}
-    talkers = [u.audio for u in utts[::_TALKER_EVERY]]
     utts += [u for u in utts if u.lang == "en-real"] * (_REAL_REPEATS - 1)
     net.mean.copy_(torch.from_numpy(stats.mean(0)))
     net.std.copy_(torch.from_numpy(stats.std(0) + 1e-3))
@@ -202,7 +174,7 @@ def train(
     class_weight = None
     for epoch in range(epochs):
         totals, count = np.zeros(6), 0
-        examples = _examples(utts, rng, nprng, talkers)
+        examples = _examples(utts, rng, nprng)
         if class_weight is None:
             class_weight = _class_weights(examples)
         for x, y, mask, cls, phones in _batches(examples, batch, rng):
@@ -232,13 +204,11 @@ def train(
             terms[2] = terms[2] + _JITTER_LOSS * torch.relu(j_pred / (j_true + 1e-6) - _JITTER_RATIO)
             sealed = (ap_true <= CLOSED).float() * mask
             parted = (ap_true >= _UNSEAL_OPEN).float() * mask
-            tongue = (torch.isin(phones, _NDK) & (ap_true > CLOSED)).float() * mask
             terms.append(
                 _SEAL_LOSS * (torch.relu(ap_pred - _SEAL_MARGIN) * sealed).sum() / mask.sum()
                 + _UNSEAL_LOSS * (torch.relu(_UNSEAL_FLOOR - ap_pred) * parted).sum() / mask.sum()
-                + _NDK_LOSS * (torch.relu(ap_true.clamp(max=_NDK_FLOOR) - ap_pred) * tongue).sum() / mask.sum()
             )
-            terms.append(_SPREAD_LOSS * _spread_shortfall(pred[..., _SPREAD], y[..., _SPREAD], mask))
+            terms.append(_SPREAD_LOSS * _spread_shortfall(pred, y, mask))
             loss = sum(terms)
             opt.zero_grad()
             loss.backward()
@@ -265,7 +235,6 @@ def train(
         "utterances": sum(voices.values()),
         "voices": voices,
         "real_repeats": _REAL_REPEATS,
-        "augmentation": "channel.py: microphones, rooms, noises incl. babble, clipping, -45..-3 dBFS peaks, codecs",
         "seconds": round(time.time() - start),
         "machine": f"{platform.node()} {platform.processor() or platform.machine()}, CPU",
         "torch": torch.__version__,
