@@ -80,22 +80,6 @@ def test_a_window_is_scaled_down_to_fit_the_screen_keeping_its_aspect(size, scre
         assert width == screen[0] or height == screen[1], "as large as the screen allows"
 
 
-SHOT = """
-import sys
-from PIL import Image
-from engine.pipeline import OfflineClock, Pipeline
-from engine.registry import open_sink, open_source
-from engine.rig.gltf import load_avatar
-from engine.rig.rig import Rig
-sink = open_sink("window:?size=640x360&beside=true")
-p = Pipeline([open_source("idle:"), open_source("video:" + sys.argv[2])], [sink], Rig(load_avatar(sys.argv[1])))
-close = sink.close
-def shoot_then_close():
-    Image.fromarray(sink._platform.screenshot(sink._platform.framebuffer_size())).save(sys.argv[3])
-    close()
-sink.close = shoot_then_close
-p.run(OfflineClock(10, 0.3))
-"""
 
 
 def test_a_window_beside_the_camera_fits_a_small_screen(tmp_path):
@@ -104,7 +88,8 @@ def test_a_window_beside_the_camera_fits_a_small_screen(tmp_path):
     prefix = _display_prefix()  # Xvfb with a 640x480 screen
     assert "640x480" in prefix[-1]
     shot = tmp_path / "window.png"
-    r = subprocess.run([*prefix, sys.executable, "-c", SHOT, str(MASCOT), str(FACES / "single_face.mp4"), str(shot)],
+    r = subprocess.run([*prefix, sys.executable, str(ROOT / "tests" / "window_shot.py"), str(MASCOT),
+                        str(FACES / "single_face.mp4"), str(shot), "640x360", "10", "0.3"],
                        cwd=ROOT, capture_output=True, text=True, timeout=120,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 0, r.stderr

@@ -126,30 +126,13 @@ def test_render_needs_an_output():
     assert r.returncode == 2 and "name an output" in r.stderr
 
 
-WINDOW_SHOT = """
-import sys
-from PIL import Image
-from engine.pipeline import OfflineClock, Pipeline
-from engine.registry import open_sink, open_source
-from engine.rig.gltf import load_avatar
-from engine.rig.rig import Rig
-sink = open_sink("window:?size=160x120&beside=true")
-rig = Rig(load_avatar(sys.argv[1]))
-p = Pipeline([open_source("idle:"), open_source("video:" + sys.argv[2])], [sink], rig)
-close = sink.close
-def shoot_then_close():
-    Image.fromarray(sink._platform.screenshot(sink._platform.framebuffer_size())).save(sys.argv[3])
-    close()
-sink.close = shoot_then_close
-p.run(OfflineClock(30, 0.5))
-"""
 
 
 def test_window_shows_the_video_beside_the_avatar(tmp_path):
     prefix = _display_prefix()
     shot = tmp_path / "window.png"
-    r = subprocess.run([*prefix, sys.executable, "-c", WINDOW_SHOT, str(MASCOT), str(FACES / "single_face.mp4"),
-                        str(shot)], cwd=ROOT, capture_output=True, text=True, timeout=120,
+    r = subprocess.run([*prefix, sys.executable, str(ROOT / "tests" / "window_shot.py"), str(MASCOT), str(FACES / "single_face.mp4"),
+                        str(shot), "160x120", "30", "0.5"], cwd=ROOT, capture_output=True, text=True, timeout=120,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 0, r.stderr
     image = np.asarray(Image.open(shot), np.int16)
