@@ -257,8 +257,12 @@ def test_a_live_camera_drives_the_layer_and_a_lost_face_fades_to_idle():
     pipeline.run(RealtimeClock(30, 2.2))
     t = np.array([r[0] for r in levels.rows])
     level = np.array([r[1] for r in levels.rows])
-    driving = level[(t > 0.5) & (t < 1.1)]
-    assert np.median(driving) == 1.0 and driving.min() > 0.5  # the face drives the avatar live
+    # the layer fades in over `fade` from the first detection, which a loaded machine's first
+    # MediaPipe run can put a few hundred ms in
+    assert (level > 0).any(), "the face never drove the avatar"
+    first = t[level > 0][0]
+    driving = level[(t > first + rule.fade + 0.05) & (t < 1.1)]
+    assert len(driving) >= 3 and np.median(driving) == 1.0 and driving.min() > 0.5, level  # the face drives it live
     assert np.all(level[t > 1.2 + 0.5 + 0.2] == 0.0)  # gone within 0.5 s (+ a little live slack)
 
 
