@@ -24,8 +24,7 @@ from engine.drivers.audio.source import AudioSource
 from engine.speech.audio_file import read_audio
 from engine.speech.features import HOP, SAMPLE_RATE, StreamingFeatures, features
 from engine.speech.gate import VoiceGate
-from engine.speech.model import LOOKAHEAD_S
-from engine.speech.runtime import load
+from engine.speech.runtime import LOOKAHEAD_S, load
 from engine.speech.stream import SpeechStream, infer
 from engine.speech_training.baselines import loudness_jaw, phone_recognition
 

@@ -11,8 +11,7 @@ from engine.speech_training import channel
 from engine.speech.features import SAMPLE_RATE, StreamingFeatures
 from engine.speech.gate import DECIDED, HOLD, RAMP, VoiceGate
 from engine.speech_training.metrics import bilabial_closures, open_vowel_jaw
-from engine.speech.model import DELAY
-from engine.speech.runtime import load
+from engine.speech.runtime import DELAY, load
 from engine.speech.stream import SpeechStream, infer
 from engine.speech.visemes import DRIVEN, aperture
 from speech_clips import flite_clip

@@ -18,8 +18,7 @@ from engine import arkit
 from engine.speech.audio_file import read_audio, resample_to_16k
 from engine.speech.features import FRAME_RATE
 from engine.drivers.audio.mic import LiveSpeech, MicSource
-from engine.speech.model import DELAY, LOOKAHEAD_S
-from engine.speech.runtime import load
+from engine.speech.runtime import DELAY, LOOKAHEAD_S, load
 from engine.speech.stream import infer
 from engine.speech.visemes import aperture
 from engine.mixer import LayerRule

@@ -11,9 +11,9 @@ from engine.speech_training.baselines import loudness_jaw
 from engine.speech_training.coarticulation import FPS
 from engine.speech_training.eval import Tally
 from engine.speech.features import SAMPLE_RATE, RunningSpectrum, features, net_input
-from engine.speech.model import DELAY, LOOKAHEAD_S, WEIGHTS, SpeechNet
+from engine.speech.model import SpeechNet
 from engine.speech.model import load as load_trained
-from engine.speech.runtime import ONNX_WEIGHTS, SpeechRuntime, load
+from engine.speech.runtime import DELAY, LOOKAHEAD_S, ONNX_WEIGHTS, WEIGHTS, SpeechRuntime, load
 from engine.speech.stream import SpeechStream, infer, resample_curves
 from engine.speech_training.targets import target_curves
 from engine.speech.visemes import aperture, driven_mask

@@ -22,7 +22,7 @@ periodicity) and keeps its own state, so streaming and offline give the same gat
 - the gate is open from LEAD frames before speech to HOLD frames after it, and eases in and
   out over RAMP frames: rest comes at most (HOLD + RAMP) * 10 ms after speech ends.
 
-All of it fits in the net's own lookahead (model.DELAY frames): the gate of face frame k needs
+All of it fits in the net's own lookahead (runtime.DELAY frames): the gate of face frame k needs
 input frames up to k + DELAY, which the net needs anyway.
 """
 

@@ -2,8 +2,9 @@
 
 Everything is causal, so the net runs chunk by chunk with its state (the convolutions' last
 input frames and the GRU's hidden vector) and gives the same curves as one offline pass. Its
-output for input frame n is the face at frame n - DELAY: that, plus the feature window reaching
-10 ms past its frame's time, is the whole lookahead, 80 ms.
+output for input frame n is the face at frame n - DELAY (runtime.py, which the engine runs
+without torch): that, plus the feature window reaching 10 ms past its frame's time, is the whole
+lookahead, 80 ms.
 """
 
 from __future__ import annotations
@@ -15,12 +16,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .features import FRAME_RATE, N_INPUT
+from .features import N_INPUT
+from .runtime import WEIGHTS
 from .visemes import DRIVEN
-
-DELAY = 7  # frames of 10 ms the output lags its newest input
-LOOKAHEAD_S = (DELAY + 1) / FRAME_RATE
-WEIGHTS = Path(__file__).with_name("weights") / "speech_net.pt"
 
 
 class CausalConv(nn.Module):

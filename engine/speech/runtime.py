@@ -4,19 +4,26 @@ push to the next.
 
 ONNX Runtime steps the GRU about four times faster than torch, which dispatches every step's
 few small ops one by one; that is what lets a clip run at hundreds of times real time on one
-core. Its curves agree with torch's to about 1e-4.
+core. Its curves agree with torch's to about 1e-4. Torch (model.py) is imported only to
+export training's weights, so running the shipped net never pays its import.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .model import WEIGHTS, SpeechNet, to_onnx
-from .model import load as load_trained
+from .features import FRAME_RATE
 
-ONNX_WEIGHTS = WEIGHTS.with_suffix(".onnx")
+if TYPE_CHECKING:
+    from .model import SpeechNet
+
+DELAY = 7  # frames of 10 ms the net's output lags its newest input
+LOOKAHEAD_S = (DELAY + 1) / FRAME_RATE
+WEIGHTS = Path(__file__).with_name("weights") / "speech_net.pt"  # what training writes
+ONNX_WEIGHTS = WEIGHTS.with_suffix(".onnx")  # its export, what the engine runs
 
 
 class SpeechRuntime:
@@ -36,6 +43,8 @@ class SpeechRuntime:
 
     @classmethod
     def from_torch(cls, net: SpeechNet) -> SpeechRuntime:
+        from .model import to_onnx
+
         return cls(to_onnx(net))
 
     def initial_state(self) -> tuple[np.ndarray, ...]:
@@ -56,5 +65,7 @@ def load(path: Path = ONNX_WEIGHTS) -> SpeechRuntime:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no speech net weights; train them: python -m engine.speech_training.train")
     if path.suffix == ".pt":
+        from .model import load as load_trained
+
         return SpeechRuntime.from_torch(load_trained(path))
     return SpeechRuntime(path)

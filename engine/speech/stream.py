@@ -10,8 +10,7 @@ import numpy as np
 from .. import arkit
 from .features import FRAME_RATE, SAMPLE_RATE, RunningSpectrum, StreamingFeatures, features, net_input
 from .gate import VoiceGate
-from .model import DELAY
-from .runtime import SpeechRuntime, load
+from .runtime import DELAY, SpeechRuntime, load
 from .visemes import DRIVEN
 
 SILENCE_LOGMEL, SILENCE_LEVEL = (f[-1] for f in features(np.zeros(400, np.float32)))  # digital silence

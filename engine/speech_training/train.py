@@ -19,7 +19,8 @@ import torch
 
 from .. import arkit
 from ..speech.features import RunningSpectrum, features, net_input
-from ..speech.model import DELAY, WEIGHTS, SpeechNet, to_onnx
+from ..speech.model import SpeechNet, to_onnx
+from ..speech.runtime import DELAY, WEIGHTS
 from ..speech.stream import SILENCE_LOGMEL
 from ..speech.visemes import DRIVEN, VISEMES, pose_matrix
 from .augment import augment, mask_bands
