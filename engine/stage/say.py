@@ -79,9 +79,9 @@ class SayQueue:
 
     def warm_up(self) -> None:
         """Loads the speech net now, so the first `/say` does not pay for it (seconds)."""
-        from ..speech.stream import SpeechStream
+        from ..speech.runtime import load
 
-        self.net = self.net or SpeechStream().net
+        self.net = self.net or load()
         AudioSource(np.zeros(1600, np.float32), self.rule, self.net)
 
     def say(self, text: str, lang: str, voice: str | None, interrupt: bool = False) -> Utterance:
