@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 from scipy.fft import dct
-from scipy.signal import butter, sosfilt, stft
+from scipy.signal import butter, sosfilt
 
 from ...speech.audio_file import read_audio, resample_to_16k
-from ...speech.features import SAMPLE_RATE
+from ...speech.features import HOP, SAMPLE_RATE, features
 from ...speech.visemes import to_visemes
 from ...voices import text as voices_text
 from ..coarticulation import Segment
@@ -114,20 +114,14 @@ def speech_span(audio: np.ndarray, below_peak: float = 40.0, above_floor: float 
 
 # -- sentences: espeak-ng's timings carried onto the recording by DTW ----------------------------
 
-_HOP = 0.01
+_HOP = HOP / SAMPLE_RATE  # seconds between MFCC frames
 
 
-def mfcc(audio: np.ndarray, bands: int = 40, keep: int = 13) -> np.ndarray:
-    """(frames, keep) MFCCs every 10 ms, each normalised over the utterance (c0, the level,
-    too), so two speakers' (and a synthesizer's) timbres and levels compare."""
-    _, _, z = stft(audio, SAMPLE_RATE, nperseg=400, noverlap=400 - int(_HOP * SAMPLE_RATE), nfft=512, boundary=None)
-    power = np.abs(z) ** 2  # (bins, frames)
-    hz = np.linspace(0, SAMPLE_RATE / 2, power.shape[0])
-    mel = 2595 * np.log10(1 + hz / 700)
-    edges = np.linspace(mel[1], 2595 * np.log10(1 + 7600 / 700), bands + 2)
-    fb = np.maximum(0, np.minimum((mel[None] - edges[:-2, None]), (edges[2:, None] - mel[None])))
-    fb /= np.maximum(fb.sum(1, keepdims=True), 1e-9)
-    c = dct(np.log(fb @ power + 1e-10), axis=0, norm="ortho")[:keep].T
+def mfcc(audio: np.ndarray, keep: int = 13) -> np.ndarray:
+    """(frames, keep) MFCCs every 10 ms (the DCT of the net's own log-mel), each normalised over
+    the utterance (c0, the level, too), so two speakers' (and a synthesizer's) timbres and levels
+    compare."""
+    c = dct(features(audio)[0], axis=1, norm="ortho")[:, :keep]
     return (c - c.mean(0)) / (c.std(0) + 1e-6)
 
 
