@@ -108,17 +108,28 @@ def backdrop(script: Script) -> np.ndarray:
     return np.full((height, width, 3), np.round(np.asarray(spec) * 255), np.uint8)
 
 
-def face_sources(script: Script, track: Soundtrack) -> list:
+def face_sources(script: Script, track: Soundtrack, net=None) -> list:
     """The layers of the spokesperson's face, for the pipeline's mixer: idle life beneath,
-    the gestures and cue expressions (engine/script/performance.py), the speech net on the mouth."""
+    the gestures and cue expressions (engine/script/performance.py), the speech net on the mouth
+    (`net`: one already loaded, else the shipped one is loaded)."""
     from ..drivers.audio.source import AudioSource
     from ..drivers.synthetic import FunctionSource
     from ..idle import IdleMotion
 
     speech = track.speech_16k()
-    voice = AudioSource(speech, LayerRule("audio", priority=30, channels=channel_mask("mouth"), head=False))
+    voice = AudioSource(speech, LayerRule("audio", priority=30, channels=channel_mask("mouth"), head=False), net)
     idle = FunctionSource(LayerRule("idle", priority=0), IdleMotion(script.settings.seed).frame)
     return [idle, *Performance(script, track, speech, voice).sources(), voice]
+
+
+def sentence_cuts(track: Soundtrack, fps: float) -> list[int]:
+    """The frames where the video may be cut: one in the silence before each sentence but the
+    first (halfway through it). The MP4 starts a closed GOP at each, so pieces of it cut there
+    and encoded on different machines join to the same video (engine/script/take.py)."""
+    spans = sorted(track.sentence_spans().values())
+    frames = round(track.duration * fps)
+    cuts = {round((end + start) / 2 * fps) for (_, end), (start, _) in zip(spans, spans[1:])}
+    return sorted(k for k in cuts if 0 < k < frames)
 
 
 def render(
@@ -177,7 +188,8 @@ def render(
         wav, part = Path(folder) / "speech.wav", Path(folder) / out.name
         write_wav(wav, track.samples, RATE)
         settings = RenderSettings(s.size, msaa, s.framing, TRANSPARENT if transparent else background(script))
-        sink = VideoSink(str(part), settings, str(wav), overlay=overlay.apply)
+        cuts = sentence_cuts(track, s.fps) if out.suffix.lower() == ".mp4" else None
+        sink = VideoSink(str(part), settings, str(wav), overlay=overlay.apply, keyframes=cuts)
         try:
             render_offline(rig, sources, [sink], s.fps, track.duration, bar.update if bar else None)
         finally:

@@ -112,13 +112,19 @@ class VideoSink:
     needs_pose = True
 
     def __init__(
-        self, path: str, settings: RenderSettings, audio: str | None = None, beside: bool = False, overlay=None
+        self,
+        path: str,
+        settings: RenderSettings,
+        audio: str | None = None,
+        beside: bool = False,
+        overlay=None,
+        keyframes: list[int] | None = None,
     ):
         """`overlay(image, t)`: 2D graphics composited over each rendered frame (engine.overlay),
-        premultiplied RGBA ones when the background is transparent."""
+        premultiplied RGBA ones when the background is transparent. `keyframes`: see VideoWriter."""
         video_format(path, settings.transparent)  # a file that cannot hold the video fails here
         self.path, self.settings, self.audio = Path(path), settings, audio
-        self.beside, self.overlay = beside, overlay
+        self.beside, self.overlay, self.keyframes = beside, overlay, keyframes
         self.name = f"mp4:{path}"
         self._renderer: Renderer | None = None
         self._writer: VideoWriter | None = None
@@ -155,7 +161,9 @@ class VideoSink:
             image = unpremultiply(image)
         if self._writer is None:
             size = (image.shape[1], image.shape[0])
-            self._writer = VideoWriter(self.path, size, self._fps, frames=self._frames, audio=self.audio, alpha=alpha)
+            self._writer = VideoWriter(
+                self.path, size, self._fps, self._frames, self.audio, alpha, keyframes=self.keyframes
+            )
         while self._next <= _tick(frame, self._fps):
             self._writer.write(image)
             self._next += 1
