@@ -23,7 +23,8 @@ def _clock(seconds: float) -> str:
 
 class Progress:
     """`update(n)` as work is done, `close()` at the end (also before printing an error, so it
-    starts on a line of its own). `total` may be raised once the job knows better."""
+    starts on a line of its own). `total` may be raised once the job knows better; `note` is a
+    word on the job's state shown after the figures (a batch's workers alive)."""
 
     def __init__(self, total: int, label: str, unit: str = "frame", stream=None):
         self.stream = stream or sys.stderr
@@ -31,6 +32,7 @@ class Progress:
         self.done, self._total = 0, max(int(total), 1)
         self._start = self._shown = time.perf_counter()
         self._shown_done = 0
+        self._note = ""
         isatty = getattr(self.stream, "isatty", None)
         self._bar = (
             tqdm(total=self._total, desc=label, unit=unit, file=self.stream, dynamic_ncols=True, leave=True)
@@ -49,6 +51,16 @@ class Progress:
             self._bar.total = self._total
             self._bar.refresh()
 
+    @property
+    def note(self) -> str:
+        return self._note
+
+    @note.setter
+    def note(self, text: str) -> None:
+        if text != self._note and self._bar is not None:
+            self._bar.set_postfix_str(text, refresh=False)
+        self._note = text
+
     def update(self, n: int = 1) -> None:
         self.done += n
         if self._bar is not None:
@@ -64,7 +76,7 @@ class Progress:
         self.stream.write(
             f"{self.label}: {self.done}/{self._total} {self.unit}s "
             f"({100 * self.done / self._total:.0f}%), {rate:.1f} {self.unit}s/s, "
-            f"{_clock(left)} left\n"
+            f"{_clock(left)} left{', ' + self._note if self._note else ''}\n"
         )
         self.stream.flush()
 

@@ -16,7 +16,7 @@ ENGINE = Path(__file__).resolve().parents[1] / "engine"
 #: any unit of a lower layer (a higher number).
 LAYERS = {
     "engine.cli": 0, "engine.commands": 0,
-    "engine.offline": 1, "engine.script": 1, "engine.progress": 2, "engine.options": 3, "engine.overlay": 2, "engine.demo_tour": 3,
+    "engine.offline": 1, "engine.script": 1, "engine.cluster": 1, "engine.progress": 2, "engine.options": 3, "engine.overlay": 2, "engine.demo_tour": 3,
     "engine.pipeline": 2, "engine.registry": 2, "engine.drivers": 3, "engine.sinks": 3, "engine.show": 2,
     "engine.mixer": 3, "engine.filters": 3, "engine.idle": 3, "engine.body_motion": 3,
     "engine.expressions": 3, "engine.errors": 7,

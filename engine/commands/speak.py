@@ -4,6 +4,8 @@ reported and the batch goes on, and the exit status says whether all of them mad
 
 from __future__ import annotations
 
+import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -38,6 +40,45 @@ def add_arguments(p) -> None:
     )
     p.add_argument("--check", action="store_true", help="only check the scripts and say how long each video will be")
     p.add_argument("--long", action="store_true", help=f"allow videos longer than {LONG_MINUTES} minutes")
+    ray = p.add_argument_group("a Ray cluster (pip install 'arkit-avatar-engine[ray]'; MP4 only)")
+    ray.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="render on Ray: local (a Ray instance of this machine), auto (the cluster this machine "
+        "has joined), HOST:6379 or ray://HOST:10001",
+    )
+    ray.add_argument("--ray-workers", type=_count, help="workers to start (default: as many as the cluster holds)")
+    ray.add_argument("--ray-cpus", type=positive, default=1.0, help="CPUs per worker (default 1)")
+    ray.add_argument("--ray-gpus", type=_fraction, default=0.0, help="GPUs per worker, such as 0.5 (default 0)")
+    ray.add_argument(
+        "--ray-piece",
+        type=positive,
+        default=60.0,
+        metavar="SECONDS",
+        help="cut each video, at sentence ends, into pieces of at least this long for different workers (default 60)",
+    )
+    ray.add_argument(
+        "--ray-shared",
+        metavar="DIR",
+        help="a folder at this path on every node: pieces come back through it instead of Ray's object store",
+    )
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return int(text)
+
+
+def _fraction(text: str) -> float:
+    """GPUs per worker: 0, a share of one (0.25) or whole ones."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (value >= 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected GPUs per worker, 0 or more, got {text!r}")
+    return value
 
 
 #: Minutes of video a script may make without --long: past it, a typo (a pasted report) would
@@ -59,7 +100,11 @@ def run(args) -> int:
         except ValueError as exc:
             print(f"error: -o {exc}", file=sys.stderr)
             return 2
+    if args.ray and not args.check and (problem := _ray_problem(args, transparent)):
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     failed: list[tuple[str, str]] = []
+    jobs = []
     for name in args.scripts:
         try:
             script = load(name)
@@ -83,6 +128,9 @@ def run(args) -> int:
                 continue
             suffix = ".webm" if transparent else ".mp4"
             out = Path(args.output) if args.output else Path(args.out_dir) / f"{Path(name).stem}{suffix}"
+            if args.ray:
+                jobs.append(_ray_job(name, out, args))
+                continue
             result = video.render(script, out, args.avatar, args.size, args.msaa, transparent=transparent)
         except ScriptError as exc:
             failed.append((name, str(exc)))
@@ -92,14 +140,76 @@ def run(args) -> int:
             failed.append((name, f"{name}: {exc}"))
             print(f"error: {name}: {exc}", file=sys.stderr)
             continue
-        wall = sum(result.seconds.values())
-        stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
-        print(f"{result.video}  ({result.duration:.1f} s of video in {wall:.1f} s: {stages})")
-        if result.srt:
-            print(result.srt)
+        _report(result)
+    if jobs:
+        failed += _run_on_ray(jobs, args)
     if failed:
         print(f"\n{len(failed)} of {len(args.scripts)} script(s) failed:", file=sys.stderr)
         for name, _ in failed:
             print(f"  {name}", file=sys.stderr)
         return 1
     return 0
+
+
+def _report(result) -> None:
+    wall = sum(result.seconds.values())
+    stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
+    print(f"{result.video}  ({result.duration:.1f} s of video in {wall:.1f} s: {stages})", flush=True)
+    if result.srt:
+        print(result.srt, flush=True)
+
+
+def _ray_problem(args, transparent: bool) -> str | None:
+    """Why --ray cannot run as asked, before any script is read."""
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        return "--ray needs Ray: pip install 'arkit-avatar-engine[ray]'"
+    if transparent:
+        return "--ray renders MP4 (H.264) only; render a transparent background without --ray"
+    if args.output and Path(args.output).suffix.lower() != ".mp4":
+        return f"-o {args.output}: --ray writes MP4 (H.264) only"
+    if args.ray_shared and not Path(args.ray_shared).is_dir():
+        return f"--ray-shared {args.ray_shared}: no such folder"
+    return None
+
+
+def _ray_job(name: str, out: Path, args):
+    """A checked script as a job for the cluster, with the command line's overrides applied."""
+    from ..cluster.batch import Job
+    from ..rig import MASCOT
+
+    # Read again from its absolute path, so the files it names are found from a worker's folder.
+    script = load(Path(name).resolve())
+    if args.fps:
+        script.settings.fps = args.fps
+    if args.background is not None:
+        script.settings.background = args.background
+    if args.size:
+        script.settings.size = tuple(args.size)
+    avatar = Path(args.avatar).resolve() if args.avatar else script.settings.avatar or MASCOT
+    return Job(name, script, str(avatar), out.resolve())
+
+
+def _run_on_ray(jobs: list, args) -> list[tuple[str, str]]:
+    """The jobs rendered on the cluster; (name, error) for each that failed."""
+    from ..cluster import batch
+
+    try:
+        return batch.run(
+            jobs,
+            args.ray,
+            args.ray_workers,
+            args.ray_cpus,
+            args.ray_gpus,
+            args.msaa,
+            args.ray_piece,
+            args.ray_shared,
+            report=_report,
+        )
+    except KeyboardInterrupt:
+        print("\ncancelled: the cluster's workers were stopped; no video was left half-written", file=sys.stderr)
+        raise SystemExit(130) from None
+    except (ConnectionError, ValueError, RuntimeError) as exc:
+        print(f"error: --ray {args.ray}: {exc}", file=sys.stderr)
+        return [(job.name, str(exc)) for job in jobs]

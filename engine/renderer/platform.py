@@ -24,11 +24,13 @@ def fit_to_screen(size: tuple[int, int], workarea: tuple[int, int]) -> tuple[int
 
 
 class HeadlessPlatform:
-    """An EGL context with no window: works on Mesa llvmpipe (no GPU) and on NVIDIA drivers."""
+    """An EGL context with no window: works on Mesa llvmpipe (no GPU) and on NVIDIA drivers.
+    `device`: which of EGL's devices (egl_devices.py) draws, where a machine has several."""
 
-    def __init__(self):
+    def __init__(self, device: int | None = None):
+        where = {} if device is None else {"device_index": device}
         try:
-            self.ctx = moderngl.create_standalone_context(require=GL_VERSION, backend="egl")
+            self.ctx = moderngl.create_standalone_context(require=GL_VERSION, backend="egl", **where)
         except Exception as exc:  # moderngl/glcontext raise bare Exceptions
             raise RendererError(
                 f"cannot create a headless OpenGL {GL_VERSION // 100}.{GL_VERSION % 100 // 10} "
