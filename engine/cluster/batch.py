@@ -90,12 +90,12 @@ def run(
     msaa: int = 4,
     piece_seconds: float = 60.0,
     shared: str | Path | None = None,
-    report: Callable[[Result], None] = lambda result: None,
+    report: Callable[[Result, int], None] = lambda result, pieces: None,
     stream=None,
 ) -> list[tuple[str, str]]:
     """Renders `jobs` on the cluster at `address` (see `connect`) with `workers` actors of `cpus`
-    CPUs and `gpus` GPUs each (default: as many as the cluster holds); `report(result)` as each
-    video lands. Returns (name, error) for each script that failed."""
+    CPUs and `gpus` GPUs each (default: as many as the cluster holds); `report(result, pieces)`
+    as each video lands, drawn in that many pieces. Returns (name, error) for each script that failed."""
     import ray
 
     if not jobs:
@@ -264,7 +264,7 @@ class _Batch:
             job.files.clear()
         job.value, job.take = None, None  # the take's memory goes back
         self.bar.total = self._total()
-        self.report(result)
+        self.report(result, len(job.runs))
 
     def _fail(self, job: Job, error: str) -> None:
         if job.error:

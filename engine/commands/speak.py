@@ -151,10 +151,11 @@ def run(args) -> int:
     return 0
 
 
-def _report(result) -> None:
+def _report(result, pieces: int = 1) -> None:
     wall = sum(result.seconds.values())
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
-    print(f"{result.video}  ({result.duration:.1f} s of video in {wall:.1f} s: {stages})", flush=True)
+    drawn = f" in {pieces} pieces" if pieces > 1 else ""
+    print(f"{result.video}  ({result.duration:.1f} s of video{drawn} in {wall:.1f} s: {stages})", flush=True)
     if result.srt:
         print(result.srt, flush=True)
 
