@@ -18,6 +18,7 @@ QUICK = (
     ("body", ["--frames", "300"]),
     ("startup", []),
     ("frame_path", ["--frames", "1000"]),
+    ("audio_decode", ["--seconds", "30"]),
     ("stage", ["--trials", "3"]),
 )
 

@@ -19,6 +19,7 @@ BENCHES = {
     "body": ("bench.body", "what the living body costs a frame"),
     "startup": ("bench.startup", "how fast the command line answers --help"),
     "frame_path": ("bench.frame_path", "mixer + rig per frame against an older commit"),
+    "audio_decode": ("bench.audio_decode", "decoding and resampling audio files against an older commit"),
     "stage": ("bench.stage", "serve: /say to the open mouth on the page, audio/mouth sync, 10 viewers"),
 }
 

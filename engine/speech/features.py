@@ -84,7 +84,10 @@ class StreamingFeatures:
         x = np.asarray(samples, np.float32).reshape(-1)
         if not np.all(np.isfinite(x)):
             raise ValueError("audio contains NaN or inf samples")
-        clean, self._zi = lfilter([1.0, -1.0], [1.0, -_DC_POLE], x, zi=self._zi)
+        if len(x):  # lfilter returns a garbage state for no input (an empty push from a resampler)
+            clean, self._zi = lfilter([1.0, -1.0], [1.0, -_DC_POLE], x, zi=self._zi)
+        else:
+            clean = x
         buf = np.concatenate([self._tail, clean.astype(np.float32)])
         n = (len(buf) - (WINDOW - HOP)) // HOP
         if n <= 0:
