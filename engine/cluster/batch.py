@@ -12,6 +12,7 @@ and leaves no part-written output.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 import tempfile
@@ -77,7 +78,7 @@ def connect(address: str) -> None:
         address="local" if address == "local" else address,
         include_dashboard=False,
         log_to_driver=False,
-        logging_level="ERROR",
+        logging_level=logging.ERROR,
     )
 
 

@@ -27,8 +27,9 @@ class HeadlessPlatform:
     """An EGL context with no window: works on Mesa llvmpipe (no GPU) and on NVIDIA drivers.
     `device`: which of EGL's devices (egl_devices.py) draws, where a machine has several."""
 
-    def __init__(self, device: int | None = None):
-        where = {} if device is None else {"device_index": device}
+    def __init__(self, device=None):
+        # (Unannotated, as before: moderngl's stubs type the context's settings as dicts.)
+        where = {} if device is None else {"device_index": int(device)}
         try:
             self.ctx = moderngl.create_standalone_context(require=GL_VERSION, backend="egl", **where)
         except Exception as exc:  # moderngl/glcontext raise bare Exceptions

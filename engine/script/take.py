@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,10 @@ from ..frame import FaceFrame
 from .parse import Script
 from .soundtrack import RATE, build
 from .video import Result, backdrop, background, branding, face_sources, sentence_cuts, speech_start, subtitle_cues
+
+if TYPE_CHECKING:
+    from ..overlay.compositor import Overlay
+    from ..renderer.renderer import Renderer
 
 
 @dataclass
@@ -99,11 +104,11 @@ class Drawer:
 
     def __init__(self, rig, ctx, msaa: int = 4):
         self.rig, self.ctx, self.msaa = rig, ctx, msaa
-        self._take_key: tuple | None = None
-        self._renderer = None
-        self._overlay = None
+        self._take_key: str | None = None
+        self._renderer: Renderer | None = None
+        self._overlay: Overlay | None = None
 
-    def _prepare(self, take: Take, key: tuple) -> None:
+    def _prepare(self, take: Take, key: str) -> None:
         from ..overlay.compositor import Overlay
         from ..renderer.renderer import Renderer
 
@@ -114,11 +119,11 @@ class Drawer:
         self._renderer = Renderer(
             self.rig.avatar, s.size, self.msaa, s.framing, background(take.script), ctx=self.ctx, rig=self.rig
         )
-        self._overlay = Overlay(take.branding, s.size, take.cues, background=backdrop(take.script))  # type: ignore[arg-type]
+        self._overlay = Overlay(take.branding, s.size, take.cues, background=backdrop(take.script))  # type: ignore[arg-type,assignment]
         self._take_key = key
 
     def draw(
-        self, take: Take, key: tuple, start: int, end: int, path: str | Path, progress: Callable[[int], None]
+        self, take: Take, key: str, start: int, end: int, path: str | Path, progress: Callable[[int], None]
     ) -> None:
         """Frames [start, end) of `take` (known by `key`) to the MP4 `path`, keyframes at its
         cuts, as `video.render` encodes them; `progress(n)` as frames are done."""
