@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import OptionError
+
 _FINGERS = ("Thumb", "Index", "Middle", "Ring", "Little")
 _JOINTS = {"Thumb": ("Metacarpal", "Proximal", "Distal")}
 
@@ -93,7 +95,7 @@ def bone_mask(spec: str | list[str] | None) -> np.ndarray:
             elif part in INDEX:
                 mask[INDEX[part]] = True
             elif part:
-                raise ValueError(f"bones: {part!r} is neither a group {sorted(GROUPS)} nor a humanoid bone name")
+                raise OptionError(f"bones: {part!r} is neither a group {sorted(GROUPS)} nor a humanoid bone name")
     return mask
 
 

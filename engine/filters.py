@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import arkit
+from .errors import OptionError
 from .frame import FaceFrame
 from .rig.transforms import quat_multiply
 
@@ -32,7 +33,7 @@ class OneEuro:
 
     def __init__(self, min_cutoff: float = 0.5, beta: float = 2.0, d_cutoff: float = 1.0):
         if min_cutoff <= 0 or d_cutoff <= 0 or beta < 0:
-            raise ValueError("OneEuro: cutoffs must be > 0 and beta >= 0")
+            raise OptionError("OneEuro: cutoffs must be > 0 and beta >= 0")
         self.min_cutoff, self.beta, self.d_cutoff = min_cutoff, beta, d_cutoff
         self._x: np.ndarray | None = None
         self._dx: np.ndarray | None = None
@@ -90,7 +91,7 @@ class Calibration:
 
     def __init__(self, frames_needed: int = 30):
         if frames_needed < 1:
-            raise ValueError("Calibration: frames_needed must be at least 1")
+            raise OptionError("Calibration: frames_needed must be at least 1")
         self.frames_needed = frames_needed
         self._sum = np.zeros(arkit.COUNT)
         self._quats: list[np.ndarray] = []
@@ -111,7 +112,7 @@ class Calibration:
     def set_neutral(self, weights, head_rotation=(0.0, 0.0, 0.0, 1.0)) -> None:
         weights = np.asarray(weights, float)
         if weights.shape != (arkit.COUNT,) or not np.all((weights >= 0) & (weights < 1)):
-            raise ValueError("Calibration: neutral weights must be 52 values in [0, 1)")
+            raise OptionError("Calibration: neutral weights must be 52 values in [0, 1)")
         q = np.asarray(head_rotation, float)
         self.neutral, self.neutral_head = weights, q / np.linalg.norm(q)
 
@@ -135,7 +136,7 @@ class ChannelCurve:
 
     def __post_init__(self):
         if not (0.0 <= self.low < self.high <= 1.0) or self.gain < 0 or self.gamma <= 0:
-            raise ValueError(f"ChannelCurve: need 0 <= low < high <= 1, gain >= 0, gamma > 0; got {self}")
+            raise OptionError(f"ChannelCurve: need 0 <= low < high <= 1, gain >= 0, gamma > 0; got {self}")
 
 
 class Gain:
@@ -148,7 +149,7 @@ class Gain:
         for name, c in curves.items():
             canonical = arkit.canonical(name)
             if canonical is None:
-                raise ValueError(f"Gain: {name!r} is not an ARKit blendshape name")
+                raise OptionError(f"Gain: {name!r} is not an ARKit blendshape name")
             i = arkit.INDEX[canonical]
             self._low[i], self._high[i], self._gain[i], self._gamma[i] = c.low, c.high, c.gain, c.gamma
 

@@ -21,6 +21,7 @@ from enum import Enum
 import numpy as np
 
 from . import arkit, bones
+from .errors import OptionError
 from .expressions import EXPRESSIONS, OVERRIDES
 from .frame import FaceFrame
 from .rig.rig import eye_angles
@@ -58,7 +59,7 @@ def channel_mask(spec: str | list[str] | None) -> np.ndarray:
             elif (c := arkit.canonical(part)) is not None:
                 mask[arkit.INDEX[c]] = True
             else:
-                raise ValueError(f"channels: {part!r} is neither a group {sorted(named_groups)} nor an ARKit name")
+                raise OptionError(f"channels: {part!r} is neither a group {sorted(named_groups)} nor an ARKit name")
     return mask
 
 
@@ -86,10 +87,10 @@ class LayerRule:
             raise ValueError(f"layer {self.name!r}: bones must be a ({bones.COUNT},) mask")
         for group in ("blink", "look_at", "mouth"):
             if getattr(self, group) not in OVERRIDE_RULES:
-                raise ValueError(f"layer {self.name!r}: {group} override must be one of {OVERRIDE_RULES}")
+                raise OptionError(f"layer {self.name!r}: {group} override must be one of {OVERRIDE_RULES}")
             setattr(self, group, Override(getattr(self, group)))
         if self.fade < 0 or self.stale_after <= 0:
-            raise ValueError(f"layer {self.name!r}: fade must be >= 0 and stale_after > 0")
+            raise OptionError(f"layer {self.name!r}: fade must be >= 0 and stale_after > 0")
 
 
 @dataclass
@@ -202,7 +203,7 @@ def preset_frame(name: str, t: float, intensity: float = 1.0) -> FaceFrame:
     so the mixer scales both the expression and its overrides by it."""
     _check(name)
     if not 0.0 <= intensity <= 1.0:
-        raise ValueError(f"expression {name!r}: intensity {intensity} is outside [0, 1]")
+        raise OptionError(f"expression {name!r}: intensity {intensity} is outside [0, 1]")
     return FaceFrame.from_named(t, EXPRESSIONS[name], source=f"expression:{name}", confidence=intensity)
 
 
@@ -223,4 +224,4 @@ def preset_rule(name: str, priority: int = 20) -> LayerRule:
 
 def _check(name: str) -> None:
     if name not in EXPRESSIONS or not EXPRESSIONS[name]:
-        raise ValueError(f"expression {name!r}: expected one of {sorted(n for n, w in EXPRESSIONS.items() if w)}")
+        raise OptionError(f"expression {name!r}: expected one of {sorted(n for n, w in EXPRESSIONS.items() if w)}")

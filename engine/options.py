@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from .bones import bone_mask
+from .errors import OptionError
 from .mixer import LayerRule, channel_mask
 
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -16,7 +17,7 @@ def pop_float(options: dict, key: str, default: float) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"option {key}: expected a number, got {value!r}") from None
+        raise OptionError(f"option {key}: expected a number, got {value!r}") from None
 
 
 def pop_bool(options: dict, key: str, default: bool) -> bool:
@@ -25,7 +26,7 @@ def pop_bool(options: dict, key: str, default: bool) -> bool:
         return value
     if str(value).lower() in _TRUE | _FALSE:
         return str(value).lower() in _TRUE
-    raise ValueError(f"option {key}: expected true or false, got {value!r}")
+    raise OptionError(f"option {key}: expected true or false, got {value!r}")
 
 
 def layer_rule(name: str, options: dict, priority: int, channels=None, head: bool = True, **overrides) -> LayerRule:
@@ -51,7 +52,7 @@ def layer_rule(name: str, options: dict, priority: int, channels=None, head: boo
 
 def reject_unknown(what: str, options: dict) -> None:
     if options:
-        raise ValueError(f"{what}: unknown option(s) {', '.join(sorted(options))}")
+        raise OptionError(f"{what}: unknown option(s) {', '.join(sorted(options))}")
 
 
 def parse_host_port(rest: str, default_port: int, what: str, bind: bool = False) -> tuple[str, int]:
@@ -63,9 +64,9 @@ def parse_host_port(rest: str, default_port: int, what: str, bind: bool = False)
         parts = urlsplit(f"//{rest}")
         host, port = parts.hostname or "127.0.0.1", parts.port
     except ValueError as exc:  # urlsplit names a bad or out-of-range port
-        raise ValueError(f"{what}: {rest!r} is not HOST:PORT ({exc})") from None
+        raise OptionError(f"{what}: {rest!r} is not HOST:PORT ({exc})") from None
     number = default_port if port is None else port
     lowest = 0 if bind else 1
     if not lowest <= number < 65536:
-        raise ValueError(f"{what}: port {number} is outside {lowest}..65535")
+        raise OptionError(f"{what}: port {number} is outside {lowest}..65535")
     return host, number

@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib
 from urllib.parse import parse_qsl
 
+from .errors import OptionError
+
 SOURCES: dict[str, str] = {
     "idle": "engine.drivers.synthetic:open_idle",
     "expression": "engine.drivers.synthetic:open_expression",
@@ -45,7 +47,7 @@ def split_uri(uri: str) -> tuple[str, str, dict[str, str]]:
     `idle:?seed=3` -> ('idle', '', {'seed': '3'})."""
     scheme, sep, rest = uri.partition(":")
     if not sep or not scheme or len(scheme) == 1:  # a one-letter scheme is a Windows drive
-        raise ValueError(f"{uri!r}: expected SCHEME:WHAT, e.g. idle: or csv:take.csv")
+        raise OptionError(f"{uri!r}: expected SCHEME:WHAT, e.g. idle: or csv:take.csv")
     rest, _, query = rest.partition("?")
     options = dict(parse_qsl(query, keep_blank_values=True, strict_parsing=False))
     return scheme.lower(), rest[2:] if rest.startswith("//") else rest, options
@@ -54,7 +56,7 @@ def split_uri(uri: str) -> tuple[str, str, dict[str, str]]:
 def _open(kind: str, table: dict[str, str], uri: str, options: dict | None):
     scheme, rest, query = split_uri(uri)
     if scheme not in table:
-        raise ValueError(f"{kind} {uri!r}: unknown scheme {scheme!r}; known: {', '.join(sorted(table))}")
+        raise OptionError(f"{kind} {uri!r}: unknown scheme {scheme!r}; known: {', '.join(sorted(table))}")
     module, _, factory = table[scheme].partition(":")
     return getattr(importlib.import_module(module), factory)(rest, {**query, **(options or {})})
 

@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from . import arkit
+from .errors import FileError, OptionError
 from .filters import Calibration, CapturingCalibration, ChannelCurve, Gain, Smooth
 from .frame import FaceFrame
 from .rig.rig import POSE_MODES
@@ -86,23 +87,23 @@ class Show:
         try:
             data = tomllib.loads(Path(path).read_text())
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ValueError(f"{path}: cannot read show file: {exc}") from None
+            raise FileError(f"{path}: cannot read show file: {exc}") from None
         unknown = set(data) - _TOP_KEYS
         if unknown:
-            raise ValueError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected {sorted(_TOP_KEYS)}")
+            raise OptionError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected {sorted(_TOP_KEYS)}")
 
         def entries(key):
             out = []
             for i, entry in enumerate(data.get(key, [])):
                 if not isinstance(entry, dict) or "uri" not in entry:
-                    raise ValueError(f"{path}: [[{key}]] #{i + 1} needs a uri")
+                    raise OptionError(f"{path}: [[{key}]] #{i + 1} needs a uri")
                 entry = dict(entry)
                 out.append((str(entry.pop("uri")), entry))
             return out
 
         pose = data.get("pose", "relaxed")
         if pose not in POSE_MODES:
-            raise ValueError(f"{path}: pose {pose!r}: expected one of {', '.join(POSE_MODES)}")
+            raise OptionError(f"{path}: pose {pose!r}: expected one of {', '.join(POSE_MODES)}")
         base = Path(path).parent
         avatar = data.get("avatar")
         return cls(
@@ -129,23 +130,23 @@ class Show:
                 for name, value in cal.pop("neutral").items():
                     c = arkit.canonical(name)
                     if c is None:
-                        raise ValueError(f"calibration.neutral: {name!r} is not an ARKit name")
+                        raise OptionError(f"calibration.neutral: {name!r} is not an ARKit name")
                     neutral[arkit.INDEX[c]] = value
                 calibration = Calibration()
                 calibration.set_neutral(neutral)
             else:
                 calibration = CapturingCalibration(int(cal.pop("frames", 30)))
             if cal:
-                raise ValueError(f"calibration: unknown key(s) {', '.join(sorted(cal))}")
+                raise OptionError(f"calibration: unknown key(s) {', '.join(sorted(cal))}")
             chain.append(calibration)
         if self.gain:
             try:
                 chain.append(Gain({name: ChannelCurve(**curve) for name, curve in self.gain.items()}))
             except TypeError as exc:
-                raise ValueError(f"gain: {exc}") from None
+                raise OptionError(f"gain: {exc}") from None
         if self.smooth is not None:
             try:
                 chain.append(Smooth(**self.smooth))
             except TypeError as exc:
-                raise ValueError(f"smooth: {exc}") from None
+                raise OptionError(f"smooth: {exc}") from None
         return chain

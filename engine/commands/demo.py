@@ -11,15 +11,14 @@ from importlib.resources import files
 from pathlib import Path
 
 from .. import demo_tour
+from ..errors import EngineError
 from ..offline import open_avatar, render_offline
 from ..progress import Progress
 from ..registry import open_source
 from ..renderer.background import TRANSPARENT
-from ..renderer.errors import RendererError
 from ..rig import MASCOT
-from ..rig.asset import AvatarError
 from ..script import video
-from ..script.parse import ScriptError, load
+from ..script.parse import load
 from ..sinks.render import RenderSettings, VideoSink
 from .arguments import positive
 from .render import add_view_options
@@ -65,7 +64,7 @@ def run(args) -> int:
             if args.background is not None and not transparent:
                 script.settings.background = args.background
             result = video.render(script, out, args.avatar, args.size, args.msaa, transparent=transparent)
-    except (AvatarError, ScriptError, RendererError, ValueError, OSError) as exc:
+    except EngineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(out)

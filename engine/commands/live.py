@@ -105,10 +105,10 @@ def run(args) -> int:
     try:
         show = show_from_args(args)
         if not show.sinks:
-            raise ValueError("name at least one --sink (window:, csv:take.csv, livelink://127.0.0.1:11111 ...)")
+            raise EngineError("name at least one --sink (window:, csv:take.csv, livelink://127.0.0.1:11111 ...)")
         pipeline, end = build_pipeline(show)
         clock = RealtimeClock(show.fps, show.duration if show.duration is not None else end)
-    except (EngineError, ValueError, OSError) as exc:
+    except EngineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
@@ -116,7 +116,7 @@ def run(args) -> int:
     except KeyboardInterrupt:  # the pipeline has already closed every sink
         print("stopped", file=sys.stderr)
         return 0
-    except (EngineError, ValueError, OSError) as exc:  # a sink that cannot open (an unwritable take)
+    except EngineError as exc:  # a sink that cannot open (an unwritable take)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print_stats(stats)

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import EngineError
 from ..offline import open_avatar, render_offline
 from ..progress import Progress
 from ..registry import open_sink, open_source
-from ..renderer.errors import RendererError
 from ..renderer.framing import FRAMINGS
 from ..renderer.video import FORMATS, audio_duration
 from ..rig import MASCOT
@@ -159,7 +159,7 @@ def run(args) -> int:
         with tempfile.TemporaryDirectory() as folder:
             try:
                 args.audio = speak_to_file(args.text, args.lang, folder)
-            except ValueError as exc:
+            except EngineError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
             return render(args)
@@ -171,12 +171,12 @@ def render(args) -> int:
     bar = None
     try:
         if out is None and not args.curves_out:
-            raise ValueError("name an output: -o OUT.png|OUT.mp4|OUT.webm|OUT.mov, --curves-out TAKE.csv, or both")
+            raise EngineError("name an output: -o OUT.png|OUT.mp4|OUT.webm|OUT.mov, --curves-out TAKE.csv, or both")
         still = out is not None and out.suffix.lower() == ".png"
         if out is not None and not still and out.suffix.lower() not in FORMATS:
-            raise ValueError(f"-o {out}: expected a .png, {', '.join(FORMATS)} file")
+            raise EngineError(f"-o {out}: expected a .png, {', '.join(FORMATS)} file")
         if args.audio and still:
-            raise ValueError(f"--audio needs a video output ({', '.join(FORMATS)}) (or only --curves-out)")
+            raise EngineError(f"--audio needs a video output ({', '.join(FORMATS)}) (or only --curves-out)")
         settings = RenderSettings(args.size, args.msaa, args.framing, args.background)
         # A video sink made first: a format that cannot hold the picture fails before any work.
         video = VideoSink(str(out), settings, args.audio, beside=args.side_by_side) if out and not still else None
@@ -193,7 +193,7 @@ def render(args) -> int:
             duration = clip_duration(args, sources)
             bar = Progress(round(duration * fps), f"render {(out or Path(args.curves_out)).name}")
         render_offline(rig, sources, sinks, fps, duration, bar.update if bar else None)
-    except (RendererError, ValueError, OSError) as exc:
+    except EngineError as exc:
         if bar:
             bar.close()
         print(f"error: {exc}", file=sys.stderr)

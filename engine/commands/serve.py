@@ -42,7 +42,7 @@ def run(args) -> int:
         print(f"token (control needs it off this machine): {token}", file=sys.stderr)
     try:
         if args.max_viewers < 1:
-            raise ValueError(f"--max-viewers: expected 1 or more, got {args.max_viewers}")
+            raise EngineError(f"--max-viewers: expected 1 or more, got {args.max_viewers}")
         show = show_from_args(args)
         show.avatar = show.avatar or str(MASCOT)
         stage = StageServer(
@@ -50,7 +50,7 @@ def run(args) -> int:
         )
         pipeline, _ = build_pipeline(show, extra_sources=stage.sources, extra_sinks=[stage.sink])
         app = stage.app(pipeline, show.avatar)
-    except (EngineError, ValueError, OSError) as exc:
+    except EngineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     where = f"http://{args.host}:{args.port}"

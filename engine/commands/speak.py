@@ -9,10 +9,9 @@ import math
 import sys
 from pathlib import Path
 
+from ..errors import EngineError
 from ..renderer.background import TRANSPARENT
-from ..renderer.errors import RendererError
 from ..renderer.video import video_format
-from ..rig.asset import AvatarError
 from ..script import video
 from ..script.parse import ScriptError, load, mixed_voices, unsayable_words
 from .arguments import background_arg, msaa, output_file, positive, size_arg
@@ -97,7 +96,7 @@ def run(args) -> int:
     if args.output:
         try:
             video_format(args.output, transparent)
-        except ValueError as exc:
+        except EngineError as exc:
             print(f"error: -o {exc}", file=sys.stderr)
             return 2
     if args.ray and not args.check and (problem := _ray_problem(args, transparent)):
@@ -118,7 +117,7 @@ def run(args) -> int:
                 f"{script.settings.fps:g} fps)"
             )
             if seconds > LONG_MINUTES * 60 and not args.long:
-                raise ValueError(f"{length}, over the {LONG_MINUTES} min limit; give --long if you mean it")
+                raise EngineError(f"{length}, over the {LONG_MINUTES} min limit; give --long if you mean it")
             if args.check:
                 if warning := mixed_voices(script):
                     print(f"warning: {warning}", file=sys.stderr)
@@ -136,7 +135,7 @@ def run(args) -> int:
             failed.append((name, str(exc)))
             print(f"error: {exc}", file=sys.stderr)
             continue
-        except (AvatarError, RendererError, ValueError, OSError) as exc:
+        except EngineError as exc:
             failed.append((name, f"{name}: {exc}"))
             print(f"error: {name}: {exc}", file=sys.stderr)
             continue

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from .. import arkit
+from ..errors import EngineError
 from ..expressions import EXPRESSIONS
 from ..frame import FaceFrame
 from ..offline import open_avatar
-from ..renderer.errors import RendererError
 from ..renderer.platform import WindowPlatform
 from ..renderer.renderer import Renderer
 from .render import add_view_options, save_png
@@ -125,7 +125,7 @@ def run(args) -> int:
     try:
         avatar, rig = open_avatar(args.avatar, args.mapping, args.pose)
         platform = WindowPlatform(args.size, f"{Path(args.avatar).name}")
-    except RendererError as exc:
+    except EngineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     import glfw
@@ -150,7 +150,7 @@ def run(args) -> int:
             platform.swap()
             platform.poll()
         renderer.close()
-    except (RendererError, ValueError, OSError) as exc:
+    except EngineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:

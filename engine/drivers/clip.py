@@ -19,6 +19,7 @@ import logging
 import numpy as np
 
 from .. import arkit, bones
+from ..errors import OptionError
 from ..frame import FaceFrame
 from ..options import layer_rule, pop_bool, pop_float, reject_unknown
 from ..rig.animation import sample_channel
@@ -36,7 +37,7 @@ class ClipSource(FunctionSource):
 
     def __init__(self, clip: str, rule, loop: bool = False, speed: float = 1.0):
         if not (np.isfinite(speed) and speed > 0):
-            raise ValueError(f"clip:{clip}: speed must be a positive number, got {speed}")
+            raise OptionError(f"clip:{clip}: speed must be a positive number, got {speed}")
         super().__init__(rule, self._frame)
         self.clip, self.loop, self.speed = clip, loop, speed
         self.warnings: list[str] = []
@@ -45,12 +46,12 @@ class ClipSource(FunctionSource):
         """Find the clip in `rig`'s avatar and sort its channels into bones and ARKit channels."""
         what = f"clip:{self.clip}"
         if rig is None:
-            raise ValueError(f"{what}: plays one of the avatar's own clips; give an avatar (--avatar)")
+            raise OptionError(f"{what}: plays one of the avatar's own clips; give an avatar (--avatar)")
         avatar = rig.avatar
         clips = {a.name: a for a in avatar.animations}
         if self.clip not in clips:
             known = ", ".join(repr(n) for n in clips) if clips else "none"
-            raise ValueError(f"{what}: {avatar.path} has no clip {self.clip!r}; its clips: {known}")
+            raise OptionError(f"{what}: {avatar.path} has no clip {self.clip!r}; its clips: {known}")
         animation = clips[self.clip]
         bone_of = {node: bone for bone, node in rig.humanoid_bones.items()} if rig.humanoid else {}
         self._rotations, self._bones = [], []  # channels on humanoid bones, and their bones
@@ -80,7 +81,7 @@ class ClipSource(FunctionSource):
                 left_out.append(f"{channel.path} of {node.name!r}")
         if not self._rotations and not self._morphs:
             why = "" if rig.humanoid else f" (the avatar is not a humanoid: missing {', '.join(rig.humanoid_missing)})"
-            raise ValueError(
+            raise OptionError(
                 f"{what}: animates no humanoid bone{why} and no ARKit morph target, which is all a "
                 f"frame carries; it animates {', '.join(left_out) or 'nothing'}"
             )
@@ -123,7 +124,7 @@ class ClipSource(FunctionSource):
 
 def open_clip(rest: str, options: dict) -> ClipSource:
     if not rest:
-        raise ValueError("clip: name the clip, e.g. clip:Walk (run.py inspect AVATAR lists them)")
+        raise OptionError("clip: name the clip, e.g. clip:Walk (run.py inspect AVATAR lists them)")
     loop = pop_bool(options, "loop", False)
     speed = pop_float(options, "speed", 1.0)
     rule = layer_rule(f"clip:{rest}", options, priority=PRIORITY, head=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from ..errors import OptionError
 from ..mixer import LayerRule
 from ..options import layer_rule, parse_host_port, pop_float, reject_unknown
 from ..protocols import facecap, ifacialmocap, livelink_udp, vmc
@@ -27,7 +28,7 @@ class LiveLinkReceiver(UdpReceiver):
 
     def __init__(self, host: str, port: int, rule: LayerRule, subject: str | None = None, angle_units: str = "unreal"):
         if angle_units not in livelink_udp.ANGLE_UNITS:
-            raise ValueError(f"livelink: angles {angle_units!r}: expected one of {sorted(livelink_udp.ANGLE_UNITS)}")
+            raise OptionError(f"livelink: angles {angle_units!r}: expected one of {sorted(livelink_udp.ANGLE_UNITS)}")
         super().__init__("livelink", host, port, rule)
         self.subject, self.angle_units = subject, angle_units
         self._chosen = subject is not None
@@ -150,7 +151,7 @@ def open_ifacialmocap(rest: str, options: dict) -> IFacialMocapReceiver:
     phone_address = parse_host_port(str(phone), ifacialmocap.PORT, "ifacialmocap phone") if phone else None
     every = pop_float(options, "handshake_every", 3.0)
     if not every > 0:
-        raise ValueError(f"ifacialmocap: handshake_every must be positive, got {every}")
+        raise OptionError(f"ifacialmocap: handshake_every must be positive, got {every}")
     rule = layer_rule(f"ifacialmocap://{host}:{port}", options, priority=PRIORITY)
     reject_unknown(f"ifacialmocap://{rest}", options)
     return IFacialMocapReceiver(host, port, rule, phone_address, every)

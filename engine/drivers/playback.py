@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import replace
 
+from ..errors import OptionError
 from ..frame import FaceFrame
 from ..mixer import LayerRule
 from ..options import layer_rule, pop_bool, reject_unknown
@@ -41,7 +42,7 @@ class TakePlayback:
 
 def open_csv(rest: str, options: dict) -> TakePlayback:
     if not rest:
-        raise ValueError("csv: name a take, e.g. csv:take.csv")
+        raise OptionError("csv: name a take, e.g. csv:take.csv")
     loop = pop_bool(options, "loop", False)
     rule = layer_rule(f"csv:{rest}", options, priority=10)
     reject_unknown(f"csv:{rest}", options)

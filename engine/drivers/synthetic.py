@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import demo_tour
+from ..errors import OptionError
 from ..frame import FaceFrame
 from ..idle import IdleMotion
 from ..mixer import LayerRule, preset_frame, preset_rule
@@ -81,7 +82,7 @@ def open_pose(rest: str, options: dict) -> FunctionSource:
         except ValueError:
             head = []
     if head is not None and (len(head) != 3 or not np.all(np.isfinite(head))):
-        raise ValueError(f"pose: head must be YAW,PITCH,ROLL in degrees, got {options.get('head')!r}")
+        raise OptionError(f"pose: head must be YAW,PITCH,ROLL in degrees, got {options.get('head')!r}")
     rule_keys = {"priority", "channels", "fade", "stale_after", "blink", "look_at", "mouth"}
     values = {k: pop_float(options, k, 0.0) for k in [k for k in options if k not in rule_keys]}
     face, mask = pose_face(values, head)

@@ -18,6 +18,7 @@ import socket
 import threading
 from dataclasses import dataclass, replace
 
+from ..errors import OptionError
 from ..frame import FaceFrame
 from ..mixer import LayerRule
 from ..protocols.errors import PacketError
@@ -52,7 +53,7 @@ class UdpReceiver:
             self._sock.bind((host, port))
         except OSError as exc:
             self._sock.close()
-            raise ValueError(f"{scheme}://{host}:{port}: cannot listen: {exc}") from None
+            raise OptionError(f"{scheme}://{host}:{port}: cannot listen: {exc}") from None
         self._sock.settimeout(POLL_SECONDS)
         self.address: tuple[str, int] = self._sock.getsockname()[:2]
         self.label = f"{scheme}://{host}:{self.address[1]}"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import OptionError
 from ..options import layer_rule, pop_bool, pop_float, reject_unknown
 
 PRIORITY = 10  # like the phone mocap sources: above idle, below what is layered on top
@@ -38,7 +39,7 @@ def _tracking_options(label: str, options: dict, extra: dict) -> tuple:
     mirror = pop_bool(options, "mirror", False)
     calibrate = pop_float(options, "calibrate", 0)
     if calibrate < 0 or calibrate != int(calibrate):
-        raise ValueError(f"{label}: calibrate must be a whole number of frames, got {calibrate:g}")
+        raise OptionError(f"{label}: calibrate must be a whole number of frames, got {calibrate:g}")
     smooth: dict[str, float] | None = dict(
         SMOOTH,
         min_cutoff=pop_float(options, "min_cutoff", SMOOTH["min_cutoff"]),
@@ -50,7 +51,7 @@ def _tracking_options(label: str, options: dict, extra: dict) -> tuple:
     values = {key: pop_float(options, key, default) for key, default in extra.items()}
     for key, value in values.items():
         if not value > 0:
-            raise ValueError(f"{label}: {key} must be positive, got {value:g}")
+            raise OptionError(f"{label}: {key} must be positive, got {value:g}")
     options.setdefault("stale_after", STALE_AFTER)
     options.setdefault("fade", FADE)
     rule = layer_rule(label, options, priority=PRIORITY)
@@ -70,7 +71,7 @@ def open_webcam(rest: str, options: dict):
 
 def _recording(label: str, path: str, options: dict, folder: bool):
     if not path:
-        raise ValueError(f"{label}: name a file or folder, e.g. video:face.mp4 or images:frames/")
+        raise OptionError(f"{label}: name a file or folder, e.g. video:face.mp4 or images:frames/")
     folder = folder or Path(path).is_dir()
     rule, tracker, v = _tracking_options(label, options, {"fps": 30.0} if folder else {})
     from .face_tracking.media import ImageFolder, VideoFile

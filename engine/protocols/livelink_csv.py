@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import arkit
+from ..errors import EngineError
 from ..frame import FaceFrame
 from ..rig.transforms import quat_from_euler, quat_to_euler
 
@@ -41,7 +42,7 @@ def _column_order() -> list[str]:
 COLUMNS = _column_order()
 
 
-class TakeError(ValueError):
+class TakeError(EngineError, ValueError):
     """A CSV take we cannot read: names the file, the line and what was wrong."""
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import arkit
+from ..errors import FileError, OptionError
 from ..frame import FaceFrame
 from .asset import Avatar
 from .humanoid import HumanoidPose, find_humanoid, missing_required
@@ -68,9 +69,9 @@ def load_mapping(path: str | Path) -> dict:
     try:
         data = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read mapping file: {exc}") from None
+        raise FileError(f"{path}: cannot read mapping file: {exc}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: a mapping file holds one JSON object")
+        raise FileError(f"{path}: a mapping file holds one JSON object")
     return data
 
 
@@ -84,12 +85,12 @@ def sidecar_mapping(avatar_path: str | Path) -> Path | None:
 def _responses(spec: dict) -> list[tuple[int, np.ndarray, np.ndarray]]:
     """(channel, xs, ys) of a mapping's `response` curves, each checked."""
     if not isinstance(spec, dict):
-        raise ValueError("mapping response: an object of channel -> [[x, y], ...] curves")
+        raise FileError("mapping response: an object of channel -> [[x, y], ...] curves")
     out = []
     for raw_name, points in spec.items():
         canonical = arkit.canonical(raw_name)
         if canonical is None:
-            raise ValueError(f"mapping response: {raw_name!r} is not an ARKit name")
+            raise FileError(f"mapping response: {raw_name!r} is not an ARKit name")
         try:
             xy = np.asarray(points, np.float64)
         except (TypeError, ValueError):
@@ -105,7 +106,7 @@ def _responses(spec: dict) -> list[tuple[int, np.ndarray, np.ndarray]]:
             or xy[:, 1].min() < 0.0
             or xy[:, 1].max() > 1.0
         ):
-            raise ValueError(
+            raise FileError(
                 f"mapping response {raw_name}: expected [[x, y], ...] with x rising from 0 to 1 "
                 f"and every y in 0..1, got {points!r}"
             )
@@ -131,7 +132,7 @@ class Rig:
 
     def __init__(self, avatar: Avatar, mapping: dict | str | Path | None = None, pose: str = "relaxed"):
         if pose not in POSE_MODES:
-            raise ValueError(f"pose {pose!r}: expected one of {', '.join(POSE_MODES)}")
+            raise OptionError(f"pose {pose!r}: expected one of {', '.join(POSE_MODES)}")
         if mapping is not None and not isinstance(mapping, dict):
             mapping = load_mapping(mapping)
         mapping = mapping or {}
@@ -188,7 +189,7 @@ class Rig:
             mesh_name, _, target = spec.rpartition("/")
             spec = {"mesh": mesh_name or None, "target": target}
         if not isinstance(spec, dict) or "target" not in spec:
-            raise ValueError(f"mapping: a target is 'Mesh/target', 'target' or an object, got {spec!r}")
+            raise FileError(f"mapping: a target is 'Mesh/target', 'target' or an object, got {spec!r}")
         slots = []
         for mi, mesh in enumerate(self.avatar.meshes):
             if spec.get("mesh") not in (None, mesh.name):
@@ -197,7 +198,7 @@ class Rig:
                 if tname == spec["target"]:
                     slots.append((int(self._offsets[mi]) + ti, float(spec.get("weight", 1.0))))
         if not slots:
-            raise ValueError(f"mapping: no morph target matches {spec!r}")
+            raise FileError(f"mapping: no morph target matches {spec!r}")
         return slots
 
     def _label(self, flat: int) -> str:
@@ -218,7 +219,7 @@ class Rig:
         for raw_name, specs in overrides.items():
             canonical = arkit.canonical(raw_name)
             if canonical is None:
-                raise ValueError(f"mapping channels: {raw_name!r} is not an ARKit name")
+                raise FileError(f"mapping channels: {raw_name!r} is not an ARKit name")
             col = arkit.INDEX[canonical]
             self._direct[:, col] = 0.0
             for spec in specs or []:

@@ -8,6 +8,7 @@ import uuid
 
 import numpy as np
 
+from ..errors import OptionError
 from ..frame import FaceFrame
 from ..options import parse_host_port, reject_unknown
 from ..protocols import livelink_udp, osc_out, vmc
@@ -45,7 +46,7 @@ class LiveLinkSender(UdpSender):
     def __init__(self, host: str, port: int, subject: str = livelink_udp.DEFAULT_SUBJECT, angle_units: str = "unreal"):
         super().__init__("livelink", host, port)
         if angle_units not in livelink_udp.ANGLE_UNITS:
-            raise ValueError(f"livelink: angles {angle_units!r}: expected one of {sorted(livelink_udp.ANGLE_UNITS)}")
+            raise OptionError(f"livelink: angles {angle_units!r}: expected one of {sorted(livelink_udp.ANGLE_UNITS)}")
         self.subject, self.angle_units = subject, angle_units
         self.device_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"engine:{subject}"))
         self._fps = 60
@@ -66,7 +67,7 @@ class VmcSender(UdpSender):
     def __init__(self, host: str, port: int, blend: str = "perfectsync"):
         super().__init__("vmc", host, port)
         if blend not in vmc.BLEND_MODES:
-            raise ValueError(f"vmc: blend {blend!r}: expected one of {vmc.BLEND_MODES}")
+            raise OptionError(f"vmc: blend {blend!r}: expected one of {vmc.BLEND_MODES}")
         self.blend = blend
         self._offsets: np.ndarray | None = None
 
@@ -84,7 +85,7 @@ class OscSender(UdpSender):
     def __init__(self, host: str, port: int, mode: str = "per-channel"):
         super().__init__("osc", host, port)
         if mode not in osc_out.MODES:
-            raise ValueError(f"osc: mode {mode!r}: expected one of {osc_out.MODES}")
+            raise OptionError(f"osc: mode {mode!r}: expected one of {osc_out.MODES}")
         self.mode = mode
 
     def datagram(self, frame: FaceFrame) -> bytes:

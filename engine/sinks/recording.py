@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..errors import FileError, OptionError
 from ..frame import FaceFrame
 from ..options import pop_float, reject_unknown
 from ..protocols.livelink_csv import TakeWriter, take_filename
@@ -43,7 +44,7 @@ class TakeRecorder:
                 path = path / take_filename(slate, take or next_take(path, slate, subject), subject)
             self._writer = TakeWriter(path, fps=run.clock.fps)
         except OSError as exc:
-            raise ValueError(f"csv:{self.path}: cannot write: {exc}") from None
+            raise FileError(f"csv:{self.path}: cannot write: {exc}") from None
 
     @property
     def file(self) -> Path | None:
@@ -61,7 +62,7 @@ class TakeRecorder:
 
 def open_csv(rest: str, options: dict) -> TakeRecorder:
     if not rest:
-        raise ValueError("csv: name the take to write, e.g. csv:take.csv or csv:takes/")
+        raise OptionError("csv: name the take to write, e.g. csv:take.csv or csv:takes/")
     naming = None
     if rest.endswith(("/", os.sep)) or Path(rest).is_dir():
         naming = (

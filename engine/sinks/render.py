@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import moderngl
 import numpy as np
 
+from ..errors import OptionError
 from ..frame import FaceFrame
 from ..options import pop_bool, pop_float, reject_unknown
 from ..renderer.alpha import unpremultiply
@@ -39,9 +40,9 @@ class RenderSettings:
 
     def __init__(self, size=(1280, 720), msaa: int = 4, framing: str = "bust", background=None):
         if framing not in FRAMINGS:
-            raise ValueError(f"framing: expected one of {', '.join(FRAMINGS)}, got {framing!r}")
+            raise OptionError(f"framing: expected one of {', '.join(FRAMINGS)}, got {framing!r}")
         if msaa < 1:
-            raise ValueError(f"msaa: expected 1 or more samples, got {msaa}")
+            raise OptionError(f"msaa: expected 1 or more samples, got {msaa}")
         self.size, self.msaa, self.framing, self.background = tuple(size), int(msaa), framing, background
 
     @property
@@ -61,7 +62,7 @@ class RenderSettings:
 
     def renderer(self, run, ctx=None, size=None) -> Renderer:
         if run.avatar is None:
-            raise ValueError("a sink that draws needs an avatar (--avatar)")
+            raise OptionError("a sink that draws needs an avatar (--avatar)")
         return Renderer(run.avatar, size or self.size, self.msaa, self.framing, self.background, ctx=ctx, rig=run.rig)
 
 
@@ -74,7 +75,7 @@ def camera_picture(run) -> Picture:
     for source in run.sources:
         if callable(getattr(source, "picture", None)):
             return source.picture
-    raise ValueError("beside=true needs a source with a picture (video:FILE, webcam:N, images:DIR)")
+    raise OptionError("beside=true needs a source with a picture (video:FILE, webcam:N, images:DIR)")
 
 
 #: The panel's aspect until the camera's first picture says what it is.
@@ -303,7 +304,7 @@ def open_mp4(rest: str, options: dict) -> VideoSink:
 
 def open_png(rest: str, options: dict) -> PngSink:
     if not rest:
-        raise ValueError("png: name a file (png:out.png) or a folder (png:frames/)")
+        raise OptionError("png: name a file (png:out.png) or a folder (png:frames/)")
     settings = RenderSettings.pop(options)
     reject_unknown(f"png:{rest}", options)
     return PngSink(rest, settings)

