@@ -21,6 +21,7 @@ BENCHES = {
     "frame_path": ("bench.frame_path", "mixer + rig per frame against an older commit"),
     "audio_decode": ("bench.audio_decode", "decoding and resampling audio files against an older commit"),
     "stage": ("bench.stage", "serve: /say to the open mouth on the page, audio/mouth sync, 10 viewers"),
+    "ray_speak": ("bench.ray_speak", "speak --ray local against one machine: a batch of 4, one script in pieces"),
 }
 
 
