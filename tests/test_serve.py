@@ -1,12 +1,16 @@
 """The stage (`run.py serve`) over real sockets: its binary messages, the control API and its
-token and limits, the viewers' WebSocket, speech that queues and cuts in, and bad input that
-is answered with an error while the stage plays on. (The page in a browser: test_serve_browser.py.)"""
+token and limits, the viewers' WebSocket, speech that starts with its first clause and queues
+and cuts in, an `audio:` file's and a microphone's sound (a private PulseAudio daemon's) sent
+in step with their mouth, and bad input that is answered with an error while the stage plays
+on. (The page in a browser: test_serve_browser.py.)"""
 
 import json
+import subprocess
 import time
 
 import numpy as np
 import pytest
+from scipy.signal import correlate, resample_poly
 
 from engine import arkit, bones
 from engine.commands.serve import is_loopback
@@ -16,6 +20,7 @@ from engine.protocols.stage import (
     AUDIO,
     CUT,
     FRAME,
+    SAY_STREAM,
     decode_audio,
     decode_cut,
     decode_frame,
@@ -23,12 +28,18 @@ from engine.protocols.stage import (
     encode_cut,
     encode_frame,
 )
-from engine.stage.say import trim_leading_silence
+from engine.speech.audio_file import read_audio
+from engine.speech.features import FRAME_RATE, SAMPLE_RATE
+from engine.speech.runtime import load
+from engine.speech.stream import infer
+from engine.stage.say import parts, trim_leading_silence
+from engine.stage.sound import MIC_DRIFT, MicChunks
 
 pytest.importorskip("fastapi")
 websockets = pytest.importorskip("websockets.sync.client")
 from websockets.exceptions import ConnectionClosed  # noqa: E402
 from bench.stage_server import call, stage  # noqa: E402
+from pulse_mic import pulse_mic, speech_wav  # noqa: E402, F401 (pulse_mic: fixture)
 
 TOKEN = "s3cret"
 JAW = arkit.INDEX["jawOpen"]
@@ -53,9 +64,10 @@ def test_a_frame_round_trips_with_its_pose():
 
 def test_audio_and_cut_round_trip_and_broken_messages_are_refused():
     samples = np.sin(np.linspace(0, 20, 800)).astype(np.float32) * 0.5
-    t, rate, back = decode_audio(encode_audio(1.25, 22050, samples))
-    assert (t, rate) == (1.25, 22050) and np.allclose(back, samples, atol=1e-4)
-    assert decode_cut(encode_cut(3.5)) == 3.5
+    t, rate, back, stream = decode_audio(encode_audio(1.25, 22050, samples))
+    assert (t, rate, stream) == (1.25, 22050, SAY_STREAM) and np.allclose(back, samples, atol=1e-4)
+    assert decode_audio(encode_audio(0.5, 16000, samples, stream=2)).stream == 2
+    assert decode_cut(encode_cut(3.5)) == (3.5, SAY_STREAM)
     message = encode_frame(FaceFrame(0.0), np.zeros(3, np.float32), np.zeros((1, 7)))
     with pytest.raises(PacketError, match="does not hold"):
         decode_frame(message[:-4])
@@ -69,6 +81,45 @@ def test_leading_silence_is_trimmed_to_a_few_milliseconds():
     trimmed = trim_leading_silence(audio, rate)
     assert len(trimmed) == pytest.approx(rate // 10 + 0.03 * rate, abs=2)
     assert np.array_equal(trim_leading_silence(np.zeros(10, np.float32), rate), np.zeros(10))
+
+
+def test_say_is_given_to_the_voice_first_clause_first_then_sentence_by_sentence():
+    assert parts("Hello, and welcome to the city hall. We are glad!  Come in", "en") == [
+        "Hello,", "and welcome to the city hall.", "We are glad!", "Come in"]
+    assert parts("大家好，欢迎来到河湾市。请进！", "zh") == ["大家好，", "欢迎来到河湾市。", "请进！"]
+    assert parts("Hi there", "en") == ["Hi there"]
+    assert parts("Stop! ?! Go.", "en") == ["Stop! ?!", "Go."]  # nothing without a word is said alone
+
+
+def test_a_microphone_is_sent_in_chunks_laid_end_to_end_and_moved_only_when_its_stamps_drift():
+    sent = []
+    chunks = MicChunks(lambda stream, start, end, message: sent.append((start, end, decode_audio(message))), stream=1)
+    rate, block = 48000, np.full(480, 0.25, np.float32)  # 10 ms blocks
+    wobble = np.random.default_rng(0).uniform(-0.01, 0.01, 200)
+    wobble[0] = 0.0
+    for k in range(100):  # stamps that wobble around where the blocks follow on
+        chunks(1.0 + k * 0.01 + wobble[k], rate, block)
+    assert all(a.stream == 1 and a.rate == rate for *_, a in sent)
+    assert sent[0][0] == pytest.approx(1.0 + wobble[0])
+    for (_, end, _), (start, _, _) in zip(sent, sent[1:]):
+        assert start == pytest.approx(end, abs=1e-9)  # no seam while the stamps agree
+    assert sum(len(a.samples) for *_, a in sent) == 100 * 480  # in 40 ms chunks
+    laid = sent[-1][1]
+    for k in range(100, 200):  # the stamps settle 20 ms later (the device's clock, a busier machine)
+        chunks(1.02 + k * 0.01 + wobble[k] / 10, rate, block)
+    moved = [(start - end) for (_, end, _), (start, _, _) in zip(sent, sent[1:]) if start > laid]
+    assert sum(abs(m) > 1e-6 for m in moved) >= 1  # the run was moved to follow them...
+    assert sent[-1][1] == pytest.approx(1.02 + 200 * 0.01, abs=MIC_DRIFT + 0.002)  # ...and ends where they say
+    chunks(9.0, rate, block)  # a stall: starts afresh where the stamp says
+    chunks(9.01, rate, block)
+    chunks(9.02, rate, block)
+    chunks(9.03, rate, block)
+    assert sent[-1][0] == 9.0 and len(sent[-1][2].samples) == 4 * 480
+    for k in range(12):  # stamps 80 ms earlier: what would lie over the audio sent is skipped
+        chunks(8.96 + k * 0.01, rate, block)
+    for (_, end, _), (start, _, _) in zip(sent, sent[1:]):
+        assert start >= end - 1e-9
+    assert sent[-1][:2] == pytest.approx((9.04, 9.08))
 
 
 def test_only_loopback_hosts_go_without_a_token():
@@ -135,22 +186,72 @@ def test_a_viewer_gets_the_hello_then_frames_at_60_hz(server):
     assert span == pytest.approx(1.0, abs=0.12)  # 60 frames a second on the pipeline clock
 
 
+def _say_audio(ws, until: float) -> tuple[list, float | None]:
+    """The speech's AUDIO messages that reach a viewer, and the pipeline time of the first
+    FRAME with the mouth open, until the frames pass pipeline time `until`."""
+    audio, opened, t = [], None, -1.0
+    while t < until:
+        message = ws.recv(timeout=10)
+        if message[0] == AUDIO:
+            audio.append(decode_audio(message))
+        elif message[0] == FRAME:
+            frame = decode_frame(message)
+            t = frame.face.t
+            if opened is None and frame.face.weights[JAW] > 0.2:
+                opened = t
+    return audio, opened
+
+
 def test_say_moves_the_mouth_and_sends_its_audio_ahead_of_it(server):
     with websockets.connect(server.replace("http", "ws") + "/ws") as ws:
         ws.recv(timeout=10)  # hello
         status, answer = call(server + "/say", "POST", {"text": "Hello, and welcome to Riverton!"}, token=TOKEN)
         assert status == 200, answer
-        assert answer["duration"] > 1.0 and answer["voice"] and 0 <= answer["starts_in"] <= 0.2
-        audio, opened, deadline = [], None, time.monotonic() + answer["duration"] + 5
-        while time.monotonic() < deadline and opened is None:
-            message = ws.recv(timeout=5)
-            if message[0] == AUDIO:
-                audio.append(decode_audio(message))
-            elif message[0] == FRAME and (frame := decode_frame(message)).face.weights[JAW] > 0.2:
-                opened = frame.face.t
+        assert answer["duration"] > 0.3 and answer["voice"] and 0 <= answer["starts_in"] <= 0.2
+        speaking = _status_until_complete(server)
+        now = _frames(ws, 1)[0].face.t
+        audio, opened = _say_audio(ws, until=now + answer["starts_in"] + speaking["duration"] + 0.1)
     assert opened is not None, "the mouth never opened"
-    assert audio and audio[0][0] <= opened  # the page has the audio before the mouth says it
-    assert sum(len(a[2]) / a[1] for a in audio) == pytest.approx(answer["duration"], abs=0.01)
+    assert audio and audio[0].t <= opened  # the page has the audio before the mouth says it
+    assert all(a.stream == SAY_STREAM for a in audio)
+    _assert_in_order_and_whole(audio, speaking["duration"])
+
+
+def _assert_in_order_and_whole(audio, duration: float) -> None:
+    """The speech's chunks follow one another without overlapping (a part synthesized late
+    leaves a pause) and span the utterance's duration."""
+    for a, b in zip(audio, audio[1:]):
+        assert b.t >= a.t + len(a.samples) / a.rate - 1e-6
+    end = audio[-1].t + len(audio[-1].samples) / audio[-1].rate
+    assert end - audio[0].t == pytest.approx(duration, abs=0.01)
+
+
+def _status_until_complete(server) -> dict:
+    """/status's entry for the utterance being spoken, once all of it is queued."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        speaking = call(server + "/status", token=TOKEN)[1]["speaking"]
+        if speaking and all(u["complete"] for u in speaking):
+            return speaking[-1]
+        time.sleep(0.05)
+    raise AssertionError("the speech was never all queued")
+
+
+def test_a_long_say_returns_once_its_first_part_is_queued_and_the_rest_follows_on(server):
+    text = ("Good evening. Tonight the library stays open until ten. The cafe on the ground floor "
+            "serves soup and bread. The lifts are on the left, past the reading room. Enjoy your visit!")
+    with websockets.connect(server.replace("http", "ws") + "/ws") as ws:
+        ws.recv(timeout=10)
+        status, answer = call(server + "/say?interrupt=1", "POST", {"text": text}, token=TOKEN)
+        assert status == 200, answer
+        # returned with "Good evening." queued, while the four sentences after it are synthesized
+        assert answer["complete"] is False and 0.3 < answer["duration"] < 2.0
+        whole = _status_until_complete(server)
+        assert whole["duration"] > answer["duration"] + 5.0
+        now = _frames(ws, 1)[0].face.t
+        audio, opened = _say_audio(ws, until=now + whole["duration"])
+    assert opened is not None
+    _assert_in_order_and_whole(audio, whole["duration"])
 
 
 def test_a_second_say_queues_and_an_interrupting_one_cuts_in(server):
@@ -165,6 +266,7 @@ def test_a_second_say_queues_and_an_interrupting_one_cuts_in(server):
         while time.monotonic() < deadline:
             message = ws.recv(timeout=5)
             if message[0] == CUT:
+                assert decode_cut(message)[1] == SAY_STREAM  # the speech's own stream, not a source's
                 break
         else:
             pytest.fail("no CUT message reached the viewer")
@@ -246,3 +348,87 @@ def test_viewers_past_the_limit_are_told_why_and_one_leaving_mid_speech_harms_no
     while call(server + "/status", token=TOKEN)[1]["viewers"] and time.monotonic() < deadline:
         time.sleep(0.1)
     assert call(server + "/status", token=TOKEN)[1]["viewers"] == 0
+
+
+def test_an_audio_file_source_is_heard_on_the_page_in_step_with_its_mouth(tmp_path):
+    wav = speech_wav(tmp_path)
+    clip = read_audio(wav)
+    start, seconds = 3.0, len(clip) / SAMPLE_RATE
+    with stage("--no-idle", "--source", f"audio:{wav}?start={start}") as url:
+        with websockets.connect(url.replace("http", "ws") + "/ws") as ws:
+            ws.recv(timeout=10)
+            audio, opened = _say_audio(ws, until=start + seconds + 0.2)
+    assert audio, "the file's sound never reached the viewer"
+    assert all(a.stream != SAY_STREAM and a.rate == SAMPLE_RATE for a in audio)
+    # its samples, each where the file has it on the pipeline clock, to its end
+    first = round((audio[0].t - start) * SAMPLE_RATE)
+    for a, b in zip(audio, audio[1:]):
+        assert b.t == pytest.approx(a.t + len(a.samples) / SAMPLE_RATE, abs=1e-9)
+    heard = np.concatenate([a.samples for a in audio])
+    assert first + len(heard) == len(clip)
+    np.testing.assert_allclose(heard, clip[first:], atol=2 / 32767)
+    assert opened is not None and start <= opened <= start + seconds  # the mouth moves with it, not before
+
+
+def _envelope_lag(t0, samples, rate, jaw_times, jaw) -> float:
+    """Seconds by which the jaw's opening trails the audio's loudness: the lag, within +-0.3 s,
+    that best correlates the 10 ms RMS envelope of `samples` (the first heard at t0) with the jaw."""
+    hop = int(rate // FRAME_RATE)
+    rms = np.sqrt(np.mean(samples[: len(samples) // hop * hop].reshape(-1, hop) ** 2, axis=1))
+    grid = t0 + np.arange(len(rms)) / FRAME_RATE
+    shown = np.interp(grid, jaw_times, jaw)
+    lags = np.arange(-30, 31)  # 10 ms steps
+    score = [np.corrcoef(rms[max(0, -k): len(rms) - max(0, k)], shown[max(0, k): len(shown) - max(0, -k)])[0, 1]
+             for k in lags]
+    return lags[int(np.argmax(score))] / FRAME_RATE
+
+
+def test_a_microphone_is_heard_on_the_page_in_step_with_its_mouth(pulse_mic, tmp_path):
+    wav = speech_wav(tmp_path)
+    clip = read_audio(wav)
+    player, audio, faces, speech = None, [], [], None
+    with stage("--no-idle", "--source", "mic:pulse") as url:
+        with websockets.connect(url.replace("http", "ws") + "/ws") as ws:
+            ws.recv(timeout=10)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                message = ws.recv(timeout=10)
+                if message[0] == AUDIO:
+                    audio.append(decode_audio(message))
+                    if player is None:  # the device delivers: play the speech into it
+                        player = subprocess.Popen(["paplay", str(wav)], env=pulse_mic)
+                    if speech is None and np.abs(audio[-1].samples).max() > 0.05:
+                        speech = audio[-1].t  # it comes back
+                elif message[0] == FRAME:
+                    frame = decode_frame(message)
+                    faces.append((frame.face.t, frame.face.weights[JAW]))
+                    if speech is not None and frame.face.t > speech + len(clip) / SAMPLE_RATE + 0.5:
+                        break
+    assert player is not None and player.wait(10) == 0 and speech is not None, "no sound came from the microphone"
+    assert all(a.stream != SAY_STREAM for a in audio)
+    rate = audio[0].rate
+    # the chunks as stamped: one after another, never over each other
+    starts = np.array([a.t for a in audio])
+    ends = starts + [len(a.samples) / rate for a in audio]
+    assert np.all(starts[1:] >= ends[:-1] - 1e-6)
+    heard = np.zeros(round((ends[-1] - starts[0]) * rate) + 1, np.float32)  # as the page lays them out
+    for a in audio:
+        at = round((a.t - starts[0]) * rate)
+        heard[at : at + len(a.samples)] = a.samples[: len(heard) - at]
+    # what was played came back: its loudest second is a second of the clip (a starved machine
+    # may drop audio the net cannot keep up with, so not the whole clip need be there)
+    back = resample_poly(np.concatenate([a.samples for a in audio]), SAMPLE_RATE, rate)
+    energy = np.convolve(back ** 2, np.ones(SAMPLE_RATE), mode="valid")
+    loudest = back[int(np.argmax(energy)):][:SAMPLE_RATE]
+    match = correlate(clip, loudest, mode="valid") / (np.linalg.norm(loudest) * np.sqrt(
+        np.convolve(clip ** 2, np.ones(SAMPLE_RATE), mode="valid")) + 1e-9)
+    assert match.max() > 0.9, match.max()
+    # and the mouth shows it when the page plays it: the jaw trails the loudness of the audio as
+    # stamped by about as much as it trails the clip's own loudness offline (measured here: 20-30
+    # ms against 10 ms; the microphone's face moves in ~20 ms bursts and waits for the next tick;
+    # unstamped, it would be 80 ms, the net's lookahead)
+    jaw_times, jaw = np.array(faces).T
+    on_stage = _envelope_lag(starts[0], heard, rate, jaw_times, jaw)
+    offline_jaw = infer(clip, load())[:, JAW]
+    offline = _envelope_lag(0.0, clip, SAMPLE_RATE, np.arange(len(offline_jaw)) / FRAME_RATE, offline_jaw)
+    assert abs(on_stage - offline) <= 0.04, (on_stage, offline)

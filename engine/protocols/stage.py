@@ -10,15 +10,18 @@ is aligned for a typed-array view in the browser.
   pitch), the humanoid bones (bones x 4), then what the rig resolved for this avatar: every
   morph weight (all meshes, in order) and the local translation and rotation (7 each) of the
   nodes the rig moves. The page needs no name mapping: it writes those straight into its scene.
-- AUDIO: kind 2, u32 sample rate, f64 t (when the chunk starts on the pipeline clock); then
-  mono int16 samples.
-- CUT: kind 3, f64 t: audio scheduled from t on is dropped (an interrupting `/say`).
+- AUDIO: kind 2, u8 stream, u32 sample rate, f64 t (when the chunk starts on the pipeline
+  clock); then mono int16 samples. Streams play at once and apart: 0 is `/say`'s speech
+  (SAY_STREAM), the others the sources' own sound (an `audio:` file, a microphone).
+- CUT: kind 3, u8 stream, f64 t: that stream's audio scheduled from t on is dropped (an
+  interrupting `/say`).
 """
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,9 +30,10 @@ from ..frame import FaceFrame
 from .errors import PacketError
 
 FRAME, AUDIO, CUT = 1, 2, 3
+SAY_STREAM = 0
 _FRAME = struct.Struct("<BBHHHd")
-_AUDIO = struct.Struct("<BxxxId")
-_CUT = struct.Struct("<B7xd")
+_AUDIO = struct.Struct("<BBxxId")
+_CUT = struct.Struct("<BB6xd")
 _HEAD_POSITION, _EYES, _BONES = 1, 2, 4
 _FIXED = arkit.COUNT + 4 + 3 + 4  # floats before the bones
 
@@ -66,14 +70,23 @@ def encode_frame(frame: FaceFrame, morphs: np.ndarray, nodes: np.ndarray) -> byt
     return header + body.tobytes()
 
 
-def encode_audio(t: float, sample_rate: int, samples: np.ndarray) -> bytes:
+class Audio(NamedTuple):
+    """A decoded AUDIO message."""
+
+    t: float  # when its first sample is heard, on the pipeline clock
+    rate: int
+    samples: np.ndarray  # float32 mono
+    stream: int
+
+
+def encode_audio(t: float, sample_rate: int, samples: np.ndarray, stream: int = SAY_STREAM) -> bytes:
     """`samples`: float mono in [-1, 1], sent as int16."""
     pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
-    return _AUDIO.pack(AUDIO, int(sample_rate), float(t)) + pcm.tobytes()
+    return _AUDIO.pack(AUDIO, stream, int(sample_rate), float(t)) + pcm.tobytes()
 
 
-def encode_cut(t: float) -> bytes:
-    return _CUT.pack(CUT, float(t))
+def encode_cut(t: float, stream: int = SAY_STREAM) -> bytes:
+    return _CUT.pack(CUT, stream, float(t))
 
 
 def kind(message: bytes) -> int:
@@ -103,15 +116,16 @@ def decode_frame(message: bytes) -> StageFrame:
     return StageFrame(face, rest[:n_morphs].copy(), rest[n_morphs:].reshape(-1, 7).copy())
 
 
-def decode_audio(message: bytes) -> tuple[float, int, np.ndarray]:
-    """(start time, sample rate, float32 samples)."""
+def decode_audio(message: bytes) -> Audio:
     if len(message) < _AUDIO.size or message[0] != AUDIO or (len(message) - _AUDIO.size) % 2:
         raise PacketError("stage: not an AUDIO message")
-    _, rate, t = _AUDIO.unpack_from(message)
-    return t, rate, np.frombuffer(message, "<i2", offset=_AUDIO.size).astype(np.float32) / 32767.0
+    _, stream, rate, t = _AUDIO.unpack_from(message)
+    return Audio(t, rate, np.frombuffer(message, "<i2", offset=_AUDIO.size).astype(np.float32) / 32767.0, stream)
 
 
-def decode_cut(message: bytes) -> float:
+def decode_cut(message: bytes) -> tuple[float, int]:
+    """(from when, which stream)."""
     if len(message) != _CUT.size or message[0] != CUT:
         raise PacketError("stage: not a CUT message")
-    return _CUT.unpack(message)[1]
+    _, stream, t = _CUT.unpack(message)
+    return t, stream

@@ -38,6 +38,7 @@ from ..expressions import EXPRESSIONS
 from ..renderer.background import parse_color
 from ..renderer.framing import FRAMINGS
 from ..renderer.options import parse_size
+from ..voices.sentences import CLAUSE_END, SENTENCE_END, spans
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -54,12 +55,6 @@ GAPS = {"clause": 0.12, "sentence": 0.3, "paragraph": 0.65}
 #: A sentence longer than this (characters) is split at its commas into subtitle-sized utterances.
 LONG_SENTENCE = {"en": 84, "zh": 26}
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_SENTENCE_END = {
-    "en": re.compile(r"(?<=[.!?])[\"')\]]*\s+"),
-    "zh": re.compile(r"(?<=[。！？!?])\s*"),
-    "any": re.compile(r"(?<=[.!?])[\"')\]]*\s+|(?<=[。！？])\s*"),
-}
-_CLAUSE_END = {"en": re.compile(r"(?<=[,;:])\s+"), "zh": re.compile(r"(?<=[，；：,;])\s*")}
 
 
 class ScriptError(EngineError, ValueError):
@@ -368,7 +363,7 @@ class _Builder:
         text, lines, marks, emphasis, lang, voice = self._scan(para)
         if not text.strip():
             return
-        for start, end in _spans(text, _SENTENCE_END[lang or "any"]):
+        for start, end in spans(text, SENTENCE_END[lang or "any"]):
             said = lang or ("zh" if CJK.search(text[start:end]) else self.settings.language)
             if voice is not None:
                 self._check_voice(voice, said, lines[start])
@@ -506,7 +501,7 @@ class _Builder:
         pieces = [(start, end)]
         if end - start > LONG_SENTENCE[lang]:
             pieces = _merge_short(
-                [(start + a, start + b) for a, b in _spans(text[start:end], _CLAUSE_END[lang])], LONG_SENTENCE[lang]
+                [(start + a, start + b) for a, b in spans(text[start:end], CLAUSE_END[lang])], LONG_SENTENCE[lang]
             )
         return [(a, b, k == len(pieces) - 1) for k, (a, b) in enumerate(pieces)]
 
@@ -551,18 +546,6 @@ class _Builder:
             round(last.gap_after + seconds, 6),
             last.emphasis,
         )
-
-
-def _spans(text: str, boundary: re.Pattern) -> list[tuple[int, int]]:
-    """(start, end) of the pieces of `text` between matches of `boundary`."""
-    spans, start = [], 0
-    for m in boundary.finditer(text):
-        if m.start() > start:
-            spans.append((start, m.start()))
-        start = m.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    return spans
 
 
 def _merge_short(spans: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .director import LOOKS, Director, expression_names
-from .say import SayQueue
+from .say import Interrupted, SayQueue
 from .scene import StageScene
 from .viewers import TooManyViewers, Viewer, Viewers
 
@@ -66,10 +66,13 @@ class SayRequest(BaseModel):
 
 
 class SayAnswer(BaseModel):
-    duration: float = Field(description="seconds of speech")
+    duration: float = Field(description="seconds of speech queued so far: all of it when complete")
+    complete: bool = Field(
+        description="whether the whole text is queued; if not, the rest is being synthesized while the first part plays"
+    )
     starts_in: float = Field(description="seconds from now until it is heard (after what is queued)")
     voice: str
-    queued: int = Field(description="utterances playing or waiting, this one included")
+    queued: int = Field(description="utterances playing, waiting or being synthesized, this one included")
 
 
 class ExpressionRequest(BaseModel):
@@ -164,7 +167,9 @@ def create_app(stage: Stage) -> FastAPI:
 
     @app.post("/say", response_model=SayAnswer, dependencies=[Depends(control)])
     async def say(request: SayRequest, interrupt: bool = Query(False, description="cut in instead of queueing")):
-        """Speaks `text` now, or after what is already queued; returns once it is queued."""
+        """Speaks `text` now, or after what is already queued. The voice takes it clause by
+        clause and sentence by sentence: this returns once the first part is queued, while the
+        rest is synthesized as it plays (GET /status follows it)."""
         if not request.text.strip():
             raise HTTPException(422, "text: nothing to say")
         if len(request.text) > stage.limits.text_chars:
@@ -177,8 +182,11 @@ def create_app(stage: Stage) -> FastAPI:
             u = await run_in_threadpool(stage.say.say, request.text, request.lang, request.voice, interrupt)
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
+        except Interrupted as exc:
+            raise HTTPException(409, str(exc)) from None
         return SayAnswer(
             duration=round(u.end - u.start, 3),
+            complete=u.complete,
             starts_in=round(u.start - stage.say.now(), 3),
             voice=u.voice,
             queued=len(stage.say.pending()),
@@ -210,7 +218,16 @@ def create_app(stage: Stage) -> FastAPI:
             "viewers": len(stage.viewers),
             "max_viewers": stage.limits.viewers,
             "sources": {name: round(level, 3) for name, level in levels.items()},
-            "speaking": [{"text": u.text, "lang": u.lang, "voice": u.voice} for u in stage.say.pending()],
+            "speaking": [
+                {
+                    "text": u.text,
+                    "lang": u.lang,
+                    "voice": u.voice,
+                    "duration": round(u.end - u.start, 3),
+                    "complete": u.complete,
+                }
+                for u in stage.say.pending()
+            ],
             "say_seconds": stage.say.last_seconds,
             "expressions": ["neutral", *expression_names()],
             "looks": list(LOOKS),

@@ -13,6 +13,7 @@ from .director import Director
 from .say import SayQueue
 from .scene import StageScene
 from .sink import WebSink
+from .sound import SourceSound
 from .viewers import Viewers
 
 #: A viewer's WebSocket message may be no larger (uvicorn closes the socket with 1009).
@@ -26,7 +27,7 @@ class StageServer:
         self.viewers = Viewers(limits.viewers, self.clock.now)
         self.say = SayQueue(self.clock.now, self.viewers.publish_audio, self.viewers.publish_cut)
         self.director = Director()
-        self.sink = WebSink(self.viewers.publish_frame)
+        self.sink = WebSink(self.viewers.publish_frame, SourceSound(self.viewers.publish_audio))
 
     @property
     def sources(self) -> list:

@@ -48,7 +48,7 @@ class Viewers:
         self.limit, self.now = limit, now
         self.loop: asyncio.AbstractEventLoop | None = None
         self._viewers: set[Viewer] = set()
-        self._audio: list[tuple[float, float, bytes]] = []  # (start, end, message) not yet heard
+        self._audio: list[tuple[int, float, float, bytes]] = []  # (stream, start, end, message) not yet heard
         self.frames = 0
         self._recent: deque[float] = deque()  # when the last second's frames were published
 
@@ -70,7 +70,7 @@ class Viewers:
         viewer = Viewer()
         viewer.answer(hello)
         now = self.now()
-        viewer.queue.extend(message for _, end, message in self._audio if end > now)
+        viewer.queue.extend(message for _, _, end, message in self._audio if end > now)
         self._viewers.add(viewer)
         return viewer
 
@@ -83,13 +83,14 @@ class Viewers:
         if self.loop is not None:
             self.loop.call_soon_threadsafe(self._frame, message)
 
-    def publish_audio(self, start: float, end: float, message: bytes) -> None:
+    def publish_audio(self, stream: int, start: float, end: float, message: bytes) -> None:
+        """An AUDIO message of `stream` (protocols/stage.py) heard from `start` to `end`."""
         if self.loop is not None:
-            self.loop.call_soon_threadsafe(self._audio_chunk, start, end, message)
+            self.loop.call_soon_threadsafe(self._audio_chunk, stream, start, end, message)
 
-    def publish_cut(self, t: float, message: bytes) -> None:
+    def publish_cut(self, stream: int, t: float, message: bytes) -> None:
         if self.loop is not None:
-            self.loop.call_soon_threadsafe(self._cut, t, message)
+            self.loop.call_soon_threadsafe(self._cut, stream, t, message)
 
     # -- on the event loop -----------------------------------------------------------------
 
@@ -103,14 +104,14 @@ class Viewers:
             viewer.frame = message
             viewer.wake.set()
 
-    def _audio_chunk(self, start: float, end: float, message: bytes) -> None:
+    def _audio_chunk(self, stream: int, start: float, end: float, message: bytes) -> None:
         now = self.now()
-        self._audio = [a for a in self._audio if a[1] > now]
-        self._audio.append((start, end, message))
+        self._audio = [a for a in self._audio if a[2] > now]
+        self._audio.append((stream, start, end, message))
         self._queue(message)
 
-    def _cut(self, t: float, message: bytes) -> None:
-        self._audio = [a for a in self._audio if a[0] < t]
+    def _cut(self, stream: int, t: float, message: bytes) -> None:
+        self._audio = [a for a in self._audio if a[0] != stream or a[1] < t]
         self._queue(message)
 
     def _queue(self, message: bytes) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol
 
@@ -25,6 +26,7 @@ from ... import arkit
 from ...frame import FaceFrame
 from ...mixer import LayerRule
 from ...speech.audio_file import Resampler
+from ...speech.features import FRAME_RATE
 from ...speech.visemes import driven_mask
 
 log = logging.getLogger("engine.drivers.audio")
@@ -38,9 +40,9 @@ class LiveSpeech:
     """Blocks of samples at `rate` in (from any thread, any block size), face weights out.
 
     `feed` copies a block into the queue and returns at once; `process` runs whatever is queued
-    through the resampler and the streaming net and gives the (frames, 52) weights it completes,
-    frame k showing the audio at k * 10 ms since the first sample fed (dropped audio is skipped,
-    not counted).
+    through the resampler and the streaming net and gives those samples and the (frames, 52)
+    weights they complete, frame k showing the audio at k * 10 ms since the first sample
+    processed (dropped audio is skipped, not counted).
     """
 
     def __init__(self, rate: int, net=None, queue_seconds: float = QUEUE_SECONDS):
@@ -82,14 +84,16 @@ class LiveSpeech:
         """Until something is queued (True) or `timeout` seconds pass (False)."""
         return self._ready.wait(timeout)
 
-    def process(self) -> np.ndarray:
-        """Everything queued through the resampler and the net, on the caller's thread."""
+    def process(self) -> tuple[np.ndarray, np.ndarray]:
+        """Everything queued through the resampler and the net, on the caller's thread: (the
+        samples at `rate`, the weights of the frames they complete)."""
         with self._lock:
             blocks, self._blocks, self._queued = list(self._blocks), deque(), 0
             self._ready.clear()
         if not blocks:
-            return np.zeros((0, arkit.COUNT), np.float32)
-        return self._stream.push(self._resampler.push(np.concatenate(blocks)))
+            return np.zeros(0, np.float32), np.zeros((0, arkit.COUNT), np.float32)
+        samples = np.concatenate(blocks)
+        return samples, self._stream.push(self._resampler.push(samples))
 
 
 class _LiveClock(Protocol):
@@ -106,6 +110,10 @@ class MicSource:
     stamped with its arrival on the pipeline clock. Live only; nothing raises once started."""
 
     duration: float | None = None
+    #: Set by a sink that plays the microphone (the stage's page): called on the source's thread
+    #: with each processed block, as (the pipeline time its first sample is due to be heard,
+    #: rate, samples), the time at which the published face shows that sample.
+    on_audio: Callable[[float, int, np.ndarray], None] | None = None
 
     def __init__(self, live: LiveSpeech, stream, rule: LayerRule, label: str):
         self.live, self.rule, self.name, self.label = live, rule, rule.name, label
@@ -130,19 +138,25 @@ class MicSource:
     def _follow(self) -> None:
         clock = self._clock
         assert clock is not None  # the thread starts in start(), after the clock is set
-        failures = 0
+        failures = samples = frames = 0
         while not self._stop.is_set():
             if not self.live.wait(0.1):
                 continue
             try:
-                weights = self.live.process()
+                block, weights = self.live.process()
             except Exception as exc:  # logged once; the layer goes stale and fades
                 failures += 1
                 if failures == 1:
                     log.warning("%s: %s (further failures are counted, not logged)", self.label, exc)
                 continue
+            now = clock.now()
+            samples, frames = samples + len(block), frames + len(weights)
             if len(weights):
-                self._newest = FaceFrame(clock.now(), np.clip(weights[-1], 0.0, 1.0), self._mask, source="mic")
+                self._newest = FaceFrame(now, np.clip(weights[-1], 0.0, 1.0), self._mask, source="mic")
+            if self.on_audio is not None and frames:
+                # the face now shows the audio at (frames - 1) * 10 ms; the block began later than that
+                first = (samples - len(block)) / self.live.rate
+                self.on_audio(now + first - (frames - 1) / FRAME_RATE, self.live.rate, block)
 
     def stop(self) -> None:
         self._stop.set()

@@ -15,7 +15,8 @@ The layer's default channels are "mouth,brows" (it drives the brow raises among 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,10 @@ def speech_curves(blocks: Iterable[np.ndarray], net=None) -> tuple[Curves, int]:
 class AudioSource:
     """Face frames for an audio clip's media time; nothing after its end (the layer fades)."""
 
+    #: A file's samples read again, as 16 kHz blocks, for a sink that plays them (the stage's
+    #: page); None for a clip given as samples.
+    replay: Callable[[], Iterator[np.ndarray]] | None = None
+
     def __init__(
         self, audio: np.ndarray | Iterable[np.ndarray], rule: LayerRule | None = None, net=None, start: float = 0.0
     ):
@@ -107,7 +112,9 @@ class AudioSource:
     def from_file(cls, path: str | Path, rule: LayerRule | None = None, net=None, start: float = 0.0) -> AudioSource:
         """Any audio file (audio_file.py reads them), decoded block by block: memory holds one
         block and the curves, however long the file. Bad files raise ValueError naming them."""
-        return cls(audio_blocks(path), rule, net, start)
+        source = cls(audio_blocks(path), rule, net, start)
+        source.replay = partial(audio_blocks, path)
+        return source
 
     def start(self, clock) -> None:
         pass

@@ -194,7 +194,7 @@ function pose(frame) {
 // -- audio -----------------------------------------------------------------------------------
 
 let audio = null;
-const scheduled = []; // {source, t0, t1, when, end}: chunks in pipeline and context seconds
+const scheduled = []; // {source, stream, t0, t1, when, end}: chunks in pipeline and context seconds
 
 function audioContext() {
   if (!audio) audio = new AudioContext({ latencyHint: 'interactive' });
@@ -216,15 +216,16 @@ function contextTime(pipelineT) {
 function onAudio(buffer) {
   if (offset === null) return;
   const view = new DataView(buffer);
-  const rate = view.getUint32(4, true), t0 = view.getFloat64(8, true);
+  const stream = view.getUint8(1), rate = view.getUint32(4, true), t0 = view.getFloat64(8, true);
   const pcm = new Int16Array(buffer, HEADER);
   const ctx = audioContext();
   const chunk = ctx.createBuffer(1, pcm.length, rate);
   const data = chunk.getChannelData(0);
   for (let i = 0; i < pcm.length; i++) data[i] = pcm[i] / 32767;
   const t1 = t0 + pcm.length / rate;
-  // A chunk that follows the last one is laid right after it, so no clock estimate can open a gap.
-  const last = scheduled[scheduled.length - 1];
+  // A chunk that follows its stream's last one is laid right after it, so no clock estimate can
+  // open a gap. Streams (/say's speech, an audio file, a microphone) play at once.
+  const last = scheduled.findLast((s) => s.stream === stream);
   let when = last && Math.abs(last.t1 - t0) < 1e-4 ? last.end : contextTime(t0);
   const source = ctx.createBufferSource();
   source.buffer = chunk;
@@ -232,14 +233,15 @@ function onAudio(buffer) {
   const late = Math.max(0, ctx.currentTime - when);
   if (late >= chunk.duration) return;
   source.start(when + late, late);
-  scheduled.push({ source, t0, t1, when, end: when + chunk.duration });
+  scheduled.push({ source, stream, t0, t1, when, end: when + chunk.duration });
   source.onended = () => scheduled.splice(scheduled.findIndex((s) => s.source === source), 1);
 }
 
 function onCut(buffer) {
-  const t = new DataView(buffer).getFloat64(8, true);
+  const view = new DataView(buffer);
+  const stream = view.getUint8(1), t = view.getFloat64(8, true);
   for (const s of scheduled) {
-    if (s.t1 <= t) continue;
+    if (s.stream !== stream || s.t1 <= t) continue;
     if (s.t0 >= t) s.source.stop();
     else s.source.stop(s.when + (t - s.t0));
     s.t1 = Math.min(s.t1, t);
