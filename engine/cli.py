@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Callable
 
 from .errors import EngineError
 
@@ -30,8 +31,17 @@ COMMANDS = {
 class Parser(argparse.ArgumentParser):
     """Says what was wrong first, then where to look, instead of the whole usage before it."""
 
+    #: A command's text after its options that is costly to make (`live` imports every source's
+    #: module to list their options): made only when the help is shown.
+    epilog_later: Callable[[], str] | None = None
+
     def error(self, message: str):
         self.exit(2, f"error: {message}\nrun `{self.prog} --help` for the options\n")
+
+    def format_help(self) -> str:
+        if self.epilog_later is not None:
+            self.epilog = self.epilog_later()
+        return super().format_help()
 
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:

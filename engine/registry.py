@@ -2,16 +2,20 @@
 each imported only when a run names it, so a run that never touches the webcam never loads
 MediaPipe and nothing here imports back into the runtime.
 
-A scheme maps to `"module:factory"`; the factory takes the URI's rest and its options (the
-query merged with a show file's) and returns a source or a sink.
+A scheme maps to `"module:factory"`; the factory takes the URI's rest and its options: the
+query merged with a show file's, parsed here into the dataclass its `options` parameter names
+(options.py), so each scheme's options are declared once, typed, and listed by `live --help`.
 """
 
 from __future__ import annotations
 
 import importlib
+import textwrap
+import typing
 from urllib.parse import parse_qsl
 
 from .errors import OptionError
+from .options import LayerOptions, describe, parse_options
 
 SOURCES: dict[str, str] = {
     "idle": "engine.drivers.synthetic:open_idle",
@@ -53,12 +57,31 @@ def split_uri(uri: str) -> tuple[str, str, dict[str, str]]:
     return scheme.lower(), rest[2:] if rest.startswith("//") else rest, options
 
 
+def factory(table: dict[str, str], scheme: str):
+    """The scheme's factory (its module imported now) and the options dataclass it takes."""
+    module, _, name = table[scheme].partition(":")
+    function = getattr(importlib.import_module(module), name)
+    return function, typing.get_type_hints(function)["options"]
+
+
+def schemes_help(table: dict[str, str]) -> str:
+    """A line a scheme: its options, typed, with their defaults (imports every factory); for
+    sources, then the layer options that every source takes."""
+    lines = {f"{scheme}:": describe(factory(table, scheme)[1]) for scheme in table}
+    if table is SOURCES:
+        lines["every source"] = describe(LayerOptions, shared=None) + " (its layer in the mix)"
+    return "\n".join(
+        textwrap.fill(text, 100, initial_indent=f"  {name:15s}", subsequent_indent=" " * 17)
+        for name, text in lines.items()
+    )
+
+
 def _open(kind: str, table: dict[str, str], uri: str, options: dict | None):
     scheme, rest, query = split_uri(uri)
     if scheme not in table:
         raise OptionError(f"{kind} {uri!r}: unknown scheme {scheme!r}; known: {', '.join(sorted(table))}")
-    module, _, factory = table[scheme].partition(":")
-    return getattr(importlib.import_module(module), factory)(rest, {**query, **(options or {})})
+    function, cls = factory(table, scheme)
+    return function(rest, parse_options(cls, uri.partition("?")[0].rstrip(":"), {**query, **(options or {})}))
 
 
 def open_source(uri: str, options: dict | None = None, rig=None):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 
 from ..errors import EngineError
 from ..pipeline import Pipeline, RealtimeClock
-from ..registry import SINKS, SOURCES, open_sink, open_source
+from ..registry import SINKS, SOURCES, open_sink, open_source, schemes_help
 from ..rig.asset import AvatarError
 from ..rig.rig import POSE_MODES
 from ..show import Show
@@ -27,8 +28,10 @@ def add_show_arguments(p, default_fps: float) -> None:
             action="append",
             default=[],
             metavar="URI",
-            help=f"repeatable; one of: {listed} (see the README's table)",
+            help=f"repeatable; one of: {listed} (options below; see the README's table)",
         )
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog_later = _schemes_help
     p.add_argument("--fps", type=positive, help=f"frame rate (default {default_fps:g})")
     p.add_argument(
         "--duration", type=float, help="seconds; default: until the media ends (files, takes, clips), else until Ctrl-C"
@@ -44,6 +47,14 @@ def add_show_arguments(p, default_fps: float) -> None:
         "so a lost face eases into life; this turns that off",
     )
     p.set_defaults(default_fps=default_fps)
+
+
+def _schemes_help() -> str:
+    return (
+        "URI options (SCHEME:WHAT?key=value&..., or a show file's [[source]]/[[sink]] table), "
+        "name:type=default:\nsources\n"
+        f"{schemes_help(SOURCES)}\nsinks\n{schemes_help(SINKS)}"
+    )
 
 
 def show_from_args(args) -> Show:

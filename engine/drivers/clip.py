@@ -15,13 +15,14 @@ ends with it. A zero-length clip is a held pose.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 
 from .. import arkit, bones
 from ..errors import OptionError
 from ..frame import FaceFrame
-from ..options import layer_rule, pop_bool, pop_float, reject_unknown
+from ..options import LayerOptions
 from ..rig.animation import sample_channel
 from ..rig.transforms import quat_matrices
 from .synthetic import FunctionSource
@@ -122,11 +123,15 @@ class ClipSource(FunctionSource):
         )
 
 
-def open_clip(rest: str, options: dict) -> ClipSource:
+@dataclass
+class ClipOptions(LayerOptions):
+    loop: bool = False
+    speed: float = 1.0
+    priority: int | None = PRIORITY
+    head: bool | None = False
+
+
+def open_clip(rest: str, options: ClipOptions) -> ClipSource:
     if not rest:
         raise OptionError("clip: name the clip, e.g. clip:Walk (run.py inspect AVATAR lists them)")
-    loop = pop_bool(options, "loop", False)
-    speed = pop_float(options, "speed", 1.0)
-    rule = layer_rule(f"clip:{rest}", options, priority=PRIORITY, head=False)
-    reject_unknown(f"clip:{rest}", options)
-    return ClipSource(rest, rule, loop, speed)
+    return ClipSource(rest, options.rule(f"clip:{rest}"), options.loop, options.speed)

@@ -9,10 +9,11 @@ usual layer options (priority, channels, head, fade, stale_after, ...) apply. Co
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from ..errors import OptionError
 from ..mixer import LayerRule
-from ..options import layer_rule, parse_host_port, pop_float, reject_unknown
+from ..options import LayerOptions, parse_host_port
 from ..protocols import facecap, ifacialmocap, livelink_udp, vmc
 from .udp import UdpReceiver
 
@@ -122,36 +123,46 @@ def _bind(scheme: str, rest: str, default_port: int) -> tuple[str, int]:
     return parse_host_port(rest, default_port, scheme, bind=True)
 
 
-def open_livelink(rest: str, options: dict) -> LiveLinkReceiver:
+@dataclass
+class ReceiverOptions(LayerOptions):
+    """A phone or performer app's stream, layered above idle."""
+
+    priority: int | None = PRIORITY
+
+
+@dataclass
+class LiveLinkOptions(ReceiverOptions):
+    subject: str | None = None  # only this subject's packets; default: any
+    angles: str = "unreal"
+
+
+def open_livelink(rest: str, options: LiveLinkOptions) -> LiveLinkReceiver:
     host, port = _bind("livelink", rest, livelink_udp.DEFAULT_PORT)
-    subject = options.pop("subject", None)
-    angles = str(options.pop("angles", "unreal"))
-    rule = layer_rule(f"livelink://{host}:{port}", options, priority=PRIORITY)
-    reject_unknown(f"livelink://{rest}", options)
-    return LiveLinkReceiver(host, port, rule, subject, angles)
+    rule = options.rule(f"livelink://{host}:{port}")
+    return LiveLinkReceiver(host, port, rule, options.subject, options.angles)
 
 
-def open_vmc(rest: str, options: dict) -> VmcReceiver:
+def open_vmc(rest: str, options: ReceiverOptions) -> VmcReceiver:
     host, port = _bind("vmc", rest, vmc.DEFAULT_PORT)
-    rule = layer_rule(f"vmc://{host}:{port}", options, priority=PRIORITY)
-    reject_unknown(f"vmc://{rest}", options)
-    return VmcReceiver(host, port, rule)
+    return VmcReceiver(host, port, options.rule(f"vmc://{host}:{port}"))
 
 
-def open_facecap(rest: str, options: dict) -> FaceCapReceiver:
+def open_facecap(rest: str, options: ReceiverOptions) -> FaceCapReceiver:
     host, port = _bind("facecap", rest, facecap.DEFAULT_PORT)
-    rule = layer_rule(f"facecap://{host}:{port}", options, priority=PRIORITY)
-    reject_unknown(f"facecap://{rest}", options)
-    return FaceCapReceiver(host, port, rule)
+    return FaceCapReceiver(host, port, options.rule(f"facecap://{host}:{port}"))
 
 
-def open_ifacialmocap(rest: str, options: dict) -> IFacialMocapReceiver:
+@dataclass
+class IFacialMocapOptions(ReceiverOptions):
+    phone: str | None = None  # HOST[:PORT] of the phone, sent the handshake
+    handshake_every: float = 3.0  # seconds
+
+
+def open_ifacialmocap(rest: str, options: IFacialMocapOptions) -> IFacialMocapReceiver:
     host, port = _bind("ifacialmocap", rest, ifacialmocap.PORT)
-    phone = options.pop("phone", None)
-    phone_address = parse_host_port(str(phone), ifacialmocap.PORT, "ifacialmocap phone") if phone else None
-    every = pop_float(options, "handshake_every", 3.0)
-    if not every > 0:
-        raise OptionError(f"ifacialmocap: handshake_every must be positive, got {every}")
-    rule = layer_rule(f"ifacialmocap://{host}:{port}", options, priority=PRIORITY)
-    reject_unknown(f"ifacialmocap://{rest}", options)
-    return IFacialMocapReceiver(host, port, rule, phone_address, every)
+    phone = options.phone
+    phone_address = parse_host_port(phone, ifacialmocap.PORT, "ifacialmocap phone") if phone else None
+    if not options.handshake_every > 0:
+        raise OptionError(f"ifacialmocap: handshake_every must be positive, got {options.handshake_every}")
+    rule = options.rule(f"ifacialmocap://{host}:{port}")
+    return IFacialMocapReceiver(host, port, rule, phone_address, options.handshake_every)

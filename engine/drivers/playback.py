@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..errors import OptionError
 from ..frame import FaceFrame
 from ..mixer import LayerRule
-from ..options import layer_rule, pop_bool, reject_unknown
+from ..options import LayerOptions
 from ..protocols.livelink_csv import read_take
 
 
@@ -40,10 +40,13 @@ class TakePlayback:
         pass
 
 
-def open_csv(rest: str, options: dict) -> TakePlayback:
+@dataclass
+class TakeOptions(LayerOptions):
+    loop: bool = False
+    priority: int | None = 10
+
+
+def open_csv(rest: str, options: TakeOptions) -> TakePlayback:
     if not rest:
         raise OptionError("csv: name a take, e.g. csv:take.csv")
-    loop = pop_bool(options, "loop", False)
-    rule = layer_rule(f"csv:{rest}", options, priority=10)
-    reject_unknown(f"csv:{rest}", options)
-    return TakePlayback(rest, loop, rule)
+    return TakePlayback(rest, options.loop, options.rule(f"csv:{rest}"))

@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
+
 import numpy as np
 
-from .. import demo_tour
+from .. import arkit, demo_tour
 from ..errors import OptionError
 from ..frame import FaceFrame
 from ..idle import IdleMotion
 from ..mixer import LayerRule, preset_frame, preset_rule
-from ..options import layer_rule, pop_bool, pop_float, reject_unknown
+from ..options import REST, LayerOptions
 from ..rig.transforms import quat_from_euler
 
 
@@ -45,23 +47,31 @@ def pose_face(values: dict[str, float], head_degrees=None):
     return face, frame.mask
 
 
-def open_idle(rest: str, options: dict) -> FunctionSource:
+@dataclass
+class IdleOptions(LayerOptions):
+    seed: int = 0
+    body: bool = True  # false: the face only, a humanoid's body left at rest
+    priority: int | None = 0
+
+
+def open_idle(rest: str, options: IdleOptions) -> FunctionSource:
     """`idle:?seed=N&body=false`: blinks, gaze, breath and sway; `body=false` leaves a humanoid's
     body to its rest pose."""
-    seed = int(pop_float(options, "seed", 0))
-    body = pop_bool(options, "body", True)
-    rule = layer_rule("idle", options, priority=0)
-    reject_unknown("idle:", options)
-    return FunctionSource(rule, IdleMotion(seed, body).frame)
+    return FunctionSource(options.rule("idle"), IdleMotion(options.seed, options.body).frame)
 
 
-def open_expression(rest: str, options: dict) -> FunctionSource:
-    intensity = pop_float(options, "intensity", 1.0)
+@dataclass
+class ExpressionOptions(LayerOptions):
+    """The layer settings not given are the preset's own (mixer.preset_rule)."""
+
+    intensity: float = 1.0
+
+
+def open_expression(rest: str, options: ExpressionOptions) -> FunctionSource:
     base = preset_rule(rest)
-    preset_frame(rest, 0.0, intensity)  # validates the intensity now, not on the first tick
-    rule = layer_rule(
+    preset_frame(rest, 0.0, options.intensity)  # validates the intensity now, not on the first tick
+    rule = options.rule(
         base.name,
-        options,
         priority=base.priority,
         channels=base.channels,
         head=False,
@@ -69,30 +79,33 @@ def open_expression(rest: str, options: dict) -> FunctionSource:
         look_at=base.look_at,
         mouth=base.mouth,
     )
-    reject_unknown(f"expression:{rest}", options)
-    return FunctionSource(rule, lambda t: preset_frame(rest, t, intensity))
+    return FunctionSource(rule, lambda t: preset_frame(rest, t, options.intensity))
 
 
-def open_pose(rest: str, options: dict) -> FunctionSource:
+@dataclass
+class PoseOptions(LayerOptions):
+    """Held weights by ARKit name; the layer owns the channels named, and the head if given."""
+
+    # Here `head` is the head's pose, YAW,PITCH,ROLL in degrees; the layer moves the head if it is given.
+    head: tuple[float, float, float] | None = None  # type: ignore[assignment]
+    weights: dict[str, float] = field(default_factory=dict, metadata=REST)
+    priority: int | None = 100
+
+
+def open_pose(rest: str, options: PoseOptions) -> FunctionSource:
     """`pose:?jawOpen=1&head=30,0,0`: held weights and head pose, on top of everything."""
-    head = options.pop("head", None)
-    if isinstance(head, str):
-        try:
-            head = [float(v) for v in head.split(",")]
-        except ValueError:
-            head = []
-    if head is not None and (len(head) != 3 or not np.all(np.isfinite(head))):
-        raise OptionError(f"pose: head must be YAW,PITCH,ROLL in degrees, got {options.get('head')!r}")
-    rule_keys = {"priority", "channels", "fade", "stale_after", "blink", "look_at", "mouth"}
-    values = {k: pop_float(options, k, 0.0) for k in [k for k in options if k not in rule_keys]}
-    face, mask = pose_face(values, head)
-    rule = layer_rule("pose", options, priority=100, channels=mask, head=head is not None)
-    reject_unknown("pose:", options)
-    return FunctionSource(rule, face)
+    unknown = [f"{name}={value!r}" for name, value in options.weights.items() if arkit.canonical(name) is None]
+    if unknown:
+        raise OptionError(f"pose: unknown option(s) {', '.join(unknown)}: neither a layer option nor an ARKit name")
+    face, mask = pose_face(options.weights, options.head)
+    return FunctionSource(replace(options, head=None).rule("pose", channels=mask, head=options.head is not None), face)
 
 
-def open_tour(rest: str, options: dict) -> FunctionSource:
+@dataclass
+class TourOptions(LayerOptions):
+    priority: int | None = 10
+
+
+def open_tour(rest: str, options: TourOptions) -> FunctionSource:
     """The demo's tour of expressions (engine/demo_tour.py); lay it over `idle:`."""
-    rule = layer_rule("tour", options, priority=10)
-    reject_unknown("tour:", options)
-    return FunctionSource(rule, demo_tour.tour_frame, demo_tour.DURATION)
+    return FunctionSource(options.rule("tour"), demo_tour.tour_frame, demo_tour.DURATION)

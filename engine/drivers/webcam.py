@@ -21,69 +21,96 @@ graph is built on the first picture.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import OptionError
-from ..options import layer_rule, pop_bool, pop_float, reject_unknown
+from ..options import LayerOptions
 
 PRIORITY = 10  # like the phone mocap sources: above idle, below what is layered on top
 
 
-def _tracking_options(label: str, options: dict, extra: dict) -> tuple:
-    """The layer rule, the tracker (its model checked, MediaPipe's graph not built until the
-    first picture) and the input's own options, all validated before any input is opened."""
+@dataclass
+class TrackingOptions(LayerOptions):
+    """What every tracked face takes (the module's docstring says what each does)."""
+
+    mirror: bool = False
+    calibrate: int = 0  # frames
+    smooth: bool = True
+    min_cutoff: float | None = None  # None: the tracker's own tuning (tracker.SMOOTH)
+    beta: float | None = None
+    model: str | None = None
+    priority: int | None = PRIORITY
+
+
+@dataclass
+class WebcamOptions(TrackingOptions):
+    width: int = 640
+    height: int = 480
+    fps: float = 30.0
+
+
+@dataclass
+class VideoOptions(TrackingOptions):
+    fps: float | None = None  # pictures a second of a folder (default 30); a video file has its own
+
+
+@dataclass
+class ImagesOptions(TrackingOptions):
+    fps: float = 30.0
+
+
+def _tracking(label: str, options: TrackingOptions, sizes: dict[str, float]) -> tuple:
+    """The layer rule and the tracker (its model checked, MediaPipe's graph not built until the
+    first picture), validated with the input's own `sizes` before any input is opened."""
     from .face_tracking.landmarker import Landmarker
     from .face_tracking.sources import FADE, STALE_AFTER
     from .face_tracking.tracker import SMOOTH, FaceTracker
 
-    mirror = pop_bool(options, "mirror", False)
-    calibrate = pop_float(options, "calibrate", 0)
-    if calibrate < 0 or calibrate != int(calibrate):
-        raise OptionError(f"{label}: calibrate must be a whole number of frames, got {calibrate:g}")
-    smooth: dict[str, float] | None = dict(
-        SMOOTH,
-        min_cutoff=pop_float(options, "min_cutoff", SMOOTH["min_cutoff"]),
-        beta=pop_float(options, "beta", SMOOTH["beta"]),
-    )
-    if not pop_bool(options, "smooth", True):
-        smooth = None
-    model = options.pop("model", None)
-    values = {key: pop_float(options, key, default) for key, default in extra.items()}
-    for key, value in values.items():
+    if options.calibrate < 0:
+        raise OptionError(f"{label}: calibrate must be a whole number of frames, got {options.calibrate}")
+    for key, value in sizes.items():
         if not value > 0:
             raise OptionError(f"{label}: {key} must be positive, got {value:g}")
-    options.setdefault("stale_after", STALE_AFTER)
-    options.setdefault("fade", FADE)
-    rule = layer_rule(label, options, priority=PRIORITY)
-    reject_unknown(label, options)
-    return rule, FaceTracker(Landmarker(model), label, mirror, smooth, int(calibrate)), values
+    smooth: dict[str, float] | None = dict(
+        SMOOTH,
+        min_cutoff=SMOOTH["min_cutoff"] if options.min_cutoff is None else options.min_cutoff,
+        beta=SMOOTH["beta"] if options.beta is None else options.beta,
+    )
+    if not options.smooth:
+        smooth = None
+    rule = options.rule(label, stale_after=STALE_AFTER, fade=FADE)
+    return rule, FaceTracker(Landmarker(options.model), label, options.mirror, smooth, options.calibrate)
 
 
-def open_webcam(rest: str, options: dict):
+def open_webcam(rest: str, options: WebcamOptions):
     label = f"webcam:{rest or 0}"
-    rule, tracker, v = _tracking_options(label, options, {"width": 640, "height": 480, "fps": 30})
+    rule, tracker = _tracking(label, options, {"width": options.width, "height": options.height, "fps": options.fps})
     from .face_tracking.camera import Camera, open_capture
     from .face_tracking.sources import CameraSource
 
-    capture, device = open_capture(rest, int(v["width"]), int(v["height"]), v["fps"])
+    capture, device = open_capture(rest, options.width, options.height, options.fps)
     return CameraSource(Camera(capture, device), tracker, rule)
 
 
-def _recording(label: str, path: str, options: dict, folder: bool):
+def _recording(label: str, path: str, options: VideoOptions | ImagesOptions, folder: bool):
     if not path:
         raise OptionError(f"{label}: name a file or folder, e.g. video:face.mp4 or images:frames/")
     folder = folder or Path(path).is_dir()
-    rule, tracker, v = _tracking_options(label, options, {"fps": 30.0} if folder else {})
+    if not folder and options.fps is not None:
+        raise OptionError(f"{label}: fps={options.fps:g} is for a folder of pictures; a video file has its own rate")
+    fps = 30.0 if options.fps is None else options.fps
+    rule, tracker = _tracking(label, options, {"fps": fps} if folder else {})
     from .face_tracking.media import ImageFolder, VideoFile
     from .face_tracking.sources import RecordingSource
 
-    frames = ImageFolder(path, v["fps"]) if folder else VideoFile(path)
+    frames = ImageFolder(path, fps) if folder else VideoFile(path)
     return RecordingSource(frames, tracker, rule)
 
 
-def open_video(rest: str, options: dict):
+def open_video(rest: str, options: VideoOptions):
     return _recording(f"video:{rest}", rest, options, folder=False)
 
 
-def open_images(rest: str, options: dict):
+def open_images(rest: str, options: ImagesOptions):
     return _recording(f"images:{rest}", rest, options, folder=True)

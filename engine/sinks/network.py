@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import socket
 import uuid
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import OptionError
 from ..frame import FaceFrame
-from ..options import parse_host_port, reject_unknown
+from ..options import parse_host_port
 from ..protocols import livelink_udp, osc_out, vmc
 
 
@@ -92,23 +93,32 @@ class OscSender(UdpSender):
         return osc_out.encode(frame, self.mode)
 
 
-def open_livelink(rest: str, options: dict) -> LiveLinkSender:
+@dataclass
+class LiveLinkSinkOptions:
+    subject: str = livelink_udp.DEFAULT_SUBJECT
+    angles: str = "unreal"
+
+
+def open_livelink(rest: str, options: LiveLinkSinkOptions) -> LiveLinkSender:
     host, port = parse_host_port(rest, livelink_udp.DEFAULT_PORT, "livelink")
-    subject = str(options.pop("subject", livelink_udp.DEFAULT_SUBJECT))
-    angles = str(options.pop("angles", "unreal"))
-    reject_unknown(f"livelink://{rest}", options)
-    return LiveLinkSender(host, port, subject, angles)
+    return LiveLinkSender(host, port, options.subject, options.angles)
 
 
-def open_vmc(rest: str, options: dict) -> VmcSender:
+@dataclass
+class VmcSinkOptions:
+    blend: str = "perfectsync"  # or vrm0
+
+
+def open_vmc(rest: str, options: VmcSinkOptions) -> VmcSender:
     host, port = parse_host_port(rest, vmc.DEFAULT_PORT, "vmc")
-    blend = str(options.pop("blend", "perfectsync"))
-    reject_unknown(f"vmc://{rest}", options)
-    return VmcSender(host, port, blend)
+    return VmcSender(host, port, options.blend)
 
 
-def open_osc(rest: str, options: dict) -> OscSender:
+@dataclass
+class OscSinkOptions:
+    mode: str = "per-channel"  # or all
+
+
+def open_osc(rest: str, options: OscSinkOptions) -> OscSender:
     host, port = parse_host_port(rest, osc_out.DEFAULT_PORT, "osc")
-    mode = str(options.pop("mode", "per-channel"))
-    reject_unknown(f"osc://{rest}", options)
-    return OscSender(host, port, mode)
+    return OscSender(host, port, options.mode)

@@ -5,11 +5,11 @@ every frame. Given a directory, the file is named the app's way, `<Slate>_<Take>
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import FileError, OptionError
 from ..frame import FaceFrame
-from ..options import pop_float, reject_unknown
 from ..protocols.livelink_csv import TakeWriter, take_filename
 from ..protocols.livelink_udp import DEFAULT_SUBJECT
 
@@ -60,16 +60,22 @@ class TakeRecorder:
             self._writer.close()
 
 
-def open_csv(rest: str, options: dict) -> TakeRecorder:
+@dataclass
+class TakeNamingOptions:
+    """How a take written into a folder (`csv:DIR/`) is named, as the app names its takes."""
+
+    slate: str = DEFAULT_SLATE
+    take: int = 0  # 0: the next free number
+    subject: str = DEFAULT_SUBJECT
+
+
+def open_csv(rest: str, options: TakeNamingOptions) -> TakeRecorder:
     if not rest:
         raise OptionError("csv: name the take to write, e.g. csv:take.csv or csv:takes/")
-    naming = None
-    if rest.endswith(("/", os.sep)) or Path(rest).is_dir():
-        naming = (
-            str(options.pop("slate", DEFAULT_SLATE)),
-            int(pop_float(options, "take", 0)) or None,  # 0: the next free number
-            str(options.pop("subject", DEFAULT_SUBJECT)),
-        )
-        take_filename(naming[0], naming[1] or 1, naming[2])  # refuse bad names now, not at open
-    reject_unknown(f"csv:{rest}", options)
+    if not (rest.endswith(("/", os.sep)) or Path(rest).is_dir()):
+        if options != TakeNamingOptions():
+            raise OptionError(f"csv:{rest}: slate, take and subject name takes in a folder (csv:DIR/), not a file")
+        return TakeRecorder(rest, None)
+    naming = (options.slate, options.take or None, options.subject)
+    take_filename(naming[0], naming[1] or 1, naming[2])  # refuse bad names now, not at open
     return TakeRecorder(rest, naming)

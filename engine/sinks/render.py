@@ -12,6 +12,7 @@ Each sink makes its Renderer when it opens, on the thread that will draw with it
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,6 @@ import numpy as np
 
 from ..errors import OptionError
 from ..frame import FaceFrame
-from ..options import pop_bool, pop_float, reject_unknown
 from ..renderer.alpha import unpremultiply
 from ..renderer.background import TRANSPARENT
 from ..renderer.framing import FRAMINGS
@@ -49,21 +49,37 @@ class RenderSettings:
     def transparent(self) -> bool:
         return isinstance(self.background, tuple) and self.background == TRANSPARENT
 
-    @classmethod
-    def pop(cls, options: dict) -> RenderSettings:
-        size = options.pop("size", None)
-        background = options.pop("background", None)
-        return cls(
-            parse_size(size) if isinstance(size, str) else tuple(size or (1280, 720)),
-            int(pop_float(options, "msaa", 4)),
-            str(options.pop("framing", "bust")),
-            parse_background(background) if isinstance(background, str) else background,
-        )
-
     def renderer(self, run, ctx=None, size=None) -> Renderer:
         if run.avatar is None:
             raise OptionError("a sink that draws needs an avatar (--avatar)")
         return Renderer(run.avatar, size or self.size, self.msaa, self.framing, self.background, ctx=ctx, rig=run.rig)
+
+
+@dataclass
+class DrawOptions:
+    """What every sink that draws takes (`png:`'s options)."""
+
+    size: str | tuple[int, int] = "1280x720"  # WxH, or [W, H] in a show file
+    msaa: int = 4
+    framing: str = "bust"  # head, bust or full
+    background: str | None = None  # #RRGGBB, an image or transparent; default: the renderer's
+
+    def settings(self) -> RenderSettings:
+        size = parse_size(self.size) if isinstance(self.size, str) else self.size
+        background = None if self.background is None else parse_background(self.background)
+        return RenderSettings(size, self.msaa, self.framing, background)
+
+
+@dataclass
+class Mp4Options(DrawOptions):
+    audio: str | None = None  # a sound file muxed in sync (offline runs only)
+    beside: bool = False  # the tracked camera's picture in a panel to the right
+
+
+@dataclass
+class WindowOptions(DrawOptions):
+    title: str = "engine"
+    beside: bool = False
 
 
 def _tick(frame: FaceFrame, fps: float) -> int:
@@ -294,25 +310,15 @@ class WindowSink:
             self._platform.close()
 
 
-def open_mp4(rest: str, options: dict) -> VideoSink:
-    settings = RenderSettings.pop(options)
-    audio = options.pop("audio", None)
-    beside = pop_bool(options, "beside", False)
-    reject_unknown(f"mp4:{rest}", options)
-    return VideoSink(rest, settings, audio, beside=beside)
+def open_mp4(rest: str, options: Mp4Options) -> VideoSink:
+    return VideoSink(rest, options.settings(), options.audio, beside=options.beside)
 
 
-def open_png(rest: str, options: dict) -> PngSink:
+def open_png(rest: str, options: DrawOptions) -> PngSink:
     if not rest:
         raise OptionError("png: name a file (png:out.png) or a folder (png:frames/)")
-    settings = RenderSettings.pop(options)
-    reject_unknown(f"png:{rest}", options)
-    return PngSink(rest, settings)
+    return PngSink(rest, options.settings())
 
 
-def open_window(rest: str, options: dict) -> WindowSink:
-    settings = RenderSettings.pop(options)
-    title = str(options.pop("title", "engine"))
-    beside = pop_bool(options, "beside", False)
-    reject_unknown(f"window:{rest}", options)
-    return WindowSink(settings, title, beside)
+def open_window(rest: str, options: WindowOptions) -> WindowSink:
+    return WindowSink(options.settings(), options.title, options.beside)

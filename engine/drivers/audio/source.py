@@ -16,15 +16,17 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from ... import arkit
+from ...errors import OptionError
 from ...frame import FaceFrame
 from ...mixer import LayerRule, channel_mask
-from ...options import layer_rule, pop_float, reject_unknown
+from ...options import LayerOptions
 from ...speech.audio_file import audio_blocks
 from ...speech.features import FRAME_RATE, SAMPLE_RATE
 from ...speech.prosody import BROWS, PitchTracker, brows
@@ -97,7 +99,7 @@ class AudioSource:
         streams a file so); `start`: the pipeline time the clip begins at (before it, the layer
         is off)."""
         if not (start >= 0 and np.isfinite(start)):
-            raise ValueError(f"audio: start must be seconds >= 0, got {start}")
+            raise OptionError(f"audio: start must be seconds >= 0, got {start}")
         from ...speech.stream import chunks
 
         self.start_at = float(start)
@@ -133,34 +135,52 @@ class AudioSource:
         pass
 
 
-def open_audio(rest: str, options: dict) -> AudioSource:
+@dataclass
+class SpeechOptions(LayerOptions):
+    """Speech owns the mouth (and the brows), above a tracked face, and leaves the head."""
+
+    priority: int | None = 30
+    channels: str | None = LAYER_CHANNELS
+    head: bool | None = False
+
+
+@dataclass
+class AudioFileOptions(SpeechOptions):
+    start: float = 0.0  # the pipeline time the clip begins at, in seconds
+
+
+def open_audio(rest: str, options: AudioFileOptions) -> AudioSource:
     if not rest:
-        raise ValueError("audio: name a file, e.g. audio:speech.wav")
-    start = pop_float(options, "start", 0.0)
-    rule = layer_rule(f"audio:{rest}", options, priority=30, channels=channel_mask(LAYER_CHANNELS), head=False)
-    reject_unknown(f"audio:{rest}", options)
-    return AudioSource.from_file(rest, rule, start=start)
+        raise OptionError("audio: name a file, e.g. audio:speech.wav")
+    return AudioSource.from_file(rest, options.rule(f"audio:{rest}"), start=options.start)
 
 
-def open_mic(rest: str, options: dict):
+@dataclass
+class MicOptions(SpeechOptions):
+    channels: str | None = "mouth"
+
+
+def open_mic(rest: str, options: MicOptions):
     """`mic:` or `mic:DEVICE`: a microphone, live (mic.py)."""
     from .mic import MicSource, open_microphone
 
     label = f"mic:{rest or 'default'}"
-    rule = layer_rule(label, options, priority=30, channels=channel_mask("mouth"), head=False)
-    reject_unknown(label, options)
+    rule = options.rule(label)
     live, stream = open_microphone(rest, label)
     return MicSource(live, stream, rule, label)
 
 
-def open_tts(rest: str, options: dict) -> AudioSource:
+@dataclass
+class TtsOptions(SpeechOptions):
+    lang: str = "en"  # or zh
+    voice: str | None = None  # default: the language's (tts.py)
+
+
+def open_tts(rest: str, options: TtsOptions) -> AudioSource:
     """`tts:Hello there?lang=en` (or lang=zh for Chinese characters; voice=flite:slt ...) spoken
     by the language's default voice (tts.py)."""
     from ...voices.tts import speak
 
     if not rest.strip():
-        raise ValueError("tts: give the text, e.g. tts:Hello there")
-    lang, voice = options.pop("lang", "en"), options.pop("voice", None)
-    rule = layer_rule("tts", options, priority=30, channels=channel_mask(LAYER_CHANNELS), head=False)
-    reject_unknown("tts:", options)
-    return AudioSource(speak(rest, lang, voice), rule)
+        raise OptionError("tts: give the text, e.g. tts:Hello there")
+    return AudioSource(speak(rest, options.lang, options.voice), options.rule("tts"))
