@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import FileError, OptionError
 from .elements import CORNERS, Layout, gradient, logo, lower_third, subtitle_box, title_card
 from .fonts import language, text_font
 from .patch import Patch
@@ -57,20 +58,20 @@ class Branding:
                 and len(value) == 3
                 and all(isinstance(c, (int, np.integer)) and 0 <= c <= 255 for c in value)
             ):
-                raise ValueError(f"branding.{field}: expected (r, g, b) integers 0..255, got {value!r}")
+                raise OptionError(f"branding.{field}: expected (r, g, b) integers 0..255, got {value!r}")
         if self.logo is not None and not Path(self.logo).is_file():
-            raise ValueError(f"branding.logo: no such file {self.logo}")
+            raise FileError(f"branding.logo: no such file {self.logo}")
         if self.logo_corner not in CORNERS:
-            raise ValueError(f"branding.logo_corner: expected one of {', '.join(CORNERS)}, got {self.logo_corner!r}")
+            raise OptionError(f"branding.logo_corner: expected one of {', '.join(CORNERS)}, got {self.logo_corner!r}")
         start, end = _times("branding.lower_third", self.lower_third)
         if end <= start:
-            raise ValueError(f"branding.lower_third: the end must come after the start, got {(start, end)}")
+            raise OptionError(f"branding.lower_third: the end must come after the start, got {(start, end)}")
         if not _finite(self.title_seconds) or self.title_seconds < 0:
-            raise ValueError(f"branding.title_seconds: expected a finite number >= 0, got {self.title_seconds!r}")
+            raise OptionError(f"branding.title_seconds: expected a finite number >= 0, got {self.title_seconds!r}")
         try:
             language(self.lang)
         except ValueError as exc:
-            raise ValueError(f"branding.{exc}") from None
+            raise OptionError(f"branding.{exc}") from None
 
 
 def _finite(value) -> bool:
@@ -84,9 +85,9 @@ def _times(field: str, pair) -> tuple[float, float]:
     try:
         start, end = pair
     except (TypeError, ValueError):
-        raise ValueError(f"{field}: expected (start, end) in seconds, got {pair!r}") from None
+        raise OptionError(f"{field}: expected (start, end) in seconds, got {pair!r}") from None
     if not (_finite(start) and _finite(end)):
-        raise ValueError(f"{field}: expected finite (start, end) in seconds, got {pair!r}")
+        raise OptionError(f"{field}: expected finite (start, end) in seconds, got {pair!r}")
     return float(start), float(end)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, UnidentifiedImageError
 
+from ..errors import FileError
 from ..renderer.background import _cover as cover
 from .fonts import TextFont, text_font
 from .patch import Patch
@@ -160,7 +161,7 @@ def logo(path: Path, corner: str, layout: Layout) -> Patch:
             # Resizing premultiplied keeps dark fringes off the edges of transparent logos.
             image = im.convert("RGBA").convert("RGBa")
     except (OSError, UnidentifiedImageError, ValueError) as exc:
-        raise ValueError(f"logo: cannot read image {path}: {exc}") from None
+        raise FileError(f"logo: cannot read image {path}: {exc}") from None
     h = layout.px(108)
     w = max(1, round(image.width * h / image.height))
     image = image.resize((w, h), Image.Resampling.LANCZOS).convert("RGBA")

@@ -25,6 +25,8 @@ from pathlib import Path
 
 from PIL import ImageDraw, ImageFont
 
+from ..errors import OptionError
+
 
 @dataclass(frozen=True)
 class Language:
@@ -61,7 +63,7 @@ def language(lang: str) -> Language:
     try:
         return LANGUAGES[lang]
     except KeyError:
-        raise ValueError(f"lang: expected one of {', '.join(LANGUAGES)}, got {lang!r}") from None
+        raise OptionError(f"lang: expected one of {', '.join(LANGUAGES)}, got {lang!r}") from None
 
 
 @cache
@@ -75,7 +77,7 @@ def find_font(lang: str, bold: bool = False) -> Face:
             matches = sorted((f for f in candidates if f.style in styles), key=_order)
             if matches:
                 return matches[0]
-    raise ValueError(
+    raise OptionError(
         f"lang {lang!r}: no {info.name} font installed (looked for {', '.join(info.families)}); "
         f"install one, e.g. `apt-get install {info.package}`"
     )

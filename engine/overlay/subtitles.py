@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import OptionError
 from .fonts import is_wide, language
 
 # Characters that must not start a line (closing) or end one (opening).
@@ -51,7 +52,7 @@ class Cue:
         try:
             language(self.lang)
         except ValueError as exc:
-            raise ValueError(f"cue.{exc}") from None
+            raise OptionError(f"cue.{exc}") from None
 
 
 def text_units(text: str) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 import moderngl
 import numpy as np
 
+from ..errors import OptionError
 from .errors import RendererError
 from .shaders import program
 
@@ -26,7 +27,7 @@ def parse_color(text: str) -> tuple[float, float, float]:
     """`#RRGGBB` (or `RRGGBB`) to sRGB floats in [0, 1]."""
     m = re.fullmatch(r"#?([0-9a-fA-F]{6})", text.strip())
     if not m:
-        raise ValueError(f"background: expected #RRGGBB, got {text!r}")
+        raise OptionError(f"background: expected #RRGGBB, got {text!r}")
     h = m.group(1)
     return int(h[0:2], 16) / 255.0, int(h[2:4], 16) / 255.0, int(h[4:6], 16) / 255.0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import OptionError
 from ..rig.asset import Avatar
 from ..rig.rig import Pose
 from ..rig.skinning import deform
@@ -59,7 +60,7 @@ def framing_box(avatar: Avatar, pose: Pose, head_node: int | None, framing: str,
     """(min corner, max corner) of what `framing` shows, and (min, max) of everything.
     `waist`: a humanoid's waist height in the pose, where its bust ends."""
     if framing not in FRAMINGS:
-        raise ValueError(f"framing: expected one of {', '.join(FRAMINGS)}, got {framing!r}")
+        raise OptionError(f"framing: expected one of {', '.join(FRAMINGS)}, got {framing!r}")
     points, in_head = _vertices(avatar, pose, head_node)
     lo, hi = points.min(0), points.max(0)
     if framing == "full":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..errors import OptionError
 from .background import TRANSPARENT, parse_color
 
 MAX_SIDE = 8192
@@ -14,7 +15,7 @@ def parse_size(text: str) -> tuple[int, int]:
     """`1280x720` -> (1280, 720)."""
     m = re.fullmatch(r"(\d+)[xX](\d+)", str(text).strip())
     if not m or not all(1 <= int(v) <= MAX_SIDE for v in m.groups()):
-        raise ValueError(f"size: expected WIDTHxHEIGHT, each 1 to {MAX_SIDE}, got {text!r}")
+        raise OptionError(f"size: expected WIDTHxHEIGHT, each 1 to {MAX_SIDE}, got {text!r}")
     return int(m.group(1)), int(m.group(2))
 
 
@@ -27,4 +28,4 @@ def parse_background(text: str):
     except ValueError:
         if Path(text).is_file():
             return text
-    raise ValueError(f"background: expected #RRGGBB, transparent or an image file, got {text!r}")
+    raise OptionError(f"background: expected #RRGGBB, transparent or an image file, got {text!r}")

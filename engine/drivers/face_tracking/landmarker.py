@@ -18,6 +18,7 @@ import mediapipe as mp
 import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
+from ...errors import FileError
 from ...native_log import quiet_native_stderr
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "face_landmarker.task"
@@ -62,7 +63,7 @@ class Landmarker:
     ):
         path = Path(model) if model is not None else MODEL_PATH
         if not path.is_file():
-            raise ValueError(
+            raise FileError(
                 f"{path}: no Face Landmarker model there (expected a face_landmarker.task "
                 f"bundle; the engine ships one at {MODEL_PATH})"
             )
@@ -72,7 +73,7 @@ class Landmarker:
         except (OSError, zipfile.BadZipFile):
             members = []
         if "face_blendshapes.tflite" not in members:
-            raise ValueError(
+            raise FileError(
                 f"{path}: not a Face Landmarker bundle with blendshapes "
                 "(expected a zip holding face_blendshapes.tflite)"
             )
@@ -106,7 +107,7 @@ class Landmarker:
                 with quiet_native_stderr():
                     self._task = vision.FaceLandmarker.create_from_options(self._options)
             except (RuntimeError, ValueError) as exc:
-                raise ValueError(f"{self.path}: MediaPipe cannot load it as a Face Landmarker: {exc}") from None
+                raise FileError(f"{self.path}: MediaPipe cannot load it as a Face Landmarker: {exc}") from None
         assert self._task is not None
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         ms = max(int(round(seconds * 1000.0)), self._last_ms + 1)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import arkit
+from ...errors import FileError
 from ...frame import FaceFrame
 from ...rig.rig import EYE_DOWN, EYE_UP, eye_angles
 from .landmarker import Detection
@@ -60,7 +61,7 @@ class FaceMapper:
     def _bind(self, names: tuple[str, ...]) -> None:
         pairs = [(k, arkit.INDEX[c]) for k, n in enumerate(names) if (c := arkit.canonical(n)) is not None]
         if not pairs:
-            raise ValueError(f"face tracking: the model's blendshapes {names[:4]}... are not ARKit names")
+            raise FileError(f"face tracking: the model's blendshapes {names[:4]}... are not ARKit names")
         self._from, self._to = (np.array(p) for p in zip(*pairs))
         self.mask = np.zeros(arkit.COUNT, bool)
         self.mask[self._to] = True
