@@ -184,16 +184,17 @@ def test_a_file_in_blocks_gives_the_curves_of_the_whole_clip(tmp_path):
     np.testing.assert_allclose(streamed, np.clip(offline, 0, 1), atol=2e-3)  # float16 curves
 
 
+@pytest.mark.parametrize("low_delay", [False, True])
 @pytest.mark.parametrize("rate", [8000, 11025, 22050, 44100, 48000, 16000])
-def test_resampling_in_blocks_has_no_seams(rate):
+def test_resampling_in_blocks_has_no_seams(rate, low_delay):
     x = np.random.default_rng(rate).standard_normal(2 * rate + 137).astype(np.float32)
-    resampler, rng, parts, i = Resampler(rate), np.random.default_rng(1), [], 0
+    resampler, rng, parts, i = Resampler(rate, low_delay), np.random.default_rng(1), [], 0
     while i < len(x):
         n = int(rng.integers(1, 3000))
         parts.append(resampler.push(x[i:i + n]))
         i += n
     parts.append(resampler.flush())
-    np.testing.assert_array_equal(np.concatenate(parts), resample_to_16k(x, rate))
+    np.testing.assert_array_equal(np.concatenate(parts), resample_to_16k(x, rate, low_delay))
     with pytest.raises(ValueError, match="sample rate"):
         Resampler(0)
 
@@ -236,3 +237,12 @@ def test_render_gives_speech_the_brows_unless_a_tracked_face_has_them(tmp_path):
     assert not tracked[-1].rule.channels[brow] and tracked[-1].rule.channels[arkit.INDEX["jawOpen"]]
     for source in tracked:
         source.stop()
+
+
+@pytest.mark.parametrize("low_delay", [False, True])
+def test_resampling_keeps_the_voice_band_and_rejects_what_would_alias_into_it(low_delay):
+    t = np.arange(48000) / 48000
+    for freq, kept in ((1000, True), (7000, True), (12000, False), (20000, False)):  # 12 kHz would alias to 4 kHz
+        y = resample_to_16k(np.sin(2 * np.pi * freq * t).astype(np.float32), 48000, low_delay)[2000:-2000]
+        gain = np.sqrt(2 * np.mean(y.astype(np.float64) ** 2))
+        assert gain > 0.97 if kept else gain < 1e-4, (freq, gain)

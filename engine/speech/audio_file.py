@@ -23,13 +23,17 @@ class AudioFileError(EngineError, ValueError):
     """An audio file that cannot be used (missing, empty, not audio, NaN samples); names the file."""
 
 
-def resample(x: np.ndarray, rate: int, to: int) -> np.ndarray:
-    """Mono samples from `rate` to `to` Hz, as float32 (soxr's high quality)."""
-    return soxr.resample(np.ascontiguousarray(x, np.float32), rate, to)
+def resample(x: np.ndarray, rate: int, to: int, low_delay: bool = False) -> np.ndarray:
+    """Mono samples from `rate` to `to` Hz, as float32 (soxr's high quality); `low_delay`: as a
+    `Resampler(rate, low_delay=True)` gives them, sample for sample."""
+    x = np.ascontiguousarray(x, np.float32)
+    if low_delay and rate != to:
+        return soxr.ResampleStream(rate, to, 1, dtype="float32", vr=True).resample_chunk(x, last=True)
+    return soxr.resample(x, rate, to)
 
 
-def resample_to_16k(x: np.ndarray, rate: int) -> np.ndarray:
-    return resample(x, rate, SAMPLE_RATE)
+def resample_to_16k(x: np.ndarray, rate: int, low_delay: bool = False) -> np.ndarray:
+    return resample(x, rate, SAMPLE_RATE, low_delay)
 
 
 def write_wav(path, samples: np.ndarray, rate: int) -> None:
@@ -44,12 +48,18 @@ def write_wav(path, samples: np.ndarray, rate: int) -> None:
 class Resampler:
     """`resample_to_16k` for a signal that arrives in blocks of any size (a file being decoded,
     a microphone), sample for sample the same as the one-shot call. soxr holds back its filter's
-    reach and its own working block until the next push or `flush` (about 20 ms at 48 kHz)."""
+    reach and its own working block until the next push or `flush`: at 48 kHz 22 ms median and
+    36 ms p99 between 10-50 ms pushes. A live microphone asks for `low_delay`: soxr's
+    variable-rate engine holds a steady 12.5 ms, rejects aliases as well (-127 dB on a sweep
+    against HQ's -141, both far below a microphone's noise), keeps the passband flatter to
+    7.5 kHz, and runs at a tenth of HQ's speed (still about 100x real time on one core); files
+    keep HQ, which decodes faster. `bench audio_decode` measures both."""
 
-    def __init__(self, rate: int):
+    def __init__(self, rate: int, low_delay: bool = False):
         if not (isinstance(rate, (int, np.integer)) and rate > 0):
             raise ValueError(f"sample rate must be a positive whole number of Hz, got {rate!r}")
-        self._stream = soxr.ResampleStream(int(rate), SAMPLE_RATE, 1, dtype="float32")
+        vr = low_delay and rate != SAMPLE_RATE  # 16 kHz passes through HQ with no hold; vr would hold 15 ms
+        self._stream = soxr.ResampleStream(int(rate), SAMPLE_RATE, 1, dtype="float32", vr=vr)
 
     def push(self, samples: np.ndarray) -> np.ndarray:
         return self._stream.resample_chunk(np.ascontiguousarray(np.reshape(samples, -1), np.float32))

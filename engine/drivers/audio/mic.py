@@ -23,6 +23,7 @@ from typing import Protocol
 import numpy as np
 
 from ... import arkit
+from ...errors import OptionError
 from ...frame import FaceFrame
 from ...mixer import LayerRule
 from ...speech.audio_file import Resampler
@@ -51,7 +52,7 @@ class LiveSpeech:
         if not queue_seconds > 0:
             raise ValueError(f"mic: queue_seconds must be positive, got {queue_seconds}")
         self.rate = rate
-        self._resampler = Resampler(rate)
+        self._resampler = Resampler(rate, low_delay=True)
         self._stream = SpeechStream(net)
         self._limit = max(1, int(queue_seconds * rate))
         self._blocks: deque[np.ndarray] = deque()
@@ -170,20 +171,20 @@ class MicSource:
 
 def open_microphone(spec: str, label: str, net=None) -> tuple[LiveSpeech, object]:
     """(LiveSpeech at the device's rate, the unstarted sounddevice InputStream that feeds it);
-    a ValueError that says what is missing when there is no microphone."""
+    an OptionError that says what is missing when there is no microphone."""
     try:
         import sounddevice as sd
     except ImportError:
-        raise ValueError(f"{label}: no microphone: the sounddevice package is missing; {_INSTALL}") from None
+        raise OptionError(f"{label}: no microphone: the sounddevice package is missing; {_INSTALL}") from None
     except OSError as exc:  # sounddevice is there, the PortAudio library is not
-        raise ValueError(f"{label}: no microphone: {exc}; {_INSTALL}") from None
+        raise OptionError(f"{label}: no microphone: {exc}; {_INSTALL}") from None
     device = int(spec) if spec.strip().isdigit() else (spec.strip() or None)
     try:
         info = sd.query_devices(device, "input")
     except (ValueError, sd.PortAudioError) as exc:
         inputs = [f"{d['index']}: {d['name']}" for d in sd.query_devices() if d["max_input_channels"] > 0]
         there = f"inputs here: {'; '.join(inputs)}" if inputs else "no input device is attached to this machine"
-        raise ValueError(
+        raise OptionError(
             f"{label}: no microphone: {exc} ({there}); plug one in, or lip-sync a recording with audio:FILE"
         ) from None
     rate = int(info["default_samplerate"])
@@ -207,5 +208,5 @@ def open_microphone(spec: str, label: str, net=None) -> tuple[LiveSpeech, object
             callback=callback,
         )
     except sd.PortAudioError as exc:
-        raise ValueError(f"{label}: cannot open {info['name']!r}: {exc} (is another program using it?)") from None
+        raise OptionError(f"{label}: cannot open {info['name']!r}: {exc} (is another program using it?)") from None
     return live, stream
