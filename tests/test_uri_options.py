@@ -70,3 +70,5 @@ def test_values_are_converted_to_their_fields_types():
             parse_options(cls, "idle", {"seed": value})
     pose = parse_options(_options("source", "pose"), "pose", {"head": "10,0,-5", "jawOpen": "0.5"})
     assert pose.head == (10.0, 0.0, -5.0) and pose.weights == {"jawOpen": 0.5}
+    with pytest.raises(OptionError, match="pose: option jawOpen: expected a weight from 0 to 1, got 2.0"):
+        open_source("pose:?jawOpen=2")

@@ -94,9 +94,11 @@ class PoseOptions(LayerOptions):
 
 def open_pose(rest: str, options: PoseOptions) -> FunctionSource:
     """`pose:?jawOpen=1&head=30,0,0`: held weights and head pose, on top of everything."""
-    unknown = [f"{name}={value!r}" for name, value in options.weights.items() if arkit.canonical(name) is None]
-    if unknown:
-        raise OptionError(f"pose: unknown option(s) {', '.join(unknown)}: neither a layer option nor an ARKit name")
+    for name, value in options.weights.items():
+        if arkit.canonical(name) is None:
+            raise OptionError(f"pose: unknown option {name}={value!r}: neither a layer option nor an ARKit name")
+        if not 0.0 <= value <= 1.0:
+            raise OptionError(f"pose: option {name}: expected a weight from 0 to 1, got {value!r}")
     face, mask = pose_face(options.weights, options.head)
     return FunctionSource(replace(options, head=None).rule("pose", channels=mask, head=options.head is not None), face)
 

@@ -52,8 +52,8 @@ class Resampler:
     36 ms p99 between 10-50 ms pushes. A live microphone asks for `low_delay`: soxr's
     variable-rate engine holds a steady 12.5 ms, rejects aliases as well (-127 dB on a sweep
     against HQ's -141, both far below a microphone's noise), keeps the passband flatter to
-    7.5 kHz, and runs at a tenth of HQ's speed (still about 100x real time on one core); files
-    keep HQ, which decodes faster. `bench audio_decode` measures both."""
+    7.5 kHz, and runs at a fifth (in blocks) to a tenth (whole) of HQ's speed, still far
+    faster than real time; files keep HQ, which decodes faster. `bench audio_decode` measures both."""
 
     def __init__(self, rate: int, low_delay: bool = False):
         if not (isinstance(rate, (int, np.integer)) and rate > 0):
