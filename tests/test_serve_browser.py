@@ -107,7 +107,7 @@ def test_the_operator_page_makes_the_avatar_speak(server, browser):
     page.wait_for_function("document.getElementById('expression').options.length > 3", timeout=30_000)
     page.fill("#text", "Good morning, everyone.")
     page.click("#say")
-    # /say answers once the speech is synthesized: seconds on a loaded machine
+    # /say answers once its first clause is synthesized: seconds on a loaded machine
     page.wait_for_function("document.getElementById('status').textContent.includes('Good morning')", timeout=90_000)
     assert page.text_content("#error") == "" and problems == []
     page.close()

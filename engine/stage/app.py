@@ -123,6 +123,9 @@ def create_app(stage: Stage) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app):
         stage.viewers.attach(asyncio.get_running_loop())
+        # The first call imports anyio's thread pool, holding the GIL for 100 ms or more: at
+        # start, not in the first /say, where it held the pipeline's ticks back.
+        await run_in_threadpool(lambda: None)
         yield
 
     app = FastAPI(

