@@ -73,9 +73,21 @@ class Eye:
         return 0.8 * np.maximum(np.abs(az) - self.half_width - np.radians(12), 0.0)
 
 
+EYE_SCALE = 1.26  # stylised mascot eyes, larger than the face's life-like proportions
+
+
 def _eye(side: int) -> Eye:
+    s = EYE_SCALE
+    radius = Eye.ball * s
     return Eye(
-        side=side, center=at(0.044 * side, 0.002, 0.066), frame=rotation(yaw=np.radians(6) * side, pitch=np.radians(-4))
+        side=side,
+        center=at(0.046 * side, 0.001, 0.091 - radius),  # the cornea's front stays where it was
+        frame=rotation(yaw=np.radians(7) * side, pitch=np.radians(-4)),
+        ball=radius,
+        lid_inner=Eye.lid_inner * s,
+        lid_outer=Eye.lid_outer * s,
+        pocket=Eye.pocket * s,
+        bulge=Eye.bulge * s,
     )
 
 

@@ -111,32 +111,35 @@ _LOCKS = (
 )
 
 
+def _fringe(x: np.ndarray) -> np.ndarray:
+    """A bob's fringe edge (height above the head centre): one clean arch over the brows,
+    curving down towards the temples where the bob's sides take over."""
+    return 0.058 + 0.010 * (np.minimum(np.abs(x), 0.075) / 0.075) ** 2
+
+
 def _hair_field(p: np.ndarray, style: str = "crop") -> np.ndarray:
-    """A rounded cap of hair whose front edge is a row of soft locks, reaching down the nape
-    behind the ears. "crop" adds a tuft at the crown; "bob" adds a chin-length shell that
-    frames the face, hides the ears and falls straight at the sides, and melts the locks
-    into one soft fringe."""
+    """A rounded cap of hair reaching down the nape behind the ears. "crop" edges it with a row
+    of soft locks and adds a tuft at the crown; "bob" gives it a fringe with one clean edge and
+    a chin-length shell that frames the face, hides the ears and falls straight at the sides."""
     rel = p - HEAD_CENTER
     cap = sdf.ellipsoid(p, at(0, 0.036, -0.012), (0.108, 0.108, 0.110))
-    edge = (
-        HAIRLINE
-        + 0.01
-        - 0.12 * smoothstep(0.03, -0.07, rel[..., 2])
-        - 0.02 * smoothstep(0.02, 0.09, np.abs(rel[..., 0]))
-    )
+    if style == "bob":
+        front = HEAD_CENTER[1] + _fringe(rel[..., 0])
+    else:
+        front = HAIRLINE + 0.01 - 0.02 * smoothstep(0.02, 0.09, np.abs(rel[..., 0]))
+    edge = front - 0.12 * smoothstep(0.03, -0.07, rel[..., 2])
     d = sdf.smooth_intersect(cap, edge - p[..., 1], 0.008)
-    blend = 0.014 if style == "bob" else 0.011
-    for x, y, lean in _LOCKS:
-        tip_z = 0.100 * np.sqrt(max(1 - (x / 0.100) ** 2 - ((y - 0.030) / 0.100) ** 2, 0.0)) - 0.010
-        frame = sdf.rotation(yaw=np.arctan2(x, 0.08), pitch=np.radians(-30), roll=np.radians(lean))
-        centre = at(x, y, tip_z) + frame @ np.array([0.0, 0.026, 0.0])
-        d = sdf.smooth_union(d, sdf.ellipsoid(p, centre, (0.017, 0.030, 0.010), frame), blend)
     if style == "bob":
         shell = sdf.ellipsoid(p, at(0, -0.004, -0.018), (0.121, 0.160, 0.122))
         front = rel[..., 2] - (0.004 + 0.16 * np.clip(rel[..., 1] + 0.09, 0.0, 0.12))  # opens round the face
         shell = sdf.smooth_intersect(shell, front, 0.02)
         shell = sdf.smooth_intersect(shell, -0.094 - rel[..., 1], 0.012)
         return sdf.smooth_union(d, shell, 0.02)
+    for x, y, lean in _LOCKS:
+        tip_z = 0.100 * np.sqrt(max(1 - (x / 0.100) ** 2 - ((y - 0.030) / 0.100) ** 2, 0.0)) - 0.010
+        frame = sdf.rotation(yaw=np.arctan2(x, 0.08), pitch=np.radians(-30), roll=np.radians(lean))
+        centre = at(x, y, tip_z) + frame @ np.array([0.0, 0.026, 0.0])
+        d = sdf.smooth_union(d, sdf.ellipsoid(p, centre, (0.017, 0.030, 0.010), frame), 0.011)
     tuft = sdf.ellipsoid(
         p, at(0.012, 0.136, -0.030), (0.012, 0.024, 0.010), sdf.rotation(pitch=np.radians(35), roll=np.radians(-15))
     )
@@ -149,7 +152,7 @@ def face_skin(p: np.ndarray, style: str) -> np.ndarray:
     rel = p - HEAD_CENTER
     keep = (rel[:, 2] > 0.03) & (rel[:, 1] > -0.095) & (rel[:, 1] < 0.05)
     for eye in EYES:
-        keep &= np.linalg.norm(p - eye.center, axis=1) > 0.045
+        keep &= np.linalg.norm(p - eye.center, axis=1) > eye.bulge + 0.012
     keep &= ~((np.abs(p[:, 0]) < MOUTH.half_width + 0.012) & (np.abs(p[:, 1] - MOUTH.y0) < 0.018))
     return keep & (_hair_field(p, style) - _skin_field(p) > 0.002)
 
@@ -253,9 +256,15 @@ def head(look: Look, step: float = 0.004) -> Part:
     field = lambda p: head_field(p, look.hair)  # noqa: E731
     v, f = sdf_surface(field, at(-0.136, -0.22, -0.15), at(0.136, 0.16, 0.145), step)  # x symmetric on the grid
     v = taubin_smooth(v, f, passes=12)
-    # the nose curves five times tighter than the cheeks: twice the resolution there, on the field
+    # the nose curves five times tighter than the cheeks, and the eyes' rims are thin edges:
+    # twice the resolution there, on the field
     for _ in range(NOSE_REFINE):
-        v, f = subdivide(v, f, (np.linalg.norm(v[f].mean(axis=1) - NOSE_TIP, axis=1) < 0.024))
+        mid = v[f].mean(axis=1)
+        fine = np.linalg.norm(mid - NOSE_TIP, axis=1) < 0.024
+        for eye in EYES:
+            rim = np.abs(_eye_opening(mid, eye)) < 0.005
+            fine |= rim & (np.linalg.norm(mid - eye.center, axis=1) < eye.bulge + 0.004)
+        v, f = subdivide(v, f, fine)
         v = project(field, v)
     # behind the ears, and under a bob's hem, the head is smooth and seen from the front at most
     # edge-on: half the resolution there
@@ -273,7 +282,7 @@ def head(look: Look, step: float = 0.004) -> Part:
 # -- eyes ----------------------------------------------------------------------------------
 
 PUPIL = np.radians(10.5)  # angular radii on the eyeball, around its gaze axis (+Z)
-IRIS = np.radians(25.0)
+IRIS = np.radians(27.0)
 CATCH_LIGHT = (np.radians(11.0), np.radians(4.5))  # angle off the gaze axis, angular radius
 
 

@@ -182,7 +182,7 @@ _LID_POSES = {
 }
 BLINK_LOW_RISE = 7.0  # degrees the lower lid rises in a blink
 BLINK_TUCK = 6.0  # degrees the closed upper lid tucks under the lower one
-BLINK_SWELL = 0.0016  # metres: a closed lid rounds over the cornea
+BLINK_SWELL = 0.0026  # metres: a closed lid rounds over the cornea (and clears it half-way)
 
 
 def _blink_margin(eye: Eye, az: np.ndarray) -> np.ndarray:
@@ -215,11 +215,31 @@ def lid_targets(eye: Eye) -> dict[str, np.ndarray]:
 # -- the skin fields (left side; right side mirrored) -------------------------------------------
 
 
+def _smile_curve(p: np.ndarray) -> np.ndarray:
+    """The left half of a smile's lift along the mouth: 0 in the middle, rising as x^2 to 1 at
+    the corner (so both halves together bend the mouth line into one smooth U, never a "w"),
+    fading into the cheek past it; full on the lips, softening above and below them."""
+    x, z = p[..., 0], p[..., 2]
+    hw = MOUTH.half_width
+    along = (np.clip(x, 0.0, hw) / hw) ** 2 * smoothstep(hw + 0.048, hw + 0.002, x)
+    yb = p[..., 1] - MOUTH.parting(x)
+    across = np.exp(-((yb / np.where(yb > 0, 0.022, 0.018)) ** 2))
+    front = smoothstep(Z_LIPS - 0.045, Z_LIPS - 0.020, z)
+    return along * across * front
+
+
 def _smile(p):
-    """A cartoon smile: the corners pulled well up and back, the mouth line curving up towards
-    them (a wide mask, so the middle rises less than the corner), cheeks and lower lid up."""
-    c = bump(p, CORNER, (0.036, 0.032, 0.045))
-    return _vec(0.006, 0.0175, -0.005, c) + _cheek_raise(p, 0.0055) + _rim_turn(p, LEFT_EYE, 0, np.radians(5))
+    """A cartoon smile: the mouth line curving up into round corners drawn up, out and back
+    round the face, the cheeks lifting and the lower lid pushed up by them."""
+    c = _smile_curve(p)
+    half = smoothstep(-0.012, 0.012, p[..., 0])  # the two halves sum to 1 across the middle
+    lift = bump(p, np.array([0.0, MOUTH.y0, Z_LIPS]), (0.05, 0.03, 0.05)) * half
+    return (
+        _vec(0.005, 0.0185, -0.006, c)
+        + _vec(0.0, 0.0015, 0.0, lift)
+        + _cheek_raise(p, 0.0065)
+        + _rim_turn(p, LEFT_EYE, 0, np.radians(5))
+    )
 
 
 def _frown(p):
