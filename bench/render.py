@@ -15,6 +15,9 @@ upload, or the texture array in the vertex shader), for the mascot (52 ARKit cha
 for a synthetic 60k-vertex avatar with 100 targets. Then the speed of exporting the 10 s demo
 tour as a 720p30 MP4, in multiples of real time (the synthetic avatar stands in while the
 mascot is not built). Ratios are within one run; nothing is asserted.
+
+`--against OLD.glb` measures only the mascot against another build of it (e.g. from a git
+worktree of an earlier commit) at 1280x720, head and morphs moving, in alternating rounds.
 """
 
 from __future__ import annotations
@@ -149,6 +152,21 @@ def _table(name: str, avatar, rig: Rig, poses, ctx, modes, frames: int, rounds: 
         )
 
 
+def _against(old_path: Path, ctx, frames: int, rounds: int) -> None:
+    """The shipped mascot against another build of it, alternating rounds, best of each kept."""
+    avatars = {"old": load_avatar(old_path), "new": load_avatar(MASCOT)}
+    best = dict.fromkeys(avatars, 0.0)
+    for _ in range(rounds):
+        for name, avatar in avatars.items():
+            rig = Rig(avatar)
+            with Renderer(avatar, SIZE, msaa=4, framing="bust", ctx=ctx, rig=rig) as r:
+                best[name] = max(best[name], _fps(r.render, _moving_poses(rig), frames))
+    for name, avatar in avatars.items():
+        vertices = sum(p.vertex_count for m in avatar.meshes for p in m.primitives)
+        print(f"  {name}: {vertices} vertices, {best[name]:6.1f} fps at {SIZE[0]}x{SIZE[1]}")
+    print(f"  new / old: {best['new'] / best['old']:.3f}")
+
+
 def _export(rig: Rig) -> None:
     """The demo's own path: idle + tour through the offline pipeline into an MP4 sink."""
     fps, seconds = 30, demo_tour.DURATION
@@ -169,6 +187,7 @@ def main(argv=None) -> int:
     parser.add_argument("--frames", type=int, default=20, help="frames per measurement (default 20)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds, best kept (default 3)")
     parser.add_argument("--skip-export", action="store_true", help="leave out the MP4 export")
+    parser.add_argument("--against", type=Path, help="only compare the mascot with this build of it")
     args = parser.parse_args(argv)
 
     platform = HeadlessPlatform()
@@ -176,6 +195,10 @@ def main(argv=None) -> int:
     default = morph_mode(ctx)
     print(f"OpenGL: {ctx.info['GL_RENDERER']} ({ctx.info['GL_VERSION']}); default morph mode: {default}")
     modes = (default, "texture" if default == "cpu" else "cpu")
+    if args.against:
+        _against(args.against, ctx, args.frames, args.rounds)
+        platform.close()
+        return 0
     if MASCOT.is_file():
         mascot = load_avatar(MASCOT)
         mascot_rig = Rig(mascot)
