@@ -6,8 +6,10 @@ whether the page's audio and mouth agree, and whether ten viewers still get 60 f
   default Chinese one; from `/say` being called, which is what its caller sees; and how long
   `/say` itself took (the voice and the speech net on the text's first clause) before it
   returned.
-- sync: on the page, at every drawn frame, the pipeline time of the face shown minus the
-  pipeline time of the audio at the speaker (WebAudio's output timestamp); + means the face is late.
+- sync: on the page, at every frame drawn while audio is heard, the pipeline time of the pose
+  drawn minus that of the audio at the speaker (WebAudio's output timestamp); + means the face
+  is late. The page's face follows the audio's clock then, so what remains is a pose held past
+  its time (its successor arrived late) or older than the frames the page keeps.
 - viewers: ten WebSocket viewers on loopback (asyncio clients on one thread, so the clients
   cost little beside the server) for a while, speech playing: frames each received a second,
   and the largest gap between two frames.

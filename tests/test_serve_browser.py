@@ -90,6 +90,30 @@ def test_say_visibly_moves_the_mouth(server, browser, tmp_path):
     page.close()
 
 
+def test_the_face_keeps_to_the_audio_clock_while_speech_plays(server, browser):
+    page, problems = open_page(browser, server + "/?framing=head")
+    page.evaluate("() => { window.trace = []; }")
+    status, answer = call(server + "/say", "POST", {"text": "Hello, and welcome to Riverton!"}, token=TOKEN)
+    assert status == 200, answer
+    # Polled at each animation frame: the page's clock, the face's pipeline time and the audio's
+    # at the speaker, from before the speech is heard until it is over and the wall clock is back.
+    page.wait_for_function(
+        """() => {
+            trace.push([stage.clock, stage.face, stage.heard]);
+            return trace.some(([clock, , heard]) => clock === 'audio' && heard !== null) && stage.clock === 'wall';
+        }""",
+        polling="raf",
+        timeout=answer["duration"] * 1000 + 60_000,
+    )
+    trace = page.evaluate("trace")
+    heard = [(face, audio) for clock, face, audio in trace if audio is not None]
+    assert heard and all(clock == "audio" for clock, _, audio in trace if audio is not None)
+    # the mouth shows the very instant the speaker plays, not an estimate of it
+    assert np.allclose(*zip(*heard), rtol=0, atol=1e-6), heard
+    assert problems == []
+    page.close()
+
+
 def test_transparent_leaves_alpha_zero_around_the_avatar(server, browser):
     page, problems = open_page(browser, server + "/?transparent=1")
     alpha = shot(page, omit_background=True)[..., 3]

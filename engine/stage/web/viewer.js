@@ -12,6 +12,7 @@ const FRAME = 1, AUDIO = 2, CUT = 3;
 const HEADER = 16;            // bytes before every message's payload
 const FIXED = 52 + 4 + 3 + 4; // floats before the bones: weights, head rotation and position, eyes
 const DELAY = 0.05;           // seconds the page stays behind the newest frame, to interpolate
+const SLEW = 0.05;            // after audio, the face's clock runs up to 5% fast or slow back to the wall's
 const FOV = 22;               // degrees: the engine's portrait lens (renderer/camera.py)
 const MARGIN = 1.1;
 
@@ -204,37 +205,73 @@ function audioContext() {
 // A browser may keep audio off until the page is touched (kiosks and OBS let it play at once).
 for (const event of ['pointerdown', 'keydown']) window.addEventListener(event, audioContext);
 
-function contextTime(pipelineT) {
-  // When the sample of pipeline time T should reach the speaker, on the AudioContext's clock:
-  // the frame of time T is shown at T + offset + DELAY (performance seconds); the output
-  // timestamp says which context time is at the speaker at a given performance time.
+// The face's clock. While audio is scheduled the face follows the AudioContext's clock, mapped
+// to pipeline time once when the audio starts (`anchor`), so the mouth keeps to the sound however
+// the frames' lag (`offset`) moves meanwhile. Otherwise it follows the frames' arrival (the wall
+// clock), and `lead`, where the audio left the face against the wall clock, shrinks at SLEW: the
+// face never jumps when the clock changes.
+let anchor = null; // context seconds at the speaker minus pipeline seconds, while audio is scheduled
+let lead = 0;      // the face's pipeline time minus the wall clock's (now - offset - DELAY)
+
+function speakerTime(now) {
+  // The context time of the sample at the speaker at performance time `now` (before the output
+  // has a timestamp: the context's time, its latency unknown).
   const stamp = audio.getOutputTimestamp();
-  const at = pipelineT + offset + DELAY;
-  return stamp.performanceTime ? stamp.contextTime + (at - stamp.performanceTime / 1000) : audio.currentTime + (at - seconds());
+  return stamp.performanceTime ? stamp.contextTime + (now - stamp.performanceTime / 1000) : audio.currentTime;
+}
+
+function faceTime(now, dt, speaker) {
+  // The pipeline time to show at performance time `now`, when the context's time at the speaker
+  // is `speaker` (null: no audio plays); `dt`: seconds since the last draw.
+  const wall = now - offset - DELAY;
+  if (anchor !== null && speaker !== null) {
+    const t = speaker - anchor;
+    lead = t - wall;
+    return t;
+  }
+  lead -= Math.sign(lead) * Math.min(Math.abs(lead), SLEW * dt);
+  return wall + lead;
 }
 
 function onAudio(buffer) {
-  if (offset === null) return;
+  const ctx = audioContext();
+  // A stopped context would play it late, out of step with the mouth: better not at all.
+  if (offset === null || ctx.state !== 'running') return;
   const view = new DataView(buffer);
   const stream = view.getUint8(1), rate = view.getUint32(4, true), t0 = view.getFloat64(8, true);
   const pcm = new Int16Array(buffer, HEADER);
-  const ctx = audioContext();
   const chunk = ctx.createBuffer(1, pcm.length, rate);
   const data = chunk.getChannelData(0);
   for (let i = 0; i < pcm.length; i++) data[i] = pcm[i] / 32767;
-  const t1 = t0 + pcm.length / rate;
-  // A chunk that follows its stream's last one is laid right after it, so no clock estimate can
-  // open a gap. Streams (/say's speech, an audio file, a microphone) play at once.
-  const last = scheduled.findLast((s) => s.stream === stream);
-  let when = last && Math.abs(last.t1 - t0) < 1e-4 ? last.end : contextTime(t0);
+  // Every stream (/say's speech, an audio file, a microphone) is laid by the one mapping, so
+  // chunks that follow on in pipeline time follow on in the context's.
+  const now = seconds(), speaker = speakerTime(now);
+  const mapping = anchor ?? speaker - faceTime(now, 0, speaker);
+  const when = t0 + mapping;
   const source = ctx.createBufferSource();
   source.buffer = chunk;
   source.connect(ctx.destination);
   const late = Math.max(0, ctx.currentTime - when);
   if (late >= chunk.duration) return;
   source.start(when + late, late);
-  scheduled.push({ source, stream, t0, t1, when, end: when + chunk.duration });
-  source.onended = () => scheduled.splice(scheduled.findIndex((s) => s.source === source), 1);
+  anchor = mapping;
+  const s = { source, stream, t0, t1: t0 + chunk.duration, when, end: when + chunk.duration };
+  scheduled.push(s);
+  source.onended = () => {
+    scheduled.splice(scheduled.indexOf(s), 1);
+    if (!scheduled.length) anchor = null; // the audio is over: back to the wall clock
+  };
+}
+
+function silence() {
+  // A new connection: its server sends again what is still to be heard (and may be a new
+  // server, on a clock of its own).
+  for (const s of scheduled.splice(0)) {
+    s.source.onended = null;
+    s.source.stop();
+  }
+  anchor = null;
+  lead = 0;
 }
 
 function onCut(buffer) {
@@ -248,11 +285,10 @@ function onCut(buffer) {
   }
 }
 
-function audioTimeNow() {
-  // The pipeline time of the audio at the speaker now, or null when none plays.
-  if (!audio || audio.state !== 'running') return null;
-  const stamp = audio.getOutputTimestamp();
-  const c = stamp.performanceTime ? stamp.contextTime + (seconds() - stamp.performanceTime / 1000) : audio.currentTime;
+function heardAt(c) {
+  // The pipeline time of the audio at the speaker when the context's time there is `c`, or null
+  // when none plays.
+  if (c === null) return null;
   const s = scheduled.find((x) => x.when <= c && c < x.end && x.t0 + (c - x.when) < x.t1);
   return s ? s.t0 + (c - s.when) : null;
 }
@@ -283,6 +319,8 @@ function onText(message) {
   if (message.type === 'hello') {
     frames.length = 0;
     lags.length = 0;
+    silence();
+    audioContext(); // started now, so it runs by the time speech comes
     const same = layout && layout.avatar === message.avatar && avatar;
     layout = message;
     JAW_OPEN = message.arkit.indexOf('jawOpen');
@@ -316,13 +354,17 @@ function draw() {
   const now = seconds(), dt = now - previous;
   previous = now;
   if (avatar && layout && offset !== null) {
-    const shown = now - offset - DELAY;
+    const speaker = audio?.state === 'running' ? speakerTime(now) : null;
+    const shown = faceTime(now, dt, speaker);
     const frame = sample(shown);
+    stats.face = shown;
+    stats.heard = heardAt(speaker);
+    stats.clock = anchor !== null && speaker !== null ? 'audio' : 'wall';
     if (frame) {
       pose(frame);
       stats.jawOpen = frame.floats[JAW_OPEN];
-      const heard = audioTimeNow();
-      if (heard !== null) stats.sync.push(shown - heard);
+      // the pose's own time: a frame held past its time (the next one late) counts as late
+      if (stats.heard !== null) stats.sync.push(frame.t - stats.heard);
       if (stats.sync.length > 2000) stats.sync.shift();
     }
     avatar.springs?.update(dt);
@@ -335,10 +377,13 @@ function draw() {
   }
 }
 
-// What tests and the benchmark read: counters, the mouth, audio/mouth sync (seconds, + = face late).
+// What tests and the benchmark read: counters, the mouth, audio/mouth sync (seconds, + = face
+// late), and at the last draw: the face's clock ('audio' or 'wall'), the pipeline time it showed
+// and that of the audio at the speaker (null in silence).
 const watchers = [];
 const stats = {
   frames: 0, drawn: 0, loaded: false, connected: false, closed: null, jawOpen: 0, sync: [],
+  clock: 'wall', face: null, heard: null,
   // Resolves with the wall-clock time (ms since the epoch) a frame whose jawOpen > threshold arrives.
   mouthOpens: (threshold) => new Promise((resolve) => watchers.push({ threshold, resolve })),
   audioState: () => (audio ? audio.state : 'none'),
