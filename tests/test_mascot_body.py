@@ -1,6 +1,6 @@
 """The mascots' humanoid bodies: VRM bones with fingers that the engine finds, a relaxed rest
-pose with the arms at the sides, smooth skin weights that keep the wrists round when the
-forearm and hand twist, fingers that curl, a smile that reads at 320x180, and a face at most half
+pose with the arms at the sides, smooth skin weights that keep the wrists and elbows round when
+the forearm and hand twist, fingers that curl, a smile that reads at 320x180, and a face at most half
 as noisy as the first mascot's."""
 
 from __future__ import annotations
@@ -118,6 +118,22 @@ def test_twisting_forearm_and_hand_keeps_the_wrist_round(rigged):
     for name in ("body", "handLeft"):
         ratios = _edge_ratios(avatar, rest, twisted, name, wrist, 0.04)
         assert len(ratios) > 100 and ratios.min() > 0.97, (name, ratios.min())
+
+
+@pytest.mark.parametrize("degrees", [90, -90])
+def test_rolling_the_forearm_keeps_the_elbow_round_and_turns_the_hand_all_the_way(rigged, degrees):
+    """A forearm rolled 90 degrees: the elbow, where the sleeve blends from upper arm to forearm,
+    keeps its girth (half the roll is carried past it, and the blend is long), and the hand
+    still turns by the whole roll."""
+    avatar, rig = rigged
+    rest = _pose(rig)
+    rolled = _pose(rig, [("leftLowerArm", (1, 0, 0), degrees)])
+    elbow = rest.world[rig.humanoid.found["leftLowerArm"], :3, 3]
+    ratios = _edge_ratios(avatar, rest, rolled, "body", elbow, 0.05)
+    assert len(ratios) > 500 and ratios.min() > 0.7, ratios.min()  # 0.46 with the whole roll on the forearm
+    hand = rig.humanoid.found["leftHand"]
+    turn = rest.world[hand, :3, :3].T @ rolled.world[hand, :3, :3]
+    assert np.degrees(np.arccos((np.trace(turn) - 1) / 2)) == pytest.approx(abs(degrees), abs=0.5)
 
 
 def test_a_fist_curls_the_fingers_into_the_palm(rigged):

@@ -26,6 +26,7 @@ FINGERS = ("Thumb", "Index", "Middle", "Ring")  # a cartoon hand: a thumb and th
 SEGMENTS = {"Thumb": ("Metacarpal", "Proximal", "Distal")}
 FINGER_SEGMENTS = ("Proximal", "Intermediate", "Distal")
 SIDES = (("left", 1), ("right", -1))
+ELBOW_BLEND = 0.11  # metres of sleeve over which the forearm takes over from the upper arm
 
 
 def _spine_joints() -> dict[str, np.ndarray]:
@@ -187,7 +188,7 @@ def body_weights(v: np.ndarray, build: Build, joints: dict[str, np.ndarray], nam
         line = _arm_polyline(joints, side)
         s, dist = _along(v, line)
         t = (v - line[0]) @ arm_direction(sign)
-        arm = _chain(s, [(f"{side}UpperArm", 0, 0), (f"{side}LowerArm", build.upper_arm, 0.07)], names)
+        arm = _chain(s, [(f"{side}UpperArm", 0, 0), (f"{side}LowerArm", build.upper_arm, ELBOW_BLEND)], names)
         # The cuff's end of the sleeve stays wholly on the forearm (see the docstring).
         arm_share = (
             smoothstep(-0.03, 0.03, t)
