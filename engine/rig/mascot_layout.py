@@ -128,7 +128,6 @@ COLLAR = at(0.0, -0.134, -0.013)  # the collar ring's centre, where the neck mee
 NECK_TOP = at(0.0, -0.060, -0.016)
 NECK_BOTTOM = COLLAR + [0.0, -0.020, -0.003]
 NECK_RADIUS = 0.045
-HAIRLINE = HEAD_CENTER[1] + 0.068
 
 # The head's joint positions (world); the body's come from mascot_body. The head pivots at
 # the top of the neck, behind the jaw.

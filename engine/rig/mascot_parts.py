@@ -22,7 +22,6 @@ from engine.rig.mascot_layout import (
     COLLAR,
     EAR,
     EYES,
-    HAIRLINE,
     HEAD_CENTER,
     MOUTH,
     NECK_BOTTOM,
@@ -100,34 +99,22 @@ def _skin_field(p: np.ndarray) -> np.ndarray:
     return sdf.smooth_union(d, sdf.capsule(p, NECK_TOP, NECK_BOTTOM, NECK_RADIUS), 0.025)
 
 
-# Fringe locks: (x, y) where each lock's tip lies on the forehead, and its sideways lean.
-_LOCKS = (
-    (-0.064, 0.046, 34),
-    (-0.038, 0.058, 22),
-    (-0.009, 0.064, 8),
-    (0.021, 0.063, -8),
-    (0.050, 0.055, -22),
-    (0.072, 0.040, -34),
-)
-
-
-def _fringe(x: np.ndarray) -> np.ndarray:
-    """A bob's fringe edge (height above the head centre): one clean arch over the brows,
-    curving down towards the temples where the bob's sides take over."""
-    return 0.058 + 0.010 * (np.minimum(np.abs(x), 0.075) / 0.075) ** 2
+def _fringe(x: np.ndarray, style: str) -> np.ndarray:
+    """The hair's front edge (height above the head centre): one clean arch over the brows,
+    curving down towards the temples; a bob's falls lower, a crop's sweeps up to one side."""
+    t = np.minimum(np.abs(x), 0.075) / 0.075
+    if style == "bob":
+        return 0.058 + 0.010 * t**2
+    return 0.061 + 0.014 * t**2 + 0.008 * np.clip(x / 0.075, -1.0, 1.0)
 
 
 def _hair_field(p: np.ndarray, style: str = "crop") -> np.ndarray:
-    """A rounded cap of hair reaching down the nape behind the ears. "crop" edges it with a row
-    of soft locks and adds a tuft at the crown; "bob" gives it a fringe with one clean edge and
-    a chin-length shell that frames the face, hides the ears and falls straight at the sides."""
+    """A rounded cap of hair with a fringe of one clean edge, reaching down the nape behind the
+    ears. "crop" adds a tuft at the crown; "bob" adds a chin-length shell that frames the face,
+    hides the ears and falls straight at the sides."""
     rel = p - HEAD_CENTER
     cap = sdf.ellipsoid(p, at(0, 0.036, -0.012), (0.108, 0.108, 0.110))
-    if style == "bob":
-        front = HEAD_CENTER[1] + _fringe(rel[..., 0])
-    else:
-        front = HAIRLINE + 0.01 - 0.02 * smoothstep(0.02, 0.09, np.abs(rel[..., 0]))
-    edge = front - 0.12 * smoothstep(0.03, -0.07, rel[..., 2])
+    edge = HEAD_CENTER[1] + _fringe(rel[..., 0], style) - 0.12 * smoothstep(0.03, -0.07, rel[..., 2])
     d = sdf.smooth_intersect(cap, edge - p[..., 1], 0.008)
     if style == "bob":
         shell = sdf.ellipsoid(p, at(0, -0.004, -0.018), (0.121, 0.160, 0.122))
@@ -135,11 +122,6 @@ def _hair_field(p: np.ndarray, style: str = "crop") -> np.ndarray:
         shell = sdf.smooth_intersect(shell, front, 0.02)
         shell = sdf.smooth_intersect(shell, -0.094 - rel[..., 1], 0.012)
         return sdf.smooth_union(d, shell, 0.02)
-    for x, y, lean in _LOCKS:
-        tip_z = 0.100 * np.sqrt(max(1 - (x / 0.100) ** 2 - ((y - 0.030) / 0.100) ** 2, 0.0)) - 0.010
-        frame = sdf.rotation(yaw=np.arctan2(x, 0.08), pitch=np.radians(-30), roll=np.radians(lean))
-        centre = at(x, y, tip_z) + frame @ np.array([0.0, 0.026, 0.0])
-        d = sdf.smooth_union(d, sdf.ellipsoid(p, centre, (0.017, 0.030, 0.010), frame), 0.011)
     tuft = sdf.ellipsoid(
         p, at(0.012, 0.136, -0.030), (0.012, 0.024, 0.010), sdf.rotation(pitch=np.radians(35), roll=np.radians(-15))
     )
