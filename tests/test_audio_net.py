@@ -112,3 +112,24 @@ def test_two_minutes_offline_runs_in_bounded_chunks(random_net):
     y = infer(_noise(120.0), random_net)
     assert len(y) == 12000
     assert features(np.zeros(0, np.float32))[0].shape == (0, 80)
+
+
+@pytest.mark.skipif(shutil.which("flite") is None, reason="flite is not installed")
+def test_shipped_net_shows_the_tongue_only_on_th():
+    """Only th puts the tongue between the teeth. On a voice it never heard, speech without a th
+    keeps the tongue in (the trained net rested it on the lip throughout: calibrate.py); with th
+    words it stays in away from them and comes further out around them than elsewhere."""
+    net = load()
+    tongue = arkit.INDEX["tongueOut"]
+    audio, _ = flite_clip("Bob may move the map. Please remember to bring an umbrella, Mom.", "rms", padding=0.5)
+    plain = infer(audio, net)[:, tongue]
+    assert np.mean(plain <= 0.1) >= 0.95
+    audio, segments = flite_clip("Think of three things. Both of us thank Ruth for the bath.", "rms", padding=0.5)
+    curves = infer(audio, net)[:, tongue]
+    near = np.zeros(len(curves), bool)
+    for s in segments:
+        if s.viseme == "TH":
+            near[int((s.start - 0.05) * 100):int((s.end + 0.1) * 100)] = True
+    assert near.sum() >= 20
+    assert np.mean(curves[~near] <= 0.1) >= 0.95
+    assert curves[near].mean() > 2 * curves[~near].mean()

@@ -48,6 +48,7 @@ from .metrics import (
     open_vowel_jaw,
     pearson,
     silence_rest,
+    stray_tongue,
     viseme_classes,
 )
 from .targets import join, target_curves
@@ -61,6 +62,7 @@ GOALS = {
     "jaw_r": ">= 0.8",
     "viseme_f1": "higher",
     "jitter_ratio": "<= 1.2",
+    "stray_tongue": "<= 0.05",
 }
 
 
@@ -78,6 +80,7 @@ class Tally:
             ("bilabial", bilabial_closures(pred, segments)),
             ("rest", silence_rest(pred, segments, duration)),
             ("ndk_closed", false_closures(pred, segments)),
+            ("stray_tongue", stray_tongue(pred, segments)),
         ):
             self.sums[key + "_hit"] += a
             self.sums[key + "_n"] += b
@@ -94,7 +97,7 @@ class Tally:
         return {
             **{
                 k: s[k + "_hit"] / s[k + "_n"] if s[k + "_n"] else float("nan")
-                for k in ("rest", "bilabial", "ndk_closed")
+                for k in ("rest", "bilabial", "ndk_closed", "stray_tongue")
             },
             "open_jaw": float(np.mean(np.concatenate(self.open))) if self.open else float("nan"),
             "jaw_r": pearson(np.concatenate(self.jaw_pred), np.concatenate(self.jaw_true)),
@@ -282,7 +285,8 @@ def main() -> None:
             print(f"{group:20} {method:13} " + " ".join(f"{r[k]:12.3f}" for k in keys))
     print(
         "(targets): the coarticulated training targets scored against themselves; nan: no such segments; "
-        "ndk_closed: share of n/d/k frames with the lips shut (lower is better)"
+        "ndk_closed: share of n/d/k frames with the lips shut; stray_tongue: share of frames away from any th "
+        "with the tongue out (lower is better for both)"
     )
 
 

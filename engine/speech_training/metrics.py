@@ -48,6 +48,21 @@ def false_closures(curves: np.ndarray, segments: list[Segment], fps: float = FPS
     return closed, total
 
 
+_TONGUE = arkit.INDEX["tongueOut"]
+TONGUE_SHOWN = 0.1
+
+
+def stray_tongue(curves: np.ndarray, segments: list[Segment], fps: float = FPS, reach: float = 0.1) -> tuple[int, int]:
+    """(shown, total) frames farther than `reach` seconds from any th whose tongue is out past
+    TONGUE_SHOWN: only th puts the tongue between the teeth, and one out elsewhere lies on the lip."""
+    near = np.zeros(len(curves), bool)
+    for s in segments:
+        if s.viseme == "TH":
+            near[max(0, int(np.floor((s.start - reach) * fps))) : int(np.ceil((s.end + reach) * fps))] = True
+    shown = curves[~near, _TONGUE] > TONGUE_SHOWN
+    return int(shown.sum()), len(shown)
+
+
 def pauses(segments: list[Segment], duration: float, shortest: float = 0.25) -> list[tuple[float, float]]:
     """Stretches of 250 ms or more with no speech: silence phones, gaps, and the clip's ends."""
     speech = sorted((s.start, s.end) for s in segments if s.viseme != "sil")

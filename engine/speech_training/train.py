@@ -1,14 +1,14 @@
 """`python -m engine.speech_training.train`: train the speech net on the cached synthetic corpus.
 
 Seeded and deterministic on CPU. Every epoch draws fresh augmentations and pairings of the
-training voices; the held-out voices are never seen. Writes the weights (a plain state_dict,
-well under 5 MB), their ONNX export that the engine runs, and a small JSON record of how they were made.
+training voices; the held-out voices are never seen. The tongue's output is recalibrated last
+(calibrate.py). Writes the weights (a plain state_dict, well under 5 MB), their ONNX export that
+the engine runs, and a small JSON record of how they were made.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import random
 import time
@@ -19,11 +19,12 @@ import torch
 
 from .. import arkit
 from ..speech.features import RunningSpectrum, features, net_input
-from ..speech.model import SpeechNet, to_onnx
+from ..speech.model import SpeechNet
 from ..speech.runtime import DELAY, WEIGHTS
 from ..speech.stream import SILENCE_LOGMEL
 from ..speech.visemes import DRIVEN, VISEMES, pose_matrix
 from .augment import augment, mask_bands
+from .calibrate import calibrate, save
 from .coarticulation import frame_visemes
 from .data.corpus import load as load_corpus
 from .metrics import CLOSED, viseme_classes
@@ -224,10 +225,8 @@ def train(
             f"epoch {epoch + 1}/{epochs}: loss {totals.sum() / count:.4f} ({parts}; {time.time() - start:.0f} s)",
             flush=True,
         )
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(net.state_dict(), out)
-    out.with_suffix(".onnx").write_bytes(to_onnx(net))  # what the engine runs (speech/runtime.py)
+    net.eval()
+    tongue = calibrate(net, corpus)  # the tongue held out on every frame otherwise (calibrate.py)
     record = {
         "epochs": epochs,
         "seed": seed,
@@ -239,8 +238,9 @@ def train(
         "seconds": round(time.time() - start),
         "machine": f"{platform.node()} {platform.processor() or platform.machine()}, CPU",
         "torch": torch.__version__,
+        "tongue_calibration": [round(tongue[0], 6), round(tongue[1], 6)],
     }
-    out.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
+    save(net, Path(out), record)  # with the ONNX export, what the engine runs (speech/runtime.py)
     return record
 
 
