@@ -113,7 +113,10 @@ def test_failing_sink_offline_is_dropped_and_the_rest_finish(tmp_path):
 def test_sigint_during_a_live_recording_leaves_a_complete_take(tmp_path):
     out = tmp_path / "take.csv"
     script = textwrap.dedent(f"""
+        import signal
         import sys
+        # a Ctrl-C, even where this test runs in a background job, which starts with SIGINT ignored
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from engine.pipeline import Pipeline, RealtimeClock
         from engine.registry import open_sink, open_source
         p = Pipeline([open_source("idle:")], [open_sink({str('csv:' + str(out))!r})])
