@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import OptionError
 from .errors import RendererError
 
 
@@ -115,9 +116,9 @@ def video_format(path: str | Path, alpha: bool = False) -> Format:
     suffix = Path(path).suffix.lower()
     fitting = [s for s, f in FORMATS.items() if f.video_alpha is not None or not alpha]
     if suffix not in FORMATS:
-        raise ValueError(f"{path}: expected a video file ending in {', '.join(fitting)}")
+        raise OptionError(f"{path}: expected a video file ending in {', '.join(fitting)}")
     if alpha and FORMATS[suffix].video_alpha is None:
-        raise ValueError(
+        raise OptionError(
             f"{path}: {FORMATS[suffix].name} cannot carry a transparent background; "
             f"write {' or '.join(f'{FORMATS[s].name} ({s})' for s in fitting)} instead"
         )
