@@ -86,7 +86,7 @@ def main() -> None:
     record = json.loads(record_path.read_text()) if record_path.exists() else {}
     if "tongue_calibration" in record:
         raise SystemExit(f"{args.weights}: already calibrated ({record['tongue_calibration']})")
-    net = load_trained(args.weights).train(False)
+    net = load_trained(args.weights)  # in eval mode
     a, c = calibrate(net)
     save(net, args.weights, {**record, "tongue_calibration": [round(a, 6), round(c, 6)]})
     print(f"{args.weights}: tongue logit z -> {a:.4f} z + {c:+.4f}")
