@@ -9,6 +9,7 @@ drops frames or is retried instead of stalling the others.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -272,6 +273,34 @@ class RestBody:
         pass
 
 
+# -- the garbage collector on a live run -------------------------------------------------------
+
+# Python's full collections walk every object in the process (the modules, the models, the
+# avatar: millions) and stop every thread while they do: 40-80 ms on the stage while `/say`
+# allocated, three to five ticks lost at 60 Hz. A live run freezes what is loaded before its
+# first tick, so those passes walk only what came after; the last live run to end thaws it.
+_frozen_runs = 0
+_frozen_lock = threading.Lock()
+
+
+def _freeze_collector() -> bool:
+    global _frozen_runs
+    with _frozen_lock:
+        if _frozen_runs == 0:
+            gc.collect()
+            gc.freeze()
+        _frozen_runs += 1
+    return True
+
+
+def _thaw_collector() -> None:
+    global _frozen_runs
+    with _frozen_lock:
+        _frozen_runs -= 1
+        if _frozen_runs == 0:
+            gc.unfreeze()
+
+
 class Pipeline:
     def __init__(
         self,
@@ -316,6 +345,7 @@ class Pipeline:
         stats = RunStats()
         workers: list = []
         started: list = []
+        frozen = False
         try:
             for s in self.sources:
                 s.start(clock)
@@ -331,6 +361,8 @@ class Pipeline:
                 else:
                     sink.open(context)
                     workers.append(sink)
+            if clock.live:
+                frozen = _freeze_collector()
             for t in clock.ticks(self.stop_event):
                 began = time.perf_counter()
                 frame = self.step(t)
@@ -363,5 +395,7 @@ class Pipeline:
                         stats.failed.setdefault(w.name, str(exc))
             for s in started:
                 s.stop()
+            if frozen:
+                _thaw_collector()
         stats.dropped_ticks = clock.dropped
         return stats
