@@ -132,7 +132,9 @@ def test_the_operator_page_makes_the_avatar_speak(server, browser):
     page.fill("#text", "Good morning, everyone.")
     page.click("#say")
     # /say answers once its first clause is synthesized: seconds on a loaded machine
-    page.wait_for_function("document.getElementById('status').textContent.includes('Good morning')", timeout=90_000)
+    page.wait_for_function("document.getElementById('said').textContent.includes('queued \"Good morning')",
+                           timeout=90_000)
+    assert "starts in" in page.text_content("#said")
     assert page.text_content("#error") == "" and problems == []
     page.close()
 

@@ -29,6 +29,7 @@ from .director import LOOKS, Director, expression_names
 from .say import Interrupted, SayQueue
 from .scene import StageScene
 from .viewers import TooManyViewers, Viewer, Viewers
+from .voice_process import VoiceProcessDied
 
 WEB = Path(str(files("engine.stage") / "web"))
 #: The files the viewer page imports (npm's three and @pixiv/three-vrm, copied in by setup).
@@ -187,6 +188,8 @@ def create_app(stage: Stage) -> FastAPI:
             raise HTTPException(400, str(exc)) from None
         except Interrupted as exc:
             raise HTTPException(409, str(exc)) from None
+        except VoiceProcessDied as exc:
+            raise HTTPException(503, str(exc)) from None
         return SayAnswer(
             duration=round(u.end - u.start, 3),
             complete=u.complete,

@@ -1,6 +1,7 @@
-"""Speech on the stage: `POST /say` text becomes speech (voices/tts.py), the speech net's
-curves (an AudioSource, as `tts:` makes) and a mixer layer that owns the mouth, while the same
-audio goes to every viewer in timestamped chunks to play in sync.
+"""Speech on the stage: `POST /say` text becomes speech (voices/tts.py) and the speech net's
+curves in a process of their own (voice_process.py), then an AudioSource, as `tts:` makes, and
+a mixer layer that owns the mouth, while the same audio goes to every viewer in timestamped
+chunks to play in sync.
 
 The voice takes a text part by part (`parts`): its first clause, the rest of its first sentence,
 then each sentence. The first part plays as soon as it is synthesized, and `/say` returns then;
@@ -30,8 +31,8 @@ from ..drivers.audio.source import LAYER_CHANNELS, AudioSource
 from ..frame import FaceFrame
 from ..mixer import LayerRule, channel_mask
 from ..protocols.stage import SAY_STREAM, encode_audio, encode_cut
-from ..speech.audio_file import resample_to_16k
 from ..voices.sentences import CLAUSE_END, SENTENCE_END, spans
+from .voice_process import VoiceProcess
 
 log = logging.getLogger("engine.stage")
 
@@ -97,11 +98,11 @@ class SayQueue:
         now: Callable[[], float],
         publish_audio: Callable[[int, float, float, bytes], None],
         publish_cut: Callable[[int, float, bytes], None],
-        net=None,
     ):
         self.rule = LayerRule("say", priority=30, channels=channel_mask(LAYER_CHANNELS), head=False, fade=0.08)
         self.name = self.rule.name
-        self.now, self._publish_audio, self._publish_cut, self.net = now, publish_audio, publish_cut, net
+        self.now, self._publish_audio, self._publish_cut = now, publish_audio, publish_cut
+        self.voice = VoiceProcess()
         self._queue: list[Utterance] = []  # asked for and not yet over, in order
         self._changed = threading.Condition()
         self.last_seconds = 0.0  # how long the last say() took to queue its first part, for /status
@@ -110,24 +111,13 @@ class SayQueue:
         pass
 
     def stop(self) -> None:
-        pass
+        self.voice.close()
 
     def warm_up(self) -> None:
-        """Loads the speech net and the default voices, and runs a word of each through the
-        whole path now, so the first `/say` does not pay for loading them (seconds) nor for
-        what the path imports the first time it meets speech, which would hold the pipeline's
-        ticks back by 50 ms or more."""
-        from ..speech.runtime import load
-        from ..voices.tts import synthesize
-
-        self.net = self.net or load()
-        for lang, word in (("en", "Hello."), ("zh", "你好。")):
-            try:
-                audio, rate = synthesize(word, lang)
-            except ValueError as exc:  # that language's voices are missing: /say will say so
-                log.warning("no %s voice to warm up: %s", lang, exc)
-                continue
-            AudioSource(resample_to_16k(trim_leading_silence(audio, rate), rate), self.rule, self.net)
+        """Starts the voice process (voice_process.py), which loads the speech net and the
+        default voices and runs a word of each through the whole path, so the first `/say` does
+        not pay for loading them (seconds)."""
+        self.voice.start()
 
     def say(self, text: str, lang: str, voice: str | None, interrupt: bool = False) -> Utterance:
         """Queues `text` after what is queued (or, with `interrupt`, in place of it) and
@@ -163,17 +153,13 @@ class SayQueue:
     def _speak(self, u: Utterance, pieces: list[str], interrupt: bool, first: threading.Event, failed: list) -> None:
         """Synthesizes and queues the parts one by one; a failure of the first is the caller's,
         of a later one ends the utterance there."""
-        from ..voices.tts import synthesize
-
         try:
             for k, piece in enumerate(pieces):
                 if u.cut:
                     return
                 try:
-                    audio, rate = synthesize(piece, u.lang, u.voice)
-                    if k == 0:
-                        audio = trim_leading_silence(audio, rate)
-                    source = AudioSource(resample_to_16k(audio, rate), self.rule, self.net)
+                    audio, rate, curves, samples = self.voice.speak(piece, u.lang, u.voice, trim=k == 0)
+                    source = AudioSource.from_curves(curves, samples, self.rule)
                 except Exception as exc:
                     if k == 0:
                         failed.append(exc)

@@ -58,7 +58,9 @@ class StageServer:
 
         self.say.warm_up()
         server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level="warning", ws_max_size=WS_MAX_BYTES)
+            uvicorn.Config(
+                app, host=host, port=port, log_level="warning", ws_max_size=WS_MAX_BYTES, ws_per_message_deflate=False
+            )
         )
 
         def perform():

@@ -102,8 +102,19 @@ class AudioSource:
             raise OptionError(f"audio: start must be seconds >= 0, got {start}")
         from ...speech.stream import chunks
 
+        self._bind(*speech_curves(chunks(audio) if isinstance(audio, np.ndarray) else audio, net), rule, start)
+
+    @classmethod
+    def from_curves(cls, curves: Curves, samples: int, rule: LayerRule | None = None) -> AudioSource:
+        """A clip of `samples` 16 kHz samples whose curves were computed elsewhere (the stage's
+        voice process, speech_curves)."""
+        source = cls.__new__(cls)
+        source._bind(curves, samples, rule, 0.0)
+        return source
+
+    def _bind(self, curves: Curves, samples: int, rule: LayerRule | None, start: float) -> None:
         self.start_at = float(start)
-        self.curves, samples = speech_curves(chunks(audio) if isinstance(audio, np.ndarray) else audio, net)
+        self.curves = curves
         self.duration = self.start_at + samples / SAMPLE_RATE
         self.rule = rule or LayerRule("audio", priority=30, channels=channel_mask(LAYER_CHANNELS), head=False)
         self.name = self.rule.name

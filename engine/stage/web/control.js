@@ -13,8 +13,16 @@ async function api(path, body) {
   return answer.ok ? data : null;
 }
 
-$('say').onclick = () => api(`/say${$('interrupt').checked ? '?interrupt=1' : ''}`,
-  { text: $('text').value, lang: $('lang').value, voice: $('voice').value || null });
+$('say').onclick = async () => {
+  const text = $('text').value;
+  $('said').textContent = 'synthesizing…';
+  const answer = await api(`/say${$('interrupt').checked ? '?interrupt=1' : ''}`,
+    { text, lang: $('lang').value, voice: $('voice').value || null });
+  // what the operator asked for is confirmed here, however short it is (the status may miss it)
+  $('said').textContent = answer
+    ? `queued "${text.slice(0, 40)}": ${answer.duration.toFixed(1)} s${answer.complete ? '' : ' so far'}, starts in ${answer.starts_in.toFixed(1)} s (${answer.voice})`
+    : '';
+};
 $('express').onclick = () => api('/expression', { name: $('expression').value, intensity: Number($('intensity').value) });
 
 async function refresh() {
