@@ -1,11 +1,12 @@
 """`/say`'s voice and speech net in a process of their own.
 
 Synthesizing a part and running the net on it is a few hundred milliseconds of Python and
-numpy. On the stage's own process that work held the GIL against the pipeline's ticks and the
-viewers' sockets: ten viewers got 58 frames a second, with gaps of 117-150 ms, while the stage
-spoke. The same work in another process left them 60 frames a second and 17-33 ms gaps
-(2 cores). One worker process, started and warmed up with the stage, takes the parts in turn and
-hands back each one's audio and mouth curves.
+numpy, which on the stage's own process competes for the GIL with the pipeline's ticks and the
+viewers' sockets. With the sockets' compression off (server.py, the main cause of lost frames),
+ten viewers still got 59.5-60.0 frames a second with gaps of 33-50 ms while the stage spoke on
+a loaded 2-core machine; with the voice in this process, 60.0-60.3 and 17-33 ms. One worker
+process, started and warmed up with the stage, takes the parts in turn and hands back each
+one's audio and mouth curves.
 """
 
 from __future__ import annotations
