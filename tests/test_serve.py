@@ -426,14 +426,20 @@ def test_a_microphone_is_heard_on_the_page_in_step_with_its_mouth(pulse_mic, tmp
     for a in audio:
         at = round((a.t - starts[0]) * rate)
         heard[at : at + len(a.samples)] = a.samples[: len(heard) - at]
-    # what was played came back: its loudest second is a second of the clip (a starved machine
-    # may drop audio the net cannot keep up with, so not the whole clip need be there)
+    # what was played came back: some loud half second of it is a half second of the clip (a
+    # starved machine drops the oldest queued audio when the net falls behind, so the audio that
+    # came back may skip; a second-long window across a skip matched only 0.68 on CI)
     back = resample_poly(np.concatenate([a.samples for a in audio]), SAMPLE_RATE, rate)
-    energy = np.convolve(back ** 2, np.ones(SAMPLE_RATE), mode="valid")
-    loudest = back[int(np.argmax(energy)):][:SAMPLE_RATE]
-    match = correlate(clip, loudest, mode="valid") / (np.linalg.norm(loudest) * np.sqrt(
-        np.convolve(clip ** 2, np.ones(SAMPLE_RATE), mode="valid")) + 1e-9)
-    assert match.max() > 0.9, match.max()
+    window = SAMPLE_RATE // 2
+    clip_norms = np.sqrt(np.convolve(clip ** 2, np.ones(window), mode="valid"))
+    starts_at = range(0, len(back) - window, window // 5)
+    loud = max(np.linalg.norm(back[i : i + window]) for i in starts_at)
+    best = 0.0
+    for i in starts_at:
+        piece = back[i : i + window]
+        if np.linalg.norm(piece) > 0.3 * loud:
+            best = max(best, (correlate(clip, piece, mode="valid") / (np.linalg.norm(piece) * clip_norms + 1e-9)).max())
+    assert best > 0.9, best
     # and the mouth shows it when the page plays it: the jaw trails the loudness of the audio as
     # stamped by about as much as it trails the clip's own loudness offline (measured here: 20-30
     # ms against 10 ms; the microphone's face moves in ~20 ms bursts and waits for the next tick;
