@@ -426,9 +426,10 @@ def test_a_microphone_is_heard_on_the_page_in_step_with_its_mouth(pulse_mic, tmp
     for a in audio:
         at = round((a.t - starts[0]) * rate)
         heard[at : at + len(a.samples)] = a.samples[: len(heard) - at]
-    # what was played came back: some loud half second of it is a half second of the clip (a
-    # starved machine drops the oldest queued audio when the net falls behind, so the audio that
-    # came back may skip; a second-long window across a skip matched only 0.68 on CI)
+    # what was played came back: some loud half second of it is a half second of the clip (on a
+    # starved machine the mic drops its oldest queued audio when the net falls behind, and the
+    # sound server may underrun, so what came back may skip; on CI the loudest second matched
+    # only 0.68, most likely across such a skip)
     back = resample_poly(np.concatenate([a.samples for a in audio]), SAMPLE_RATE, rate)
     window = SAMPLE_RATE // 2
     clip_norms = np.sqrt(np.convolve(clip ** 2, np.ones(window), mode="valid"))
