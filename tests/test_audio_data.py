@@ -89,6 +89,16 @@ def test_tiny_corpus_builds_and_loads(tmp_path):
                                        and (v.engine != "festival" or festival.installed(v.name))}
     assert not {u.voice for u in train} & {u.voice for u in held}
     assert all(u.audio.dtype == np.float32 and u.segments for u in train + held)
+    # a voice resampled otherwise is built again, the others are kept
+    import json
+
+    stale, kept = tmp_path / "flite-rms", tmp_path / "flite-slt"
+    record = json.loads((stale / "voice.json").read_text())
+    (stale / "voice.json").write_text(json.dumps({**record, "resampler": "an older one"}))
+    before = {d: {p: p.stat().st_mtime_ns for p in d.glob("*.npz")} for d in (stale, kept)}
+    build(tmp_path, scale=0.001, real_speech=False)
+    assert all(p.stat().st_mtime_ns > t for p, t in before[stale].items())
+    assert all(p.stat().st_mtime_ns == t for p, t in before[kept].items())
 
 
 def test_alignments_with_a_pause_over_speech_are_rejected():

@@ -17,6 +17,7 @@ from ..errors import EngineError
 from .features import SAMPLE_RATE
 
 BLOCK_SECONDS = 10.0  # how much audio is decoded at a time (the net runs fastest on long pushes)
+RESAMPLER = f"soxr {soxr.__version__}"  # what resampled audio depends on: caches of it record this
 
 
 class AudioFileError(EngineError, ValueError):

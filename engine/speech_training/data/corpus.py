@@ -4,7 +4,8 @@ Each utterance is stored as 16 kHz audio with its phones already mapped to visem
 are computed from those at training time, so retuning the poses or the coarticulation needs no
 rebuild. Whole voices are held out for validation. The cache lives outside git, in
 $ENGINE_SPEECH_CACHE or ~/.cache/engine/speech; `python -m engine.speech_training.data` rebuilds it,
-keeping each voice already built with the same seed and count (its folder's voice.json).
+keeping each voice already built with the same seed and count and resampled alike (its folder's
+voice.json: a cache that outlived a change of resampler once fed the eval audio it no longer reads).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...speech.audio_file import resample_to_16k
+from ...speech.audio_file import RESAMPLER, resample_to_16k
 from ...speech.features import SAMPLE_RATE
 from ...speech.visemes import VISEME_INDEX, VISEMES, to_visemes
 from ...voices import festival, flite, text
@@ -129,7 +130,7 @@ def build(root: Path | None = None, scale: float = 1.0, seed: int = 0, real_spee
             print(f"festival voice {voice.name} skipped: apt-get install festival and its festvox package", flush=True)
             continue
         count = max(1, round(voice.count * scale))
-        recipe = {"version": CORPUS_VERSION, "seed": seed, "count": count}
+        recipe = {"version": CORPUS_VERSION, "seed": seed, "count": count, "resampler": RESAMPLER}
         items = _built(root / voice.key, recipe)
         if items is None:
             rng = random.Random(f"{seed}-{voice.key}")
@@ -191,14 +192,19 @@ def _save(
 
 def _build_real(root: Path) -> list[dict]:
     """Real recordings aligned with pocketsphinx, where the packages are installed; kept from
-    an earlier build while the installed recordings are the same (real/voice.json)."""
+    an earlier build while the installed recordings and the resampler are the same (real/voice.json)."""
     try:
         import pocketsphinx  # noqa: F401
     except ImportError:
         print("real speech skipped: pip install pocketsphinx (the speech-data extra)")
         return []
     found = real.recordings()
-    recipe = {"version": CORPUS_VERSION, "recordings": [str(wav) for _, _, wav, _ in found], "texts": True}
+    recipe = {
+        "version": CORPUS_VERSION,
+        "recordings": [str(wav) for _, _, wav, _ in found],
+        "texts": True,
+        "resampler": RESAMPLER,
+    }
     items = _built(root / "real", recipe)
     if items is not None:
         print(f"real speech: {len(items)} recordings aligned earlier", flush=True)
