@@ -1,5 +1,6 @@
 """Corpus material: engines' timings, pinyin, augmentation, and a tiny corpus round trip."""
 
+import json
 import random
 import shutil
 
@@ -90,8 +91,6 @@ def test_tiny_corpus_builds_and_loads(tmp_path):
     assert not {u.voice for u in train} & {u.voice for u in held}
     assert all(u.audio.dtype == np.float32 and u.segments for u in train + held)
     # a voice resampled otherwise is built again, the others are kept
-    import json
-
     stale, kept = tmp_path / "flite-rms", tmp_path / "flite-slt"
     record = json.loads((stale / "voice.json").read_text())
     (stale / "voice.json").write_text(json.dumps({**record, "resampler": "an older one"}))

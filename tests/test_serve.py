@@ -433,13 +433,10 @@ def test_a_microphone_is_heard_on_the_page_in_step_with_its_mouth(pulse_mic, tmp
     back = resample_poly(np.concatenate([a.samples for a in audio]), SAMPLE_RATE, rate)
     window = SAMPLE_RATE // 2
     clip_norms = np.sqrt(np.convolve(clip ** 2, np.ones(window), mode="valid"))
-    starts_at = range(0, len(back) - window, window // 5)
-    loud = max(np.linalg.norm(back[i : i + window]) for i in starts_at)
-    best = 0.0
-    for i in starts_at:
-        piece = back[i : i + window]
-        if np.linalg.norm(piece) > 0.3 * loud:
-            best = max(best, (correlate(clip, piece, mode="valid") / (np.linalg.norm(piece) * clip_norms + 1e-9)).max())
+    pieces = [back[i : i + window] for i in range(0, len(back) - window, window // 5)]
+    norms = [np.linalg.norm(piece) for piece in pieces]
+    best = max((correlate(clip, piece, mode="valid") / (norm * clip_norms + 1e-9)).max()
+               for piece, norm in zip(pieces, norms) if norm > 0.3 * max(norms))
     assert best > 0.9, best
     # and the mouth shows it when the page plays it: the jaw trails the loudness of the audio as
     # stamped by about as much as it trails the clip's own loudness offline (measured here: 20-30

@@ -5,7 +5,7 @@ are computed from those at training time, so retuning the poses or the coarticul
 rebuild. Whole voices are held out for validation. The cache lives outside git, in
 $ENGINE_SPEECH_CACHE or ~/.cache/engine/speech; `python -m engine.speech_training.data` rebuilds it,
 keeping each voice already built with the same seed and count and resampled alike (its folder's
-voice.json: a cache that outlived a change of resampler once fed the eval audio it no longer reads).
+voice.json).
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def build(root: Path | None = None, scale: float = 1.0, seed: int = 0, real_spee
             print(f"festival voice {voice.name} skipped: apt-get install festival and its festvox package", flush=True)
             continue
         count = max(1, round(voice.count * scale))
-        recipe = {"version": CORPUS_VERSION, "seed": seed, "count": count, "resampler": RESAMPLER}
+        recipe = _recipe(seed=seed, count=count)
         items = _built(root / voice.key, recipe)
         if items is None:
             rng = random.Random(f"{seed}-{voice.key}")
@@ -145,6 +145,12 @@ def build(root: Path | None = None, scale: float = 1.0, seed: int = 0, real_spee
         manifest += _build_real(root)
     (root / "manifest.json").write_text(json.dumps({"version": CORPUS_VERSION, "items": manifest}))
     return root
+
+
+def _recipe(**what) -> dict:
+    """What a cache folder is built from: `what`, the corpus version, and the resampler its
+    audio went through (a folder kept across a change of resampler holds audio no longer read so)."""
+    return {"version": CORPUS_VERSION, "resampler": RESAMPLER, **what}
 
 
 def _built(folder: Path, recipe: dict) -> list[dict] | None:
@@ -199,12 +205,7 @@ def _build_real(root: Path) -> list[dict]:
         print("real speech skipped: pip install pocketsphinx (the speech-data extra)")
         return []
     found = real.recordings()
-    recipe = {
-        "version": CORPUS_VERSION,
-        "recordings": [str(wav) for _, _, wav, _ in found],
-        "texts": True,
-        "resampler": RESAMPLER,
-    }
+    recipe = _recipe(recordings=[str(wav) for _, _, wav, _ in found], texts=True)
     items = _built(root / "real", recipe)
     if items is not None:
         print(f"real speech: {len(items)} recordings aligned earlier", flush=True)
