@@ -5,7 +5,8 @@ pocketsphinx phone recognition) on the same clips in the same run, per group:
 - `en held-out`, `zh held-out`: synthetic voices never trained on, utterances joined in pairs
   across a pause;
 - `real read`: held-out real recordings (asterisk prompts, pocketsphinx-testdata's card games
-  and LibriVox reader, alsa-utils' speaker-test voice), as they are;
+  and LibriVox reader, alsa-utils' speaker-test voice), as they are; each speaker also has a
+  row of its own, since four unheard voices can fare very differently;
 - `real degraded`: the same recordings through what phones, rooms and microphones do to them
   (channel.py: codecs, line noise, reverb, babble, hum, low level, clipping), one condition
   each in turn, with 0.6 s of the condition's noise before and after; never in training;
@@ -114,7 +115,7 @@ class Clip:
     segments: list[Segment]
     clean: np.ndarray  # what the targets' jaw follows: the audio before any degradation
     text: str | None = None
-    detail: str | None = None  # a second row it also counts in (a degraded clip's condition)
+    detail: str | None = None  # a second row it also counts in (a real clip's speaker, a degraded one's condition)
 
 
 def _synthetic(utts, limit: int | None):
@@ -168,6 +169,11 @@ def _real(utts, every: int):
     keep = [u for u in utts if u.lang == "en-real"]
     asterisk = [u for u in keep if "asterisk" in u.voice][::every]
     return asterisk + [u for u in keep if "asterisk" not in u.voice]
+
+
+def _speaker(voice: str) -> str:
+    """A real read clip's own row: its speaker (`real-cards-heldout` -> `  cards`)."""
+    return "  " + voice.removeprefix("real-").removesuffix("-heldout")
 
 
 def _degraded(real, talkers, seed: int = 0, pad: float = 0.6):
@@ -225,7 +231,7 @@ def clips(limit: int | None = None, every: int = 6):
     heldout = load_corpus("heldout")
     yield from _synthetic(heldout, limit)
     real = _real(heldout, every)
-    yield from (Clip("real read", "en-real", u.audio, u.segments, u.audio, u.text) for u in real)
+    yield from (Clip("real read", "en-real", u.audio, u.segments, u.audio, u.text, _speaker(u.voice)) for u in real)
     yield from _mandarin()
     talkers = [u.audio for u in heldout if u.lang == "en"][:6]
     yield from _degraded(real, talkers)
