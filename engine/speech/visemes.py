@@ -239,12 +239,13 @@ _ESPEAK_PREFIX: tuple[tuple[str, str], ...] = (
 _ESPEAK_OPEN = ("a", "A", "V", "&", "aI", "aU", "0", "O:")
 
 
-def _espeak_strip(phone: str) -> str:
+def espeak_strip(phone: str) -> str:
+    """An espeak-ng phone without its stress and length marks."""
     return phone.lstrip("'%,=_:;!").strip()
 
 
 def espeak_viseme(phone: str) -> str:
-    p = _espeak_strip(phone)
+    p = espeak_strip(phone)
     if not p or p in ("_", "||", "|"):
         return "sil"
     best = max((pre for pre, _ in _ESPEAK_PREFIX if p.startswith(pre)), key=len, default=None)
@@ -254,7 +255,7 @@ def espeak_viseme(phone: str) -> str:
 
 
 def espeak_open(phone: str) -> bool:
-    p = _espeak_strip(phone)
+    p = espeak_strip(phone)
     return any(p.startswith(o) for o in _ESPEAK_OPEN) and espeak_viseme(phone) in ("aa", "O")
 
 

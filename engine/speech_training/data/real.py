@@ -19,6 +19,7 @@ import numpy as np
 
 from ...speech.audio_file import read_audio
 from ...speech.features import FRAME_RATE, SAMPLE_RATE, features
+from ...speech.visemes import espeak_strip, espeak_viseme
 
 _PAUSE_BELOW_SPEECH_DB = 20.0  # an aligned pause must be this much quieter than the speech
 
@@ -66,14 +67,27 @@ def _words(transcript: str) -> str:
     return " ".join(re.sub(r"[^a-z' ]", " ", transcript.lower()).split())
 
 
-def align(audio: np.ndarray, transcript: str) -> list[tuple[str, float, float]] | None:
-    """Timed ARPAbet phones of `transcript` in 16 kHz `audio`; None when alignment fails."""
+def align(audio: np.ndarray, transcript: str, espeak=None) -> list[tuple[str, float, float]] | None:
+    """Timed ARPAbet phones of `transcript` in 16 kHz `audio`; None when alignment fails.
+    Given an `Espeak`, words pocketsphinx's dictionary lacks are spelt out by espeak-ng
+    (`spell`); without one, such a transcript fails."""
     from pocketsphinx import Decoder
 
-    pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16).tobytes()
     decoder = Decoder(samprate=SAMPLE_RATE, bestpath=False, loglevel="FATAL")
+    words = _words(transcript)
+    for word in sorted(set(words.split())) if espeak is not None else ():
+        if decoder.lookup_word(word) is None and (spelt := spell(word, "en-us", espeak)):
+            decoder.add_word(word, " ".join(a for _, a in spelt).upper(), True)
+    phones = decode_alignment(decoder, audio, words)
+    return phones if phones and _pauses_are_quiet(audio, phones) else None
+
+
+def decode_alignment(decoder, audio: np.ndarray, words: str) -> list[tuple[str, float, float]] | None:
+    """(phone, start, end) of `words`, which `decoder` knows, forced onto 16 kHz `audio`:
+    lower-case ARPAbet, pauses as "pau"; None when alignment fails."""
+    pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16).tobytes()
     try:
-        decoder.set_align_text(_words(transcript))
+        decoder.set_align_text(words)
         for _ in range(2):  # words first, then phones within them
             decoder.start_utt()
             decoder.process_raw(pcm, full_utt=True)
@@ -86,8 +100,38 @@ def align(audio: np.ndarray, transcript: str) -> list[tuple[str, float, float]] 
     if alignment is None:
         return None
     phones = [(p.name.lower(), p.start / 100, (p.start + p.duration) / 100) for word in alignment for p in word]
-    phones = [(("pau" if n in ("sil", "+spn+", "+nsn+") else n), s, e) for n, s, e in phones]
-    return phones if phones and _pauses_are_quiet(audio, phones) else None
+    return [(("pau" if n in ("sil", "+spn+", "+nsn+") else n), s, e) for n, s, e in phones] or None
+
+
+#: espeak-ng's phones written as the nearest ARPAbet phone, by the longest known prefix (as
+#: visemes.py reads them): nasal vowels as their oral vowel, front rounded vowels as u or er.
+_ARPABET = {
+    "tS": "ch", "dZ": "jh", "ts": "s", "dz": "z", "tc": "ch", "dj": "jh", "S": "sh", "Z": "zh", "C": "hh",
+    "s.": "sh", "z.": "zh", "p": "p", "b": "b", "m": "m", "f": "f", "v": "v", "F": "f", "T": "th", "D": "dh",
+    "t": "t", "d": "d", "k": "k", "g": "g", "N": "ng", "x": "hh", "G": "g", "q": "k", "h": "hh", "c": "k",
+    "X": "hh", "Q": "g", "J^": "jh", "B": "v", "s": "s", "z": "z", "n": "n", "l": "l", "L": "l", "J": "n",
+    "r": "r", "R": "r", "*": "r", "3": "er", "j": "y", "w": "w", "aI": "ay", "aU": "aw", "a": "aa", "A": "aa",
+    "V": "ah", "&": "ae", "e": "ey", "E": "eh", "@": "ah", "i": "iy", "I": "ih", "y": "uw", "Y": "uw",
+    "oU": "ow", "o": "ow", "O": "ao", "0": "aa", "u": "uw", "U": "uh", "W": "er", "2": "er", "9": "er",
+}  # fmt: skip
+
+
+def arpabet(phone: str) -> str | None:
+    """The ARPAbet phone nearest an espeak-ng phone; None for a pause or a stress mark."""
+    p = espeak_strip(phone)
+    best = max((k for k in _ARPABET if p.startswith(k)), key=len, default=None)
+    return _ARPABET.get(best) if best is not None else None
+
+
+def spell(text: str, voice: str, espeak) -> list[tuple[str, str]] | None:
+    """(espeak-ng phone, nearest ARPAbet phone) of each sound in `text` as espeak-ng's `voice`
+    says it; None when one of its phones has no mouth in visemes.py (Swedish 8, ...)."""
+    _, _, phones = espeak.synth(text, voice)
+    try:
+        said = [(p, arpabet(p)) for p, _, _ in phones if espeak_viseme(p) != "sil"]
+    except ValueError:
+        return None
+    return [(p, a) for p, a in said if a] or None
 
 
 def _pauses_are_quiet(audio: np.ndarray, phones) -> bool:

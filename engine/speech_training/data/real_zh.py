@@ -244,10 +244,15 @@ def align_sentence(audio: np.ndarray, characters: str, espeak: Espeak | None = N
 
 def _out_of_pauses(segments: list[Segment], pauses: list[tuple[float, float]]) -> list[Segment]:
     """Speech segments cut back to the edges of the recording's pauses, where the warping let
-    one run into a pause espeak-ng did not make; a pause of the recording is a pause."""
-    out = []
+    one run into a pause espeak-ng did not make; a pause of the recording is a pause. A phone
+    wholly inside one is squeezed to nothing at an edge, and each segment starts no earlier
+    than the one before it ends (a silence espeak-ng made there is shortened to fit)."""
+    out: list[Segment] = []
     for seg in segments:
         start, end = seg.start, seg.end
+        if out:
+            start = max(start, out[-1].end)
+            end = max(start, end)
         if seg.viseme != "sil":
             for a, b in pauses:
                 if start < b and end > a:  # overlaps: keep the side with more of it outside

@@ -1,0 +1,155 @@
+"""Real single words in eleven languages: the voices of KDE's KTuberling (Debian `ktuberling-data`).
+
+The game names each thing the child stamps ("umbrella", "pepperoni", "le bonhomme de neige") in
+the child's language, each language said by its own speaker, one file a word; the file name
+(after its playground's prefix) is the word. English (an Ogg file per word, named by the game's
+English key) is held out for the eval: a fifth real English speaker, and isolated words put a
+pause before and after every consonant. The other ten (French, Spanish, Italian, Dutch,
+Portuguese, Romanian, Swedish, Finnish, Irish, Low German) join the training: real speakers
+beside the one real English speaker it had. Licence: GPL-2+ (the game's data, debian/copyright).
+
+pocketsphinx has only an English model, so a foreign word is aligned with it through its
+pronunciation: espeak-ng says the word in its language, each of its phones is written as the
+nearest ARPAbet phone, and pocketsphinx's forced alignment places those in the recording. The
+boundaries between broad classes (stop, nasal, vowel, fricative), which are what the mouth
+shows, survive the approximation; the visemes come from espeak-ng's own phones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ...speech.features import SAMPLE_RATE
+from .espeak import Espeak
+from .real import decode_alignment, spell
+
+SOUNDS = Path("/usr/share/ktuberling/sounds")
+#: Each language's folder: its espeak-ng voice. Low German has none; German's is nearest.
+VOICES = {
+    "fr": "fr",
+    "es": "es",
+    "it": "it",
+    "nl": "nl",
+    "pt": "pt",
+    "ro": "ro",
+    "sv": "sv",
+    "fi": "fi",
+    "ga": "ga",
+    "nds": "de",
+}
+#: The playgrounds' prefixes in the file names (English and French; the other languages have
+#: only the potato's words, without a prefix).
+_PREFIXES = ("egypt", "moon", "pizzeria", "tv", "egypte", "lune", "noel", "papillons", "patate", "robin", "robot")
+#: File names that are not the word as spelt: English keys run together or misspelt, and
+#: French, Portuguese, Romanian, Swedish and Finnish words with their diacritics (and
+#: apostrophes) dropped, which espeak-ng would read otherwise. Interjections are left out.
+_SPELLING = {
+    "broccolli": "broccoli",
+    "palmtree": "palm tree",
+    "fallingstar": "falling star",
+    "sphynx": "sphinx",
+    "moonwalker": "moon walker",
+    "ufo": "u f o",
+    "ane": "âne",
+    "garcon": "garçon",
+    "etoile": "étoile",
+    "etoile filante": "étoile filante",
+    "fusee": "fusée",
+    "planete": "planète",
+    "comete": "comète",
+    "boule de noel": "boule de Noël",
+    "Tux la sorciere": "Tux la sorcière",
+    "Tux le frere": "Tux le frère",
+    "Tux l enfant": "Tux l'enfant",
+    "cle": "clé",
+    "fleche": "flèche",
+    "fleches": "flèches",
+    "j ai une idee": "j'ai une idée",
+    "j aime": "j'aime",
+    "j examine": "j'examine",
+    "je me fache": "je me fâche",
+    "chandelles allumees": "chandelles allumées",
+    "barriere": "barrière",
+    "camion de depannage": "camion de dépannage",
+    "echelle": "échelle",
+    "ecole": "école",
+    "elephant": "éléphant",
+    "fumee": "fumée",
+    "mecanicien": "mécanicien",
+    "pecheur": "pêcheur",
+    "tete": "tête",
+    "cloture": "clôture",
+    "baton": "bâton",
+    "coeur": "cœur",
+    "oeil": "œil",
+    "noeud papillon": "nœud papillon",
+    "boucle d oreille": "boucle d'oreille",
+    "chapeu": "chapéu",
+    "laco": "laço",
+    "oculos": "óculos",
+    "oculos de sol": "óculos de sol",
+    "gura": "gură",
+    "mustata": "mustață",
+    "palarie": "pălărie",
+    "sprinceana": "sprânceană",
+    "har": "hår",
+    "oga": "öga",
+    "ora": "öra",
+    "nasa": "näsa",
+    "glasogon": "glasögon",
+    "solglasogon": "solglasögon",
+    "ogonbryn": "ögonbryn",
+    "orhange": "örhänge",
+    "nena": "nenä",
+    "silma": "silmä",
+    "silmalasit": "silmälasit",
+}
+# A foreign word whose alignment holds more than this share of phones at pocketsphinx's shortest
+# (3 frames) is left out: its phones did not fit the recording (about 4% of English words' phones
+# sit there; a quarter of the Swedish, Finnish and Irish ones did).
+_SHORTEST, _SQUEEZED = 0.031, 0.25
+_SKIP = {"heu", "wouah", "quoi", "avis recherche"}  # hesitations, an exclamation, a guessed wording
+
+
+def word_of(stem: str) -> str | None:
+    """The word a recording says, from its file name; None for the ones left out."""
+    head, sep, rest = stem.partition("_")
+    name = rest if sep and head in _PREFIXES else stem
+    name = name.replace("-", " ").replace("_", " ")
+    return None if name in _SKIP else _SPELLING.get(name, name)
+
+
+def recordings() -> list[tuple[str, str, Path, str]]:
+    """(language, split, file, word) of every recording installed here: English held out,
+    the other languages for training."""
+    out = []
+    for f in sorted((SOUNDS / "en").glob("*.ogg")):
+        if word := word_of(f.stem):
+            out.append(("en", "heldout", f, word))
+    for lang in VOICES:
+        for f in sorted((SOUNDS / lang).glob("*.wav")):
+            if word := word_of(f.stem):
+                out.append((lang, "train", f, word))
+    return out
+
+
+def align(audio: np.ndarray, word: str, lang: str, espeak: Espeak) -> list[tuple[str, float, float]] | None:
+    """Timed espeak-ng phones of `word` (in language `lang`) in 16 kHz `audio`, placed by
+    pocketsphinx's forced alignment through their nearest ARPAbet phones; pauses are "_"."""
+    from pocketsphinx import Decoder
+
+    said = spell(word, VOICES[lang], espeak)
+    if said is None:
+        return None
+    decoder = Decoder(samprate=SAMPLE_RATE, bestpath=False, loglevel="FATAL")
+    decoder.add_word("spoken_word", " ".join(a.upper() for _, a in said), True)
+    timed = decode_alignment(decoder, audio, "spoken_word")
+    if timed is None or len([n for n, _, _ in timed if n != "pau"]) != len(said):
+        return None
+    squeezed = np.mean([e - s <= _SHORTEST for n, s, e in timed if n != "pau"])
+    if squeezed > _SQUEEZED:
+        return None
+    spoken = iter(p for p, _ in said)
+    return [("_" if n == "pau" else next(spoken), s, e) for n, s, e in timed]
