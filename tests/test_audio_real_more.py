@@ -99,3 +99,34 @@ def test_words_missing_from_pocketsphinx_dictionary_are_spelt_by_espeak():
     spoken = [p for p, _, _ in phones if p != "pau"]
     assert spoken[0] == "m" and spoken[-1] in ("er", "r")  # "montreal" from the dictionary, "aligner" spelt
     assert [p for p, _, _ in phones].count("pau") <= 3
+
+
+@needs_words
+def test_the_real_words_group_joins_held_out_words_across_pauses():
+    pytest.importorskip("pocketsphinx")
+    from engine.speech.visemes import to_visemes
+    from engine.speech_training import eval as speech_eval
+    from engine.speech_training.coarticulation import Segment
+    from engine.speech_training.data.corpus import Utterance
+    from engine.speech_training.metrics import pauses
+
+    said = ["ball", "mouth", "tie"]
+    utts = []
+    for word in said:
+        audio = read_audio(ktuberling.SOUNDS / "en" / f"{word}.ogg")
+        phones = real.align(audio, word)
+        visemes, opens = to_visemes("arpabet", [p for p, _, _ in phones])
+        segments = [Segment(v, s, e, o) for v, o, (_, s, e) in zip(visemes, opens, phones)]
+        utts.append(Utterance(audio, segments, "real-words-en-heldout", "en-real", word))
+    other = Utterance(utts[0].audio, utts[0].segments, "real-asterisk-heldout", "en-real", "ball")
+    clips = list(speech_eval._words([*utts, other], per_clip=2))
+    assert [c.text for c in clips] == ["ball mouth", "tie"]  # the read recording stays in real read
+    first = clips[0]
+    duration = len(first.audio) / 16000
+    assert duration == pytest.approx((len(utts[0].audio) + len(utts[1].audio)) / 16000 + 0.6, abs=0.01)
+    # a pause between the two words, and "mouth"'s m after it
+    between = [(a, b) for a, b in pauses(first.segments, duration) if 0 < a and b < duration]
+    assert len(between) == 1 and between[0][1] - between[0][0] >= 0.6
+    m = next(s for s in first.segments if s.viseme == "PP" and s.start > between[0][1] - 1e-6)
+    assert m.start == pytest.approx(between[0][1])
+    assert [c.group for c in clips] == ["real words", "real words"]
