@@ -7,6 +7,9 @@ pocketsphinx's forced alignment (median boundary error about 10 ms) turns each i
 ARPAbet phones. The speaker-test voice of alsa-utils says each loudspeaker's name ("front
 left", ...): a fourth speaker. Every fifth prompt, the card games, the LibriVox clips and the
 loudspeaker names are held out.
+
+Words pocketsphinx's dictionary lacks, and the other real sources' foreign words, are spelt
+through espeak-ng: each of its phones written as the nearest ARPAbet phone (`spell`).
 """
 
 from __future__ import annotations
