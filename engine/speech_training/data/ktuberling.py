@@ -5,14 +5,15 @@ the child's language, each language said by its own speaker, one file a word; th
 (after its playground's prefix) is the word. English (an Ogg file per word, named by the game's
 English key) is held out for the eval: a fifth real English speaker, and isolated words put a
 pause before and after every consonant. The other ten (French, Spanish, Italian, Dutch,
-Portuguese, Romanian, Swedish, Finnish, Irish, Low German) join the training: real speakers
-beside the one real English speaker it had. Licence: GPL-2+ (the game's data, debian/copyright).
+Portuguese, Romanian, Swedish, Finnish, Irish, Low German) join the training: more real speakers
+beside the English ones. Licence: GPL-2+ (the game's data, debian/copyright).
 
 pocketsphinx has only an English model, so a foreign word is aligned with it through its
 pronunciation: espeak-ng says the word in its language, each of its phones is written as the
-nearest ARPAbet phone, and pocketsphinx's forced alignment places those in the recording. The
-boundaries between broad classes (stop, nasal, vowel, fricative), which are what the mouth
-shows, survive the approximation; the visemes come from espeak-ng's own phones.
+nearest ARPAbet phone, and pocketsphinx's forced alignment places those in the recording; the
+visemes come from espeak-ng's own phones. On English sentences with labelled phones that path
+places boundaries as well as pocketsphinx's own dictionary does (README); how well the English
+model places sounds English lacks is not measured.
 """
 
 from __future__ import annotations
