@@ -236,26 +236,33 @@ _ESPEAK_PREFIX: tuple[tuple[str, str], ...] = (
     ("U", "U"),
     ("W", "E"),
 )
+_ESPEAK_VISEME = dict(_ESPEAK_PREFIX)
 _ESPEAK_OPEN = ("a", "A", "V", "&", "aI", "aU", "0", "O:")
 
 
-def espeak_strip(phone: str) -> str:
-    """An espeak-ng phone without its stress and length marks."""
+def _espeak_strip(phone: str) -> str:
     return phone.lstrip("'%,=_:;!").strip()
 
 
+def espeak_prefix(phone: str, keys) -> str | None:
+    """The longest of `keys` that an espeak-ng phone, its stress and length marks stripped,
+    starts with; None when none does. Mnemonics differ per language, so tables key on prefixes."""
+    p = _espeak_strip(phone)
+    return max((k for k in keys if p.startswith(k)), key=len, default=None)
+
+
 def espeak_viseme(phone: str) -> str:
-    p = espeak_strip(phone)
+    p = _espeak_strip(phone)
     if not p or p in ("_", "||", "|"):
         return "sil"
-    best = max((pre for pre, _ in _ESPEAK_PREFIX if p.startswith(pre)), key=len, default=None)
+    best = espeak_prefix(p, _ESPEAK_VISEME)
     if best is None:
         raise ValueError(f"espeak-ng phone {phone!r} has no viseme")
-    return dict(_ESPEAK_PREFIX)[best]
+    return _ESPEAK_VISEME[best]
 
 
 def espeak_open(phone: str) -> bool:
-    p = espeak_strip(phone)
+    p = _espeak_strip(phone)
     return any(p.startswith(o) for o in _ESPEAK_OPEN) and espeak_viseme(phone) in ("aa", "O")
 
 

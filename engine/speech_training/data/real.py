@@ -22,7 +22,7 @@ import numpy as np
 
 from ...speech.audio_file import read_audio
 from ...speech.features import FRAME_RATE, SAMPLE_RATE, features
-from ...speech.visemes import espeak_strip, espeak_viseme
+from ...speech.visemes import espeak_prefix, espeak_viseme
 
 _PAUSE_BELOW_SPEECH_DB = 20.0  # an aligned pause must be this much quieter than the speech
 
@@ -121,9 +121,8 @@ _ARPABET = {
 
 def arpabet(phone: str) -> str | None:
     """The ARPAbet phone nearest an espeak-ng phone; None for a pause or a stress mark."""
-    p = espeak_strip(phone)
-    best = max((k for k in _ARPABET if p.startswith(k)), key=len, default=None)
-    return _ARPABET.get(best) if best is not None else None
+    best = espeak_prefix(phone, _ARPABET)
+    return _ARPABET[best] if best is not None else None
 
 
 def spell(text: str, voice: str, espeak) -> list[tuple[str, str]] | None:
