@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.speech_training.coarticulation import Segment
+from engine.speech.coarticulation import Segment
 from engine.speech.features import SAMPLE_RATE
 
 

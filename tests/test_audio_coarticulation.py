@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from engine import arkit
-from engine.speech_training.coarticulation import FPS, Segment, curves, frame_visemes
+from engine.speech.coarticulation import FPS, Segment, curves, frame_visemes
 from engine.speech.visemes import VISEME_INDEX, aperture
 
 J = arkit.INDEX

@@ -110,7 +110,7 @@ def test_alignments_with_a_pause_over_speech_are_rejected():
 
 
 def test_piper_tokens_fold_into_timed_phones():
-    from engine.speech_training.data.piper import phones_from_alignment
+    from engine.voices.piper import phones_from_alignment
 
     tokens = [("^", 0.0, 0.1), ("b", 0.1, 0.15), ("ˈ", 0.15, 0.2), ("ɑ", 0.2, 0.3), ("ː", 0.3, 0.35),
               ("b", 0.35, 0.4), (" ", 0.4, 0.5), ("m", 0.5, 0.6), (",", 0.6, 0.7), (" ", 0.7, 0.9),
@@ -122,7 +122,7 @@ def test_piper_tokens_fold_into_timed_phones():
 
 
 def test_piper_voice_gives_phones_that_tile_the_audio():
-    from engine.speech_training.data import piper
+    from engine.voices import piper
     from engine.speech.visemes import to_visemes
 
     if not piper.installed():

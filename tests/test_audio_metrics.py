@@ -7,7 +7,7 @@ import pytest
 
 from engine import arkit
 from engine.speech_training.baselines import LOUDNESS_GAIN, fit_loudness_gain, loudness_jaw
-from engine.speech_training.coarticulation import FPS, Segment, curves
+from engine.speech.coarticulation import FPS, Segment, curves
 from engine.speech_training.metrics import bilabial_closures, jitter, macro_f1, open_vowel_jaw, pauses, silence_rest, viseme_classes
 from engine.speech.stream import resample_curves
 from engine.speech.visemes import VISEME_INDEX, VISEMES, pose_matrix
@@ -62,7 +62,7 @@ def test_loudness_baseline_only_moves_the_jaw():
 
 @pytest.mark.skipif(shutil.which("flite") is None, reason="flite is not installed")
 def test_loudness_gain_fit_is_the_least_squares_one():
-    from engine.speech_training.targets import target_curves
+    from engine.speech.coarticulation import audio_curves
 
     pairs = [flite_clip(text) for text in ("Bob may move.", "Far away, the tall father sang a song.")]
     gain = fit_loudness_gain(pairs)
@@ -71,7 +71,7 @@ def test_loudness_gain_fit_is_the_least_squares_one():
         total = 0.0
         for audio, segments in pairs:
             jaw = loudness_jaw(audio, g)[:, arkit.INDEX["jawOpen"]]
-            target = target_curves(audio, segments)[:, arkit.INDEX["jawOpen"]]
+            target = audio_curves(audio, segments)[:, arkit.INDEX["jawOpen"]]
             total += float(((jaw - target[: len(jaw)]) ** 2).sum())
         return total
 
@@ -85,12 +85,12 @@ def test_phone_recognition_baseline_follows_the_speech():
     rest through most of the pauses, and visemes that agree with the targets far better than flapping's."""
     pytest.importorskip("pocketsphinx")
     from engine.speech_training.baselines import phone_recognition
-    from engine.speech_training.targets import target_curves
+    from engine.speech.coarticulation import audio_curves
 
     audio, segments = flite_clip("Bob may move the map. Papa bought a big blue bag.", padding=0.5)
     duration = len(audio) / 16000
     target, heard, flapping = (resample_curves(c, FPS) for c in
-                               (target_curves(audio, segments), phone_recognition(audio), loudness_jaw(audio)))
+                               (audio_curves(audio, segments), phone_recognition(audio), loudness_jaw(audio)))
     n = min(len(heard), len(target))
     closed, total = bilabial_closures(heard, segments)
     assert total >= 8 and closed >= total / 2 and closed > bilabial_closures(flapping, segments)[0]

@@ -8,14 +8,14 @@ import torch
 
 from engine import arkit
 from engine.speech_training.baselines import loudness_jaw
-from engine.speech_training.coarticulation import FPS
+from engine.speech.coarticulation import FPS
 from engine.speech_training.eval import Tally
 from engine.speech.features import SAMPLE_RATE, RunningSpectrum, features, net_input
 from engine.speech.model import SpeechNet
 from engine.speech.model import load as load_trained
 from engine.speech.runtime import DELAY, LOOKAHEAD_S, ONNX_WEIGHTS, WEIGHTS, SpeechRuntime, load
 from engine.speech.stream import SpeechStream, infer, resample_curves
-from engine.speech_training.targets import target_curves
+from engine.speech.coarticulation import audio_curves
 from engine.speech.visemes import aperture, driven_mask
 from speech_clips import flite_clip
 
@@ -98,7 +98,7 @@ def test_shipped_net_lip_syncs_a_voice_it_never_heard():
     for text in ("Bob may move the map. Papa bought a big blue bag.",
                  "Please remember to bring the umbrella, Mom. The pub by the bridge opens at nine."):
         audio, segments = flite_clip(text, "rms", padding=0.5)
-        target = resample_curves(target_curves(audio, segments), FPS)
+        target = resample_curves(audio_curves(audio, segments), FPS)
         for name, curves in (("net", infer(audio, net)), ("loudness", loudness_jaw(audio))):
             tallies[name].add(resample_curves(curves, FPS), target, segments, len(audio) / SAMPLE_RATE)
     got, flapping = tallies["net"].result(), tallies["loudness"].result()

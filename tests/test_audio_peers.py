@@ -6,7 +6,7 @@ import pytest
 
 from engine import arkit
 from engine.speech_training.baselines import RHUBARB, RHUBARB_SHAPES, rhubarb_cues, rhubarb_curves
-from engine.speech_training.coarticulation import FPS, Segment, curves
+from engine.speech.coarticulation import FPS, Segment, curves
 from engine.speech_training.data import real
 from engine.speech_training.metrics import bilabial_closures, false_closures
 from engine.speech.visemes import aperture

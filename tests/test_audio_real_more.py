@@ -106,7 +106,7 @@ def test_the_real_words_group_joins_held_out_words_across_pauses():
     pytest.importorskip("pocketsphinx")
     from engine.speech.visemes import to_visemes
     from engine.speech_training import eval as speech_eval
-    from engine.speech_training.coarticulation import Segment
+    from engine.speech.coarticulation import Segment
     from engine.speech_training.data.corpus import Utterance
     from engine.speech_training.metrics import pauses
 

@@ -42,7 +42,7 @@ def test_the_voice_says_the_respelling_and_the_subtitle_keeps_the_script():
 
 def _seconds(text: str) -> float:
     """How long flite's slt says `text`, its silent ends trimmed as the soundtrack trims them."""
-    clip, margin = soundtrack.trim(soundtrack.resample(*synthesize(text, "en", "flite:slt"), soundtrack.RATE))
+    clip, margin, _ = soundtrack.trim(soundtrack.resample(*synthesize(text, "en", "flite:slt"), soundtrack.RATE))
     return len(clip) / soundtrack.RATE - 2 * margin
 
 

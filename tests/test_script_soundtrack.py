@@ -80,9 +80,10 @@ def test_the_soundtrack_is_the_same_every_time():
 def test_trim_drops_silent_ends_but_keeps_a_margin():
     tone = 0.5 * np.sin(2 * np.pi * 220 * np.arange(RATE) / RATE).astype(np.float32)
     padded = np.concatenate([np.zeros(RATE // 2, np.float32), tone, np.zeros(RATE, np.float32)])
-    kept, margin = trim(padded)
+    kept, margin, cut = trim(padded)
     assert len(tone) <= len(kept) <= len(tone) + 0.06 * RATE
     assert margin == 0.02 and abs(np.flatnonzero(np.abs(kept) > 0.01)[0] - margin * RATE) < 0.011 * RATE
+    assert cut == pytest.approx(0.5 - margin, abs=0.011)  # what was cut is where the tone now starts
 
 
 def test_limit_holds_peaks_under_the_ceiling_and_leaves_quiet_audio_alone():

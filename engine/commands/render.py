@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..drivers.audio.source import TimedSpeech, follow_phones
 from ..errors import EngineError
 from ..offline import open_avatar, render_offline
 from ..progress import Progress
@@ -24,6 +25,7 @@ from ..renderer.video import FORMATS, audio_duration
 from ..rig import MASCOT
 from ..rig.rig import POSE_MODES, Rig
 from ..sinks.render import PngSink, RenderSettings, VideoSink
+from ..speech.audio_file import read_audio
 from .arguments import background_arg, head_arg, msaa, output_file, positive, set_arg, size_arg
 
 DEFAULT_FPS = 30.0
@@ -111,7 +113,10 @@ def render_sources(args, rig: Rig | None = None) -> tuple[list, float | None]:
     if args.video:
         sources.append(open_source(f"video:{args.video}", {"mirror": args.mirror}))
     if args.audio:  # over a tracked face, speech takes the mouth and leaves it its brows
-        sources.append(open_source(f"audio:{args.audio}", {"channels": "mouth"} if args.video else None))
+        speech = open_source(f"audio:{args.audio}", {"channels": "mouth"} if args.video else None)
+        if getattr(args, "timed", None):  # --text: the voice's own phones move the mouth
+            follow_phones(speech.curves, read_audio(args.audio), args.timed)
+        sources.append(speech)
     if args.curves:
         take = open_source(f"csv:{args.curves}")
         sources.append(take)
@@ -140,15 +145,16 @@ def save_png(image: np.ndarray, path: Path) -> None:
     Image.fromarray(image).save(path)
 
 
-def speak_to_file(text: str, lang: str, folder: str) -> str:
-    """`--text` spoken to a WAV at its voice's own rate, so it can both drive the lips and be muxed in."""
+def speak_to_file(text: str, lang: str, folder: str) -> tuple[str, list[TimedSpeech]]:
+    """`--text` spoken to a WAV at its voice's own rate, so it can both drive the lips and be
+    muxed in; and its timed phones where the voice gives them."""
     from ..speech.audio_file import write_wav
-    from ..voices.tts import synthesize
+    from ..voices.tts import synthesize_timed
 
-    samples, rate = synthesize(text, lang)
+    speech = synthesize_timed(text, lang)
     path = str(Path(folder) / "speech.wav")
-    write_wav(path, samples, rate)
-    return path
+    write_wav(path, speech.samples, speech.rate)
+    return path, [TimedSpeech(speech.visemes)] if speech.visemes else []
 
 
 def run(args) -> int:
@@ -158,7 +164,7 @@ def run(args) -> int:
             return 2
         with tempfile.TemporaryDirectory() as folder:
             try:
-                args.audio = speak_to_file(args.text, args.lang, folder)
+                args.audio, args.timed = speak_to_file(args.text, args.lang, folder)
             except EngineError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2

@@ -13,6 +13,7 @@ import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
 from ..speech.audio_file import resample, resample_to_16k
+from ..speech.coarticulation import Segment
 from .parse import Script, Utterance
 
 RATE = 22050  # the soundtrack's sample rate: piper's and espeak-ng's own
@@ -26,6 +27,7 @@ class Placed:
     utterance: Utterance
     start: float  # seconds into the soundtrack of its first sound (within 10 ms)
     end: float  # ... and of its last
+    visemes: tuple[Segment, ...] = ()  # its timed visemes in soundtrack time, where its voice gives them
 
 
 @dataclass
@@ -53,25 +55,28 @@ class Soundtrack:
 def build(script: Script, start: float = 0.0, progress=None) -> Soundtrack:
     """The soundtrack of `script`, its speech beginning `start` seconds in (after a title card);
     `progress()` is called after each utterance is synthesized."""
-    from ..voices.tts import synthesize
+    from ..voices.tts import synthesize_timed
     from .pronounce import respell
 
     settings = script.settings
-    clips = []
+    clips, said = [], []
     for u in script.utterances:
         voice = u.voice or settings.voices.get(u.lang)
         try:
-            audio, rate = synthesize(respell(u.text, settings.pronounce), u.lang, voice, settings.rate)
+            speech = synthesize_timed(respell(u.text, settings.pronounce), u.lang, voice, settings.rate)
         except (ValueError, RuntimeError) as exc:
             raise ValueError(f"{script.path}:{u.line}: {exc}") from None
-        clips.append((_voice_key(u, voice), *trim(resample(audio, rate, RATE))))
+        clip, margin, cut = trim(resample(speech.samples, speech.rate, RATE))
+        clips.append((_voice_key(u, voice), clip, margin))
+        said.append((speech.visemes or [], cut))
         if progress:
             progress()
     gains = _loudness_gains(clips)
     t = start + script.lead
     pieces, placed = [], []
-    for u, (key, clip, margin) in zip(script.utterances, clips):
-        placed.append(Placed(u, t + margin, t + len(clip) / RATE - margin))
+    for u, (key, clip, margin), (visemes, cut) in zip(script.utterances, clips, said):
+        timed = tuple(Segment(s.viseme, s.start - cut + t, s.end - cut + t, s.open_vowel) for s in visemes)
+        placed.append(Placed(u, t + margin, t + len(clip) / RATE - margin, timed))
         pieces.append((round(t * RATE), clip * gains[key]))
         t += len(clip) / RATE + u.gap_after
     samples = np.zeros(round((placed[-1].end + TAIL) * RATE), np.float32)
@@ -80,19 +85,20 @@ def build(script: Script, start: float = 0.0, progress=None) -> Soundtrack:
     return Soundtrack(limit(samples), placed)
 
 
-def trim(audio: np.ndarray, floor_db: float = -40.0, margin: float = 0.02) -> tuple[np.ndarray, float]:
+def trim(audio: np.ndarray, floor_db: float = -40.0, margin: float = 0.02) -> tuple[np.ndarray, float, float]:
     """`audio` without the silence a TTS engine leaves at its ends (quieter than `floor_db`
     below its peak in every 10 ms), keeping up to `margin` seconds so no consonant is clipped;
-    and how many seconds of that margin it kept before the first sound (the same after the last)."""
+    how many seconds of that margin it kept before the first sound (the same after the last);
+    and how many seconds it cut from the start."""
     hop = RATE // 100
     frames = len(audio) // hop
     if frames == 0:
-        return audio, 0.0
+        return audio, 0.0, 0.0
     level = np.sqrt(np.mean(audio[: frames * hop].reshape(frames, hop) ** 2, axis=1))
     loud = np.flatnonzero(level > level.max() * 10 ** (floor_db / 20))
     keep = min(round(margin * RATE), loud[0] * hop, len(audio) - (loud[-1] + 1) * hop)
     first, last = loud[0] * hop - keep, (loud[-1] + 1) * hop + keep
-    return audio[first:last], keep / RATE
+    return audio[first:last], keep / RATE, first / RATE
 
 
 def loudness(audio: np.ndarray) -> float:

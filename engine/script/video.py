@@ -110,14 +110,16 @@ def backdrop(script: Script) -> np.ndarray:
 
 def face_sources(script: Script, track: Soundtrack, net=None) -> list:
     """The layers of the spokesperson's face, for the pipeline's mixer: idle life beneath,
-    the gestures and cue expressions (engine/script/performance.py), the speech net on the mouth
-    (`net`: one already loaded, else the shipped one is loaded)."""
-    from ..drivers.audio.source import AudioSource
+    the gestures and cue expressions (engine/script/performance.py), and the mouth: each
+    utterance's own timed phones where its voice gives them, else the speech net (`net`: one
+    already loaded, else the shipped one is loaded)."""
+    from ..drivers.audio.source import AudioSource, TimedSpeech
     from ..drivers.synthetic import FunctionSource
     from ..idle import IdleMotion
 
     speech = track.speech_16k()
-    voice = AudioSource(speech, LayerRule("audio", priority=30, channels=channel_mask("mouth"), head=False), net)
+    rule = LayerRule("audio", priority=30, channels=channel_mask("mouth"), head=False)
+    voice = AudioSource(speech, rule, net, timed=[TimedSpeech(list(p.visemes)) for p in track.placed if p.visemes])
     idle = FunctionSource(LayerRule("idle", priority=0), IdleMotion(script.settings.seed).frame)
     return [idle, *Performance(script, track, speech, voice).sources(), voice]
 

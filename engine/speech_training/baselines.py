@@ -19,9 +19,9 @@ import numpy as np
 from scipy.signal import lfilter
 
 from .. import arkit
+from ..speech.coarticulation import Segment, audio_curves
 from ..speech.features import FRAME_RATE, features
 from ..speech.visemes import VISEME_INDEX, pose_matrix, to_visemes
-from .coarticulation import Segment, curves
 
 _SPAN_DB = 30.0
 _SMOOTH = 0.5  # one-pole smoothing per 10 ms frame
@@ -49,12 +49,11 @@ def loudness_jaw(audio: np.ndarray, gain: float = LOUDNESS_GAIN) -> np.ndarray:
 def fit_loudness_gain(utterances) -> float:
     """The gain that brings the ramp nearest the targets' jawOpen (least squares) over
     (audio, segments) pairs."""
-    from .targets import target_curves
 
     num = den = 0.0
     for audio, segments in utterances:
         ramp = _ramp(features(audio)[1])
-        jaw = target_curves(audio, segments)[:, _JAW]
+        jaw = audio_curves(audio, segments)[:, _JAW]
         n = min(len(ramp), len(jaw))
         num += float(ramp[:n] @ jaw[:n])
         den += float(ramp[:n] @ ramp[:n])
@@ -85,8 +84,7 @@ def phone_recognition(audio: np.ndarray) -> np.ndarray:
     ]
     visemes, opens = to_visemes("arpabet", [p for p, _, _ in phones])
     segments = [Segment(v, s, e, o) for v, o, (_, s, e) in zip(visemes, opens, phones)]
-    _, level = features(audio)
-    return curves(segments, len(level) / FRAME_RATE, loudness_db=level, fps=FRAME_RATE)[: len(level)]
+    return audio_curves(audio, segments)
 
 
 RHUBARB = (

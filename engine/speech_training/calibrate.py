@@ -21,6 +21,7 @@ import torch
 from scipy.optimize import minimize
 
 from .. import arkit
+from ..speech.coarticulation import audio_curves
 from ..speech.features import RunningSpectrum, features, net_input
 from ..speech.model import SpeechNet, to_onnx
 from ..speech.model import load as load_trained
@@ -28,7 +29,6 @@ from ..speech.runtime import DELAY, WEIGHTS
 from ..speech.stream import SILENCE_LOGMEL
 from ..speech.visemes import DRIVEN
 from .data.corpus import load as load_corpus
-from .targets import target_curves
 
 _TONGUE = list(DRIVEN).index(arkit.INDEX["tongueOut"])
 _EVERY = 5  # the fit reads every fifth training utterance: about a thousand, plenty for two numbers
@@ -42,7 +42,7 @@ def _logits_and_targets(net: SpeechNet, utts) -> tuple[np.ndarray, np.ndarray]:
             logmel = np.concatenate([features(u.audio)[0], np.repeat(SILENCE_LOGMEL[None], DELAY, axis=0)])
             x = torch.from_numpy(net_input(logmel, RunningSpectrum()))[None]
             z = net.out(net.encode(x)[0])[0, DELAY:, _TONGUE].numpy()
-            t = target_curves(u.audio, u.segments)[:, arkit.INDEX["tongueOut"]]
+            t = audio_curves(u.audio, u.segments)[:, arkit.INDEX["tongueOut"]]
             n = min(len(z), len(t))
             logits.append(z[:n])
             targets.append(t[:n])

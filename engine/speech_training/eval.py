@@ -20,7 +20,11 @@ pocketsphinx phone recognition) on the same clips in the same run, per group:
   aligned through espeak-ng and DTW; none has a b/p/m initial, so they measure rest and n/d/k;
 - `real zh syllables`: real single syllables of two speakers (gcin-voice), b/p/m-initial and
   d/t/n/g/k-initial, 0.6 s apart: b/p/m closure in Mandarin (data/real_zh.py). Neither
-  Mandarin group is ever trained on.
+  Mandarin group is ever trained on;
+- `our voices`: a spokesperson's sentences said by the English voices that report their phones'
+  times (piper, festival, flite: what `speak`, `render --text` and `/say` use), scored on
+  pocketsphinx's alignment of their audio, a labeller independent of the voices; the method
+  `voice phones` is the mouth those paths now lay from the voice's own timed phones.
 
 Rhubarb's answers are cached (it needs about 2.5 s of a core per second of audio) under the
 corpus cache's `rhubarb/`.
@@ -36,12 +40,14 @@ from pathlib import Path
 import numpy as np
 
 from .. import arkit
+from ..speech.audio_file import resample_to_16k
+from ..speech.coarticulation import FPS, Segment, audio_curves
 from ..speech.features import SAMPLE_RATE
 from ..speech.runtime import load as load_net
 from ..speech.stream import infer, resample_curves
+from ..speech.visemes import to_visemes
 from . import channel
 from .baselines import RHUBARB, loudness_jaw, phone_recognition, rhubarb_cues, rhubarb_curves
-from .coarticulation import FPS, Segment
 from .data import mfa, real_zh
 from .data.corpus import cache_dir
 from .data.corpus import load as load_corpus
@@ -56,7 +62,7 @@ from .metrics import (
     stray_tongue,
     viseme_classes,
 )
-from .targets import join, target_curves
+from .targets import join
 
 _JAW = arkit.INDEX["jawOpen"]
 GOALS = {
@@ -120,6 +126,7 @@ class Clip:
     clean: np.ndarray  # what the targets' jaw follows: the audio before any degradation
     text: str | None = None
     detail: str | None = None  # a second row it also counts in (a real clip's speaker, a degraded one's condition)
+    timed: list[Segment] | None = None  # the voice's own timed visemes, for speech we synthesized
 
 
 def _synthetic(utts, limit: int | None):
@@ -241,6 +248,42 @@ def _mandarin():
         yield Clip("real zh syllables", "zh-real", c.audio, c.segments, c.audio, c.text)
 
 
+#: What a city's spokesperson says: announcements, not the corpus's word salad.
+SPOKESPERSON = (
+    "Welcome to the city hall open day.",
+    "Today we open the new park by the river, and the library on Main Street.",
+    "Please remember to bring your ticket, and keep it with you at all times.",
+    "The mayor will speak at ten, then the band will play in the main hall.",
+    "Bus number nine runs every twenty minutes until midnight.",
+    "Thank you for coming, and enjoy the rest of the day.",
+    "Good morning, and welcome to the open day of the new town hall.",
+    "Our team will be happy to answer your questions about the budget.",
+)
+OUR_VOICES = ("piper:joe", "festival:slt", "flite:slt")
+
+
+def _our_voices():
+    """SPOKESPERSON said by each installed voice of OUR_VOICES, labelled by pocketsphinx."""
+    from ..voices.tts import installed, synthesize_timed
+    from .data.real import align
+
+    try:
+        import pocketsphinx  # noqa: F401
+    except ImportError:
+        return
+
+    for voice in filter(installed, OUR_VOICES):
+        for text in SPOKESPERSON:
+            speech = synthesize_timed(text, "en", voice)
+            audio = resample_to_16k(speech.samples, speech.rate)
+            phones = align(audio, text)
+            if phones is None:
+                continue
+            names, opens = to_visemes("arpabet", [p for p, _, _ in phones])
+            labels = [Segment(v, a, b, o) for v, o, (_, a, b) in zip(names, opens, phones) if v != "sil"]
+            yield Clip("our voices", "en", audio, labels, audio, text, voice, speech.visemes)
+
+
 def clips(limit: int | None = None, every: int = 6):
     """Every clip of every group, in order."""
     heldout = load_corpus("heldout")
@@ -254,6 +297,7 @@ def clips(limit: int | None = None, every: int = 6):
     talkers = [u.audio for u in heldout if u.lang == "en"][:6]
     yield from _degraded(real, talkers)
     yield _call(real)
+    yield from _our_voices()
 
 
 def evaluate(
@@ -271,9 +315,11 @@ def evaluate(
     tallies: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
     for clip in clips(limit, every):
         duration = len(clip.audio) / SAMPLE_RATE
-        target = resample_curves(target_curves(clip.clean, clip.segments), FPS)
+        target = resample_curves(audio_curves(clip.clean, clip.segments), FPS)
         frames = len(clip.audio) // 160
         methods = {"net": infer(clip.audio, net), "loudness": loudness_jaw(clip.audio)}
+        if clip.timed:
+            methods["voice phones"] = audio_curves(clip.audio, clip.timed)
         english = clip.lang.startswith("en")
         if recognise is not None and english:
             methods["phones"] = recognise(clip.audio)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arkit
+from ..speech.coarticulation import FPS, Segment
 from ..speech.visemes import DRIVEN, VISEME_INDEX, aperture, pose_matrix
-from .coarticulation import FPS, Segment
 
 CLOSED = 0.1
 _JAW = arkit.INDEX["jawOpen"]

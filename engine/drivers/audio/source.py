@@ -28,7 +28,8 @@ from ...frame import FaceFrame
 from ...mixer import LayerRule, channel_mask
 from ...options import LayerOptions
 from ...speech.audio_file import audio_blocks
-from ...speech.features import FRAME_RATE, SAMPLE_RATE
+from ...speech.coarticulation import Segment, audio_curves
+from ...speech.features import FRAME_RATE, HOP, SAMPLE_RATE
 from ...speech.prosody import BROWS, PitchTracker, brows
 from ...speech.visemes import DRIVEN
 
@@ -55,6 +56,14 @@ class Curves:
         """Write (frames, len(BROWS)) values into the brow columns."""
         for part, start in zip(self._parts, self._starts):
             part[:, len(DRIVEN) :] = values[start : start + len(part)]
+
+    def put_mouth(self, first: int, weights: np.ndarray) -> None:
+        """Write (frames, 52) weights' mouth channels over the frames from `first` on."""
+        last = min(first + len(weights), len(self))
+        for part, start in zip(self._parts, self._starts):
+            a, b = max(first, start), min(last, start + len(part))
+            if a < b:
+                part[a - start : b - start, : len(DRIVEN)] = weights[a - first : b - first][:, DRIVEN]
 
     def __len__(self) -> int:
         return self._starts[-1]
@@ -85,6 +94,37 @@ def speech_curves(blocks: Iterable[np.ndarray], net=None) -> tuple[Curves, int]:
     return curves, samples
 
 
+@dataclass(frozen=True)
+class TimedSpeech:
+    """A stretch of a clip whose phones are known (speech the engine synthesized): its timed
+    visemes, in seconds of the clip."""
+
+    visemes: list[Segment]
+
+    @property
+    def span(self) -> tuple[float, float]:
+        return self.visemes[0].start, max(s.end for s in self.visemes)
+
+
+def follow_phones(curves: Curves, audio: np.ndarray, timed: list[TimedSpeech]) -> None:
+    """Lay the mouth of each timed stretch of 16 kHz `audio` over `curves` (the net's): its
+    visemes through the coarticulation model, the net's own training targets, so a synthesized
+    voice's every p/b/m seals and no n/d/k does, where a net that hears it would guess. Each
+    stretch reaches halfway into the pauses beside it, where both mouths are at rest."""
+    spans = sorted((t.span, t) for t in timed if t.visemes)
+    for k, ((start, end), t) in enumerate(spans):
+        before = spans[k - 1][0][1] if k else 0.0
+        after = spans[k + 1][0][0] if k + 1 < len(spans) else len(curves) / FRAME_RATE
+        first = max(0, int(np.floor((start + before) / 2 * FRAME_RATE)) if k else 0)
+        last = min(len(curves), int(np.ceil((end + after) / 2 * FRAME_RATE)))
+        if last <= first:
+            continue
+        shift = first / FRAME_RATE
+        piece = audio[first * HOP : last * HOP]
+        segments = [Segment(s.viseme, s.start - shift, s.end - shift, s.open_vowel) for s in t.visemes]
+        curves.put_mouth(first, audio_curves(piece, segments))
+
+
 class AudioSource:
     """Face frames for an audio clip's media time; nothing after its end (the layer fades)."""
 
@@ -93,16 +133,27 @@ class AudioSource:
     replay: Callable[[], Iterator[np.ndarray]] | None = None
 
     def __init__(
-        self, audio: np.ndarray | Iterable[np.ndarray], rule: LayerRule | None = None, net=None, start: float = 0.0
+        self,
+        audio: np.ndarray | Iterable[np.ndarray],
+        rule: LayerRule | None = None,
+        net=None,
+        start: float = 0.0,
+        timed: list[TimedSpeech] | None = None,
     ):
         """`audio`: 16 kHz mono float32 samples, one array or an iterable of blocks (`from_file`
         streams a file so); `start`: the pipeline time the clip begins at (before it, the layer
-        is off)."""
+        is off); `timed`: stretches of an array whose phones are known, which the mouth follows
+        (follow_phones)."""
         if not (start >= 0 and np.isfinite(start)):
             raise OptionError(f"audio: start must be seconds >= 0, got {start}")
         from ...speech.stream import chunks
 
-        self._bind(*speech_curves(chunks(audio) if isinstance(audio, np.ndarray) else audio, net), rule, start)
+        curves, samples = speech_curves(chunks(audio) if isinstance(audio, np.ndarray) else audio, net)
+        if timed:
+            if not isinstance(audio, np.ndarray):
+                raise TypeError("audio: timed phones need the clip as one array")
+            follow_phones(curves, audio, timed)
+        self._bind(curves, samples, rule, start)
 
     @classmethod
     def from_curves(cls, curves: Curves, samples: int, rule: LayerRule | None = None) -> AudioSource:
@@ -190,8 +241,17 @@ class TtsOptions(SpeechOptions):
 def open_tts(rest: str, options: TtsOptions) -> AudioSource:
     """`tts:Hello there?lang=en` (or lang=zh for Chinese characters; voice=flite:slt ...) spoken
     by the language's default voice (tts.py)."""
-    from ...voices.tts import speak
-
     if not rest.strip():
         raise OptionError("tts: give the text, e.g. tts:Hello there")
-    return AudioSource(speak(rest, options.lang, options.voice), options.rule("tts"))
+    audio, timed = synthesized(rest, options.lang, options.voice)
+    return AudioSource(audio, options.rule("tts"), timed=timed)
+
+
+def synthesized(text: str, lang: str, voice: str | None = None) -> tuple[np.ndarray, list[TimedSpeech]]:
+    """`text` said by `voice` (tts.py) as 16 kHz samples, and its timed phones where the voice
+    gives them: what an AudioSource of it takes."""
+    from ...speech.audio_file import resample_to_16k
+    from ...voices.tts import synthesize_timed
+
+    speech = synthesize_timed(text, lang, voice)
+    return resample_to_16k(speech.samples, speech.rate), [TimedSpeech(speech.visemes)] if speech.visemes else []

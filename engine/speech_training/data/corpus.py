@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from ...speech.audio_file import RESAMPLER, resample_to_16k
+from ...speech.coarticulation import Segment
 from ...speech.features import SAMPLE_RATE
 from ...speech.visemes import VISEME_INDEX, VISEMES, to_visemes
-from ...voices import festival, flite, text
-from ..coarticulation import Segment
-from . import kokoro, ktuberling, mfa, piper, real
+from ...voices import festival, flite, piper, text
+from . import kokoro, ktuberling, mfa, real
 from .espeak import Espeak
 
 CORPUS_VERSION = 1

@@ -21,8 +21,8 @@ from importlib import resources
 
 import numpy as np
 
+from ...voices.piper import phones_from_alignment
 from . import importable
-from .piper import phones_from_alignment
 
 SAMPLE_RATE = 24000
 _FRAME = 600  # samples per duration unit

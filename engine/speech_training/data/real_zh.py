@@ -30,10 +30,10 @@ from scipy.fft import dct
 from scipy.signal import butter, sosfilt
 
 from ...speech.audio_file import read_audio, resample_to_16k
+from ...speech.coarticulation import Segment
 from ...speech.features import HOP, SAMPLE_RATE, features
 from ...speech.visemes import to_visemes
 from ...voices import text as voices_text
-from ..coarticulation import Segment
 from .espeak import Espeak
 
 VOICE = "cmn-latn-pinyin"

