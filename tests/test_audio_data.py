@@ -101,12 +101,12 @@ def test_tiny_corpus_builds_and_loads(tmp_path):
 
 
 def test_alignments_with_a_pause_over_speech_are_rejected():
-    from engine.speech_training.data.real import _pauses_are_quiet
+    from engine.speech.forced_alignment import pause_over_speech
 
     t = np.arange(32000) / 16000
     audio = (0.3 * np.sin(2 * np.pi * 150 * t) * ((t < 0.8) | (t > 1.4))).astype(np.float32)
-    assert _pauses_are_quiet(audio, [("aa", 0.0, 0.8), ("pau", 0.8, 1.4), ("aa", 1.4, 2.0)])
-    assert not _pauses_are_quiet(audio, [("pau", 0.0, 0.8), ("aa", 0.8, 1.4), ("pau", 1.4, 2.0)])
+    assert pause_over_speech(audio, [("aa", 0.0, 0.8), ("pau", 0.8, 1.4), ("aa", 1.4, 2.0)]) is None
+    assert pause_over_speech(audio, [("pau", 0.0, 0.8), ("aa", 0.8, 1.4), ("pau", 1.4, 2.0)]) == (0.0, 0.8)
 
 
 def test_piper_tokens_fold_into_timed_phones():

@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
+from engine.speech import forced_alignment
 from engine.speech.audio_file import read_audio
 from engine.speech_training.data import ktuberling, real
 from engine.speech_training.data.real_zh import level_db
@@ -31,12 +32,12 @@ def test_espeak_phones_map_to_phones_pocketsphinx_knows():
 
     decoder = Decoder(loglevel="FATAL")
     for espeak_phone, arpabet in [("'b", "b"), ("E~", "eh"), ("y", "uw"), ("tS", "ch"), ("R", "r")]:
-        assert real.arpabet(espeak_phone) == arpabet
+        assert forced_alignment.arpabet(espeak_phone) == arpabet
     # every mapped phone makes a word pocketsphinx accepts
-    phones = sorted({p.upper() for p in real._ARPABET.values()})
+    phones = sorted({p.upper() for p in forced_alignment.ARPABET.values()})
     decoder.add_word("every_phone", " ".join(phones), True)
     assert decoder.lookup_word("every_phone") == " ".join(phones)
-    assert real.arpabet("_") is None
+    assert forced_alignment.arpabet("_") is None
 
 
 @needs_words
@@ -58,7 +59,7 @@ def test_a_french_word_aligns_its_closure_to_the_quiet_between_its_vowels():
     audio = read_audio(ktuberling.SOUNDS / "fr" / "chapeau.wav")
     phones = ktuberling.align(audio, "chapeau", "fr", Espeak())
     spoken = [(p, s, e) for p, s, e in phones if p != "_"]
-    assert [real.arpabet(p) for p, _, _ in spoken] == ["sh", "aa", "p", "ow"]
+    assert [forced_alignment.arpabet(p) for p, _, _ in spoken] == ["sh", "aa", "p", "ow"]
     db = level_db(audio, hop=0.01)
 
     def loudness(s, e):

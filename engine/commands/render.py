@@ -94,6 +94,11 @@ def add_arguments(p) -> None:
     p.add_argument("--duration", type=positive, help="seconds (default: the take's, the audio's, else 3)")
     p.add_argument("--audio", help="speech (wav, flac, ogg, mp3) that drives the lips and is muxed into the MP4")
     p.add_argument(
+        "--transcript",
+        help="a text file of the English said in --audio: the lips follow its words, forced onto the audio by "
+        "pocketsphinx (else, or where it does not fit, the speech net hears them)",
+    )
+    p.add_argument(
         "--text",
         help="text to speak (piper when installed, else flite/espeak-ng): drives the lips, and the speech is muxed in",
     )
@@ -113,7 +118,10 @@ def render_sources(args, rig: Rig | None = None) -> tuple[list, float | None]:
     if args.video:
         sources.append(open_source(f"video:{args.video}", {"mirror": args.mirror}))
     if args.audio:  # over a tracked face, speech takes the mouth and leaves it its brows
-        speech = open_source(f"audio:{args.audio}", {"channels": "mouth"} if args.video else None)
+        options = {"channels": "mouth"} if args.video else {}
+        if args.transcript:
+            options["transcript"] = args.transcript
+        speech = open_source(f"audio:{args.audio}", options or None)
         if getattr(args, "timed", None):  # --text: the voice's own phones move the mouth
             follow_phones(speech.curves, read_audio(args.audio), args.timed)
         sources.append(speech)
@@ -158,6 +166,9 @@ def speak_to_file(text: str, lang: str, folder: str) -> tuple[str, list[TimedSpe
 
 
 def run(args) -> int:
+    if args.transcript and not args.audio:
+        print("error: --transcript is what --audio says (--text needs none)", file=sys.stderr)
+        return 2
     if args.text:
         if args.audio:
             print("error: give --text or --audio, not both", file=sys.stderr)

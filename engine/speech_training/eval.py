@@ -26,6 +26,12 @@ pocketsphinx phone recognition) on the same clips in the same run, per group:
   pocketsphinx's alignment of their audio, a labeller independent of the voices; the method
   `voice phones` is the mouth those paths now lay from the voice's own timed phones.
 
+`net+text` is `audio:FILE?transcript=`: the transcript forced onto the audio the methods hear by
+pocketsphinx, its phones laid over the clip (the net's mouth where that fails). The real groups'
+labels come from the same aligner on the clean recordings (and `our voices`' from it on the
+same audio), so there it is scored against nearly its own answer; only through the channel
+(`real degraded`, the call) does it meet labels it did not make.
+
 Rhubarb's answers are cached (it needs about 2.5 s of a core per second of audio) under the
 corpus cache's `rhubarb/`.
 """
@@ -40,6 +46,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import arkit
+from ..errors import OptionError
+from ..speech import forced_alignment
 from ..speech.audio_file import resample_to_16k
 from ..speech.coarticulation import FPS, Segment, audio_curves
 from ..speech.features import SAMPLE_RATE
@@ -300,6 +308,16 @@ def clips(limit: int | None = None, every: int = 6):
     yield from _our_voices()
 
 
+def _net_with_transcript(clip: Clip, net_curves: np.ndarray) -> np.ndarray:
+    """What `audio:FILE?transcript=` gives: the clip's transcript forced onto what the methods
+    hear (forced_alignment.py) and its phones laid over the whole clip; the net's own curves
+    where that fails, as the engine falls back."""
+    try:
+        return audio_curves(clip.audio, forced_alignment.align(clip.audio, clip.text or ""))
+    except OptionError:
+        return net_curves
+
+
 def evaluate(
     limit: int | None = None, weights: Path | None = None, every: int = 6, rhubarb: bool = True
 ) -> dict[str, dict[str, dict[str, float]]]:
@@ -323,6 +341,8 @@ def evaluate(
         english = clip.lang.startswith("en")
         if recognise is not None and english:
             methods["phones"] = recognise(clip.audio)
+        if clip.text and english:
+            methods["net+text"] = _net_with_transcript(clip, methods["net"])
         if rhubarb and english:
             cache = cache_dir() / "rhubarb"
             methods["rhubarb"] = rhubarb_curves(rhubarb_cues(clip.audio, None, cache), frames)

@@ -8,7 +8,7 @@ it blocks at the device's own rate and it queues them without waiting (a bounded
 drops its oldest audio if the net falls behind, so the mouth never runs late by more than
 QUEUE_SECONDS); the source's thread resamples them to 16 kHz and runs the streaming net, and
 each face frame is published as soon as the net's lookahead (80 ms) allows. The device itself is
-a thin opener over sounddevice (PortAudio), an optional extra: pip install 'engine[mic]'.
+a thin opener over sounddevice (PortAudio), an optional extra: pip install 'arkit-avatar-engine[mic]'.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ log = logging.getLogger("engine.drivers.audio")
 
 QUEUE_SECONDS = 0.25  # audio the queue holds before its oldest is dropped
 DEVICE_BLOCK = 0.01  # seconds the device is asked to deliver at a time
-_INSTALL = "pip install 'engine[mic]' and apt-get install libportaudio2"
+_INSTALL = "pip install 'arkit-avatar-engine[mic]' and apt-get install libportaudio2"
 
 
 class LiveSpeech:

@@ -14,6 +14,7 @@ The layer's default channels are "mouth,brows" (it drives the brow raises among 
 
 from __future__ import annotations
 
+import logging
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from ...speech.coarticulation import Segment, audio_curves
 from ...speech.features import FRAME_RATE, HOP, SAMPLE_RATE
 from ...speech.prosody import BROWS, PitchTracker, brows
 from ...speech.visemes import DRIVEN
+
+log = logging.getLogger("engine.drivers.audio")
 
 #: The ARKit channels an audio layer drives, the columns of its curves: the net's, then the brows.
 CHANNELS = np.array(DRIVEN + BROWS)
@@ -209,12 +212,37 @@ class SpeechOptions(LayerOptions):
 @dataclass
 class AudioFileOptions(SpeechOptions):
     start: float = 0.0  # the pipeline time the clip begins at, in seconds
+    transcript: str | None = None  # a text file of the English said: the mouth follows its words
 
 
 def open_audio(rest: str, options: AudioFileOptions) -> AudioSource:
     if not rest:
         raise OptionError("audio: name a file, e.g. audio:speech.wav")
-    return AudioSource.from_file(rest, options.rule(f"audio:{rest}"), start=options.start)
+    source = AudioSource.from_file(rest, options.rule(f"audio:{rest}"), start=options.start)
+    if options.transcript:
+        follow_transcript(source, rest, options.transcript)
+    return source
+
+
+def follow_transcript(source: AudioSource, audio_path: str, transcript_path: str) -> bool:
+    """Lay the phones of the transcript, forced onto the file's audio (forced_alignment.py),
+    over the mouth the net heard; whether it did. A transcript file that cannot be read is the
+    caller's error; one that does not fit the audio is logged, and the net's mouth stays."""
+    from ...speech.audio_file import read_audio
+    from ...speech.forced_alignment import align
+
+    try:
+        text = Path(transcript_path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OptionError(f"audio:{audio_path}: transcript {transcript_path!r} cannot be read: {exc}") from None
+    audio = read_audio(audio_path)
+    try:
+        visemes = align(audio, text)
+    except OptionError as exc:
+        log.warning("audio:%s: %s; the mouth follows the speech net instead", audio_path, exc)
+        return False
+    follow_phones(source.curves, audio, [TimedSpeech(visemes)])
+    return True
 
 
 @dataclass

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ...speech.features import SAMPLE_RATE
+from ...speech.forced_alignment import decode_alignment, make_decoder
 from .espeak import Espeak
-from .real import decode_alignment, spell
+from .real import spell
 
 SOUNDS = Path("/usr/share/ktuberling/sounds")
 #: Each language's folder: its espeak-ng voice. Low German has none; German's is nearest.
@@ -139,13 +139,10 @@ def recordings() -> list[tuple[str, str, Path, str]]:
 def align(audio: np.ndarray, word: str, lang: str, espeak: Espeak) -> list[tuple[str, float, float]] | None:
     """Timed espeak-ng phones of `word` (in language `lang`) in 16 kHz `audio`, placed by
     pocketsphinx's forced alignment through their nearest ARPAbet phones; pauses are "_"."""
-    from pocketsphinx import Decoder
-
     said = spell(word, VOICES[lang], espeak)
     if said is None:
         return None
-    decoder = Decoder(samprate=SAMPLE_RATE, bestpath=False, loglevel="FATAL")
-    decoder.add_word("spoken_word", " ".join(a.upper() for _, a in said), True)
+    decoder = make_decoder({"spoken_word": " ".join(a.upper() for _, a in said)})
     timed = decode_alignment(decoder, audio, "spoken_word")
     if timed is None or len([n for n, _, _ in timed if n != "pau"]) != len(said):
         return None
