@@ -177,3 +177,14 @@ def test_render_text_writes_a_take_whose_mouth_is_the_voices_phones(tmp_path, ne
     heard = aperture(weights(AudioSource(audio, net=net).curves))
     n = min(len(written), len(timed))
     assert np.abs(written[:n] - timed[:n]).max() < 0.02 < np.abs(written[:n] - heard[:n]).max()
+
+
+def test_a_long_text_is_laid_sentence_by_sentence():
+    """Cut at pauses, a long text costs what its longest sentence does, not its whole length."""
+    from engine.drivers.audio.source import PAUSE_CUT, _runs
+
+    sentence = [Segment("PP", 0.0, 0.1), Segment("aa", 0.1, 0.3), Segment("nn", 0.3, 0.4)]
+    text = [Segment(s.viseme, s.start + k * 0.8, s.end + k * 0.8) for k in range(100) for s in sentence]
+    runs = _runs(text)
+    assert len(runs) == 100 and all(len(r) == 3 for r in runs)
+    assert len(_runs([Segment("aa", 0.0, 0.2), Segment("nn", 0.2 + PAUSE_CUT / 2, 0.6)])) == 1

@@ -104,28 +104,42 @@ class TimedSpeech:
 
     visemes: list[Segment]
 
-    @property
-    def span(self) -> tuple[float, float]:
-        return self.visemes[0].start, max(s.end for s in self.visemes)
-
 
 def follow_phones(curves: Curves, audio: np.ndarray, timed: list[TimedSpeech]) -> None:
     """Lay the mouth of each timed stretch of 16 kHz `audio` over `curves` (the net's): its
     visemes through the coarticulation model, the net's own training targets, so a synthesized
-    voice's every p/b/m seals and no n/d/k does, where a net that hears it would guess. Each
-    stretch reaches halfway into the pauses beside it, where both mouths are at rest."""
-    spans = sorted((t.span, t) for t in timed if t.visemes)
-    for k, ((start, end), t) in enumerate(spans):
-        before = spans[k - 1][0][1] if k else 0.0
-        after = spans[k + 1][0][0] if k + 1 < len(spans) else len(curves) / FRAME_RATE
-        first = max(0, int(np.floor((start + before) / 2 * FRAME_RATE)) if k else 0)
+    voice's every p/b/m seals and no n/d/k does, where a net that hears it would guess.
+
+    Stretches are cut at every pause of PAUSE_CUT or more (where the model's mouth is at rest
+    anyway), so the work and memory stay those of one sentence however long the text; each
+    piece reaches halfway into the pauses beside it, where the net's mouth is at rest too."""
+    runs = sorted((run for t in timed for run in _runs(t.visemes)), key=lambda run: run[0].start)
+    for k, run in enumerate(runs):
+        start, end = run[0].start, max(s.end for s in run)
+        before = max(s.end for s in runs[k - 1]) if k else 0.0
+        after = runs[k + 1][0].start if k + 1 < len(runs) else len(curves) / FRAME_RATE
+        first = max(0, int(np.floor((start + before) / 2 * FRAME_RATE))) if k else 0
         last = min(len(curves), int(np.ceil((end + after) / 2 * FRAME_RATE)))
         if last <= first:
             continue
         shift = first / FRAME_RATE
-        piece = audio[first * HOP : last * HOP]
-        segments = [Segment(s.viseme, s.start - shift, s.end - shift, s.open_vowel) for s in t.visemes]
-        curves.put_mouth(first, audio_curves(piece, segments))
+        segments = [Segment(s.viseme, s.start - shift, s.end - shift, s.open_vowel) for s in run]
+        curves.put_mouth(first, audio_curves(audio[first * HOP : last * HOP], segments))
+
+
+PAUSE_CUT = 0.3  # seconds between phones where a timed stretch is cut
+
+
+def _runs(visemes: list[Segment]) -> list[list[Segment]]:
+    """`visemes` in runs without a pause of PAUSE_CUT or more inside."""
+    runs: list[list[Segment]] = []
+    reach = -np.inf
+    for s in sorted(visemes, key=lambda s: s.start):
+        if not runs or s.start - reach >= PAUSE_CUT:
+            runs.append([])
+        runs[-1].append(s)
+        reach = max(reach, s.end)
+    return runs
 
 
 class AudioSource:
