@@ -118,3 +118,19 @@ def test_render_takes_a_transcript_with_audio_and_only_with_audio(transcripts, t
     refused = subprocess.run(run + ["--text", "hi", "--transcript", str(transcripts / "003.txt")],
                              cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and "--transcript" in refused.stderr
+
+
+def test_a_noisy_rooms_pauses_are_pauses_but_the_corpus_leaves_such_recordings_out():
+    """Fan and hum at 10 dB SNR fill the lead-in and tail: the runtime aligns the words there,
+    the training corpus (real.align) refuses the recording."""
+    from engine.speech_training.data import real
+
+    rng = np.random.default_rng(1)
+    clean = read_audio(CARDS / "005.wav")
+    pad = np.zeros(9600, np.float32)
+    clean = np.concatenate([pad, clean, pad])
+    noisy = channel.add_noise(clean, channel.pink(len(clean), rng) + channel.hum(len(clean), rng), 10)
+    noisy = noisy.astype(np.float32)
+    visemes = forced_alignment.align(noisy, SAID["005"])
+    assert sum(s.viseme == "PP" for s in visemes) == 2  # spades, clubs
+    assert real.align(noisy, SAID["005"]) is None

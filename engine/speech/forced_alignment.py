@@ -5,7 +5,8 @@ rather than what the net hears of a voice it never met.
 pocketsphinx places phone boundaries a median 10 ms from hand labels. Words its dictionary
 lacks (names, mostly) are spelt by espeak-ng, each of its phones written as the nearest ARPAbet
 phone. An alignment that lays a long pause over speech is refused: the transcript does not fit
-the recording.
+the recording. (The corpus asks more of its recordings: their pauses must be quiet, so a noisy
+one is left out of training; here a pause at the room's noise floor is a pause.)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .features import FRAME_RATE, SAMPLE_RATE, features
 from .visemes import espeak_prefix, to_visemes
 
 PAUSE_BELOW_SPEECH_DB = 20.0  # an aligned pause must be this much quieter than the speech
+NOISE_MARGIN_DB = 6.0  # ... or, where the room is noisy, this near its noise floor
 INSTALL = "pip install 'arkit-avatar-engine[transcript]'"
 
 #: espeak-ng's phones written as the nearest ARPAbet phone, by the longest known prefix (as
@@ -99,14 +101,18 @@ def decode_alignment(decoder, audio: np.ndarray, words: str) -> list[tuple[str, 
     return [(("pau" if n in ("sil", "+spn+", "+nsn+") else n), s, e) for n, s, e in phones] or None
 
 
-def pause_over_speech(audio: np.ndarray, phones) -> tuple[float, float] | None:
-    """The first aligned pause of 0.25 s or more that is not quiet (within PAUSE_BELOW_SPEECH_DB
-    of the speech's level): where a transcript that does not match the recording puts one."""
+def pause_over_speech(audio: np.ndarray, phones, above_floor_db: float | None = None) -> tuple[float, float] | None:
+    """The first aligned pause of 0.25 s or more that is not quiet, where a transcript that does
+    not match the recording puts one. Quiet is PAUSE_BELOW_SPEECH_DB under the speech's level;
+    with `above_floor_db`, a pause within that much of the recording's noise floor (its 10th
+    percentile level) is quiet too, so a noisy room's pauses pass."""
     _, level = features(audio)
-    speech = np.percentile(level, 90)
+    threshold = np.percentile(level, 90) - PAUSE_BELOW_SPEECH_DB
+    if above_floor_db is not None:
+        threshold = max(threshold, np.percentile(level, 10) + above_floor_db)
     for name, start, end in phones:
         inside = level[int((start + 0.1) * FRAME_RATE) : int((end - 0.05) * FRAME_RATE)]
-        if name == "pau" and end - start >= 0.25 and len(inside) and np.median(inside) > speech - PAUSE_BELOW_SPEECH_DB:
+        if name == "pau" and end - start >= 0.25 and len(inside) and np.median(inside) > threshold:
             return start, end
     return None
 
@@ -131,7 +137,7 @@ def align(audio: np.ndarray, transcript: str) -> list[Segment]:
     phones = decode_alignment(make_decoder(extra) if extra else known, audio, " ".join(said))
     if phones is None:
         raise OptionError("transcript: pocketsphinx could not force it onto the audio")
-    if (pause := pause_over_speech(audio, phones)) is not None:
+    if (pause := pause_over_speech(audio, phones, NOISE_MARGIN_DB)) is not None:
         raise OptionError(
             f"transcript: does not fit the recording (it leaves {pause[0]:.2f}-{pause[1]:.2f} s unsaid, "
             "but someone speaks there)"
