@@ -6,6 +6,11 @@ code point each: stress marks lend their time to the phone after them, length ma
 diacritics to the phone before, a word-joining space is split between its neighbours, and
 punctuation (with any space touching it) is a pause. Sampling noise is off, so a text always
 gives the same audio.
+
+The counts run behind the audio: against pocketsphinx's forced alignment of the same audio, on
+24 sentences, piper's phones start a median 28 ms late (consonants 30-44 ms, vowels 15-20 ms;
+flite's and festival's 0-7 ms). So every phone is moved LAG_S earlier, which also lifts the
+timed mouth's agreement with pocketsphinx's (viseme F1 0.58 -> 0.65, jaw r 0.90 -> 0.92).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import numpy as np
 
 from . import VOICE_THREADS
 
+LAG_S = 0.028  # how far piper's phone times run behind its audio
 _PRE = frozenset("ˈˌ")
 _POST = frozenset("ːˑʲʰʷ\u0329\u0303\u031a\u02de")
 _PAUSE = frozenset("^$.,?!;:—-…\"'()")
@@ -102,4 +108,5 @@ def synth(text: str, length_scale: float = 1.0) -> tuple[np.ndarray, int, list[t
         offset += len(chunk.audio_float_array)
     if not audio:
         return np.zeros(0, np.float32), rate, []
-    return np.concatenate(audio).astype(np.float32), rate, phones_from_alignment(tokens)
+    phones = [(p, max(0.0, a - LAG_S), max(0.0, b - LAG_S)) for p, a, b in phones_from_alignment(tokens)]
+    return np.concatenate(audio).astype(np.float32), rate, phones

@@ -130,7 +130,7 @@ def build(root: Path | None = None, scale: float = 1.0, seed: int = 0, real_spee
             print(f"festival voice {voice.name} skipped: apt-get install festival and its festvox package", flush=True)
             continue
         count = max(1, round(voice.count * scale))
-        recipe = _recipe(seed=seed, count=count)
+        recipe = _recipe(seed=seed, count=count, **({"lag_s": piper.LAG_S} if voice.engine == "piper" else {}))
         items = _built(root / voice.key, recipe)
         if items is None:
             rng = random.Random(f"{seed}-{voice.key}")
