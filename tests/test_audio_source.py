@@ -28,9 +28,10 @@ def _voiced(seconds=1.0, rate=RATE):
 
 def _speech(seconds: float) -> np.ndarray:
     """Real (synthetic) speech, `seconds` long: espeak-ng saying a sentence full of open vowels."""
-    from engine.voices.tts import speak
+    from engine.speech.audio_file import resample_to_16k
+    from engine.voices.tts import synthesize
 
-    x = speak("Bob and Tom ate a big apple, and papa laughed.", "en", "espeak")
+    x = resample_to_16k(*synthesize("Bob and Tom ate a big apple, and papa laughed.", "en", "espeak"))
     return np.resize(x, int(RATE * seconds)).astype(np.float32)
 
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import OptionError
-from ..speech.audio_file import resample_to_16k
 from ..speech.coarticulation import Segment
 from ..speech.visemes import to_visemes
 
@@ -187,12 +186,6 @@ def synthesize(text: str, lang: str = "en", voice: str | None = None, rate: floa
     """(float32 mono samples, sample rate) of `text` spoken in `lang`; `rate` > 1 speaks faster."""
     speech = synthesize_timed(text, lang, voice, rate)
     return speech.samples, speech.rate
-
-
-def speak(text: str, lang: str = "en", voice: str | None = None) -> np.ndarray:
-    """`text` spoken as 16 kHz mono float32, the speech net's input."""
-    audio, rate = synthesize(text, lang, voice)
-    return resample_to_16k(audio, rate)
 
 
 def _espeak(text: str, variant: str, words_per_minute: int) -> tuple[np.ndarray, int]:

@@ -2,6 +2,10 @@
 the brows rise on its pitch accents (prosody.py); a pipeline source that owns the mouth and the
 brow raises. (`mic:`, registered here too, is live and moves the mouth only: mic.py.)
 
+Where the phones' times are known, the mouth follows them instead of the net's hearing
+(follow_phones): text spoken by a voice that reports them (tts.py), and a file given the
+English it says (`audio:FILE?transcript=T.txt`, forced onto it by forced_alignment.py).
+
 The clip is run through the net and the pitch tracker when the source opens (hundreds of times
 faster than real time), a file block by block as it is decoded, and only the curves are kept:
 float16, on the channels speech drives, 7 KB a second (49 MB for two hours, where the decoded
@@ -238,10 +242,10 @@ def open_audio(rest: str, options: AudioFileOptions) -> AudioSource:
     return source
 
 
-def follow_transcript(source: AudioSource, audio_path: str, transcript_path: str) -> bool:
+def follow_transcript(source: AudioSource, audio_path: str, transcript_path: str) -> None:
     """Lay the phones of the transcript, forced onto the file's audio (forced_alignment.py),
-    over the mouth the net heard; whether it did. A transcript file that cannot be read is the
-    caller's error; one that does not fit the audio is logged, and the net's mouth stays."""
+    over the mouth the net heard. A transcript file that cannot be read is the caller's error;
+    one that does not fit the audio is logged, and the net's mouth stays."""
     from ...speech.audio_file import read_audio
     from ...speech.forced_alignment import align
 
@@ -254,9 +258,8 @@ def follow_transcript(source: AudioSource, audio_path: str, transcript_path: str
         visemes = align(audio, text)
     except OptionError as exc:
         log.warning("audio:%s: %s; the mouth follows the speech net instead", audio_path, exc)
-        return False
+        return
     follow_phones(source.curves, audio, [TimedSpeech(visemes)])
-    return True
 
 
 @dataclass
