@@ -19,6 +19,7 @@ QUICK = (
     ("startup", []),
     ("frame_path", ["--frames", "1000"]),
     ("audio_decode", ["--seconds", "30"]),
+    ("transcript", ["--seconds", "30"]),
     ("stage", ["--trials", "3"]),
 )
 

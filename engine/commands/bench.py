@@ -20,6 +20,7 @@ BENCHES = {
     "startup": ("bench.startup", "how fast the command line answers --help"),
     "frame_path": ("bench.frame_path", "mixer + rig per frame against an older commit"),
     "audio_decode": ("bench.audio_decode", "decoding and resampling audio files against an older commit"),
+    "transcript": ("bench.transcript", "forcing a transcript onto real speech, against the speech net"),
     "stage": ("bench.stage", "serve: /say to the open mouth on the page, audio/mouth sync, 10 viewers"),
     "ray_speak": ("bench.ray_speak", "speak --ray local against one machine: a batch of 4, one script in pieces"),
 }
