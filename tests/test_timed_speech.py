@@ -12,8 +12,8 @@ from engine.drivers.audio.source import CHANNELS, AudioSource, Curves, TimedSpee
 from engine.speech.audio_file import resample_to_16k
 from engine.speech.coarticulation import FPS, Segment
 from engine.speech.stream import resample_curves
-from engine.speech.visemes import aperture, to_visemes
-from engine.voices import piper
+from engine.speech import forced_alignment
+from engine.speech.visemes import aperture
 from engine.voices.tts import installed, synthesize, synthesize_timed
 
 pytest.importorskip("pocketsphinx")
@@ -47,8 +47,7 @@ def aligned(audio: np.ndarray, text: str) -> list[Segment]:
     """pocketsphinx's phones of `text` in 16 kHz `audio`, as visemes."""
     phones = align(audio, text)
     assert phones, f"pocketsphinx could not align {text!r}"
-    names, opens = to_visemes("arpabet", [p for p, _, _ in phones])
-    return [Segment(v, a, b, o) for v, o, (_, a, b) in zip(names, opens, phones) if v != "sil"]
+    return forced_alignment.visemes(phones)
 
 
 @pytest.mark.parametrize("voice", TIMING_VOICES)

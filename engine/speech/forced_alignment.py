@@ -142,5 +142,10 @@ def align(audio: np.ndarray, transcript: str) -> list[Segment]:
             f"transcript: does not fit the recording (it leaves {pause[0]:.2f}-{pause[1]:.2f} s unsaid, "
             "but someone speaks there)"
         )
+    return visemes(phones)
+
+
+def visemes(phones: list[tuple[str, float, float]]) -> list[Segment]:
+    """Timed ARPAbet phones (as decode_alignment gives them) as timed visemes, pauses left out."""
     names, opens = to_visemes("arpabet", [p for p, _, _ in phones])
     return [Segment(v, a, b, o) for v, o, (_, a, b) in zip(names, opens, phones) if v != "sil" and b > a]

@@ -53,7 +53,6 @@ from ..speech.coarticulation import FPS, Segment, audio_curves
 from ..speech.features import SAMPLE_RATE
 from ..speech.runtime import load as load_net
 from ..speech.stream import infer, resample_curves
-from ..speech.visemes import to_visemes
 from . import channel
 from .baselines import RHUBARB, loudness_jaw, phone_recognition, rhubarb_cues, rhubarb_curves
 from .data import mfa, real_zh
@@ -287,9 +286,7 @@ def _our_voices():
             phones = align(audio, text)
             if phones is None:
                 continue
-            names, opens = to_visemes("arpabet", [p for p, _, _ in phones])
-            labels = [Segment(v, a, b, o) for v, o, (_, a, b) in zip(names, opens, phones) if v != "sil"]
-            yield Clip("our voices", "en", audio, labels, audio, text, voice, speech.visemes)
+            yield Clip("our voices", "en", audio, forced_alignment.visemes(phones), audio, text, voice, speech.visemes)
 
 
 def clips(limit: int | None = None, every: int = 6):
