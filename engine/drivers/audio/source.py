@@ -111,8 +111,8 @@ class TimedSpeech:
 
 def follow_phones(curves: Curves, audio: np.ndarray, timed: list[TimedSpeech]) -> None:
     """Lay the mouth of each timed stretch of 16 kHz `audio` over `curves` (the net's): its
-    visemes through the coarticulation model, the net's own training targets, so a synthesized
-    voice's every p/b/m seals and no n/d/k does, where a net that hears it would guess.
+    visemes through the coarticulation model, the net's own training targets, so every p/b/m
+    seals and an n/d/k shuts the lips only where those targets do, where the net would guess.
 
     Stretches are cut at every pause of PAUSE_CUT or more (where the model's mouth is at rest
     anyway), so the work and memory stay those of one sentence however long the text; each
