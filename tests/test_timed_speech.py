@@ -10,9 +10,8 @@ import pytest
 
 from engine.drivers.audio.source import CHANNELS, AudioSource, Curves, TimedSpeech, follow_phones, synthesized
 from engine.speech.audio_file import resample_to_16k
-from engine.speech.coarticulation import FPS, Segment
+from engine.speech.coarticulation import FPS, Segment, timed_visemes
 from engine.speech.stream import resample_curves
-from engine.speech import forced_alignment
 from engine.speech.visemes import aperture
 from engine.voices.tts import installed, synthesize, synthesize_timed
 
@@ -47,7 +46,7 @@ def aligned(audio: np.ndarray, text: str) -> list[Segment]:
     """pocketsphinx's phones of `text` in 16 kHz `audio`, as visemes."""
     phones = align(audio, text)
     assert phones, f"pocketsphinx could not align {text!r}"
-    return forced_alignment.visemes(phones)
+    return timed_visemes("arpabet", phones)
 
 
 @pytest.mark.parametrize("voice", TIMING_VOICES)

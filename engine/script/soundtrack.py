@@ -75,7 +75,7 @@ def build(script: Script, start: float = 0.0, progress=None) -> Soundtrack:
     t = start + script.lead
     pieces, placed = [], []
     for u, (key, clip, margin), (visemes, cut) in zip(script.utterances, clips, said):
-        timed = tuple(Segment(s.viseme, s.start - cut + t, s.end - cut + t, s.open_vowel) for s in visemes)
+        timed = tuple(s.shifted(t - cut) for s in visemes)
         placed.append(Placed(u, t + margin, t + len(clip) / RATE - margin, timed))
         pieces.append((round(t * RATE), clip * gains[key]))
         t += len(clip) / RATE + u.gap_after

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import arkit
 from .features import FRAME_RATE, features
-from .visemes import VISEME_INDEX, VISEMES, pose_matrix
+from .visemes import VISEME_INDEX, VISEMES, pose_matrix, to_visemes
 
 FPS = 60.0
 GROUPS = ("jaw", "lips", "round", "tongue")
@@ -80,6 +80,18 @@ class Segment:
             raise ValueError(f"viseme {self.viseme!r} is unknown; known: {', '.join(VISEMES)}")
         if not (np.isfinite(self.start) and np.isfinite(self.end) and self.end >= self.start):
             raise ValueError(f"segment {self.viseme}: bad times {self.start}..{self.end}")
+
+    def shifted(self, seconds: float) -> Segment:
+        """The same phone `seconds` later (earlier if negative): placed in a longer clip, or
+        in one whose start was cut."""
+        return Segment(self.viseme, self.start + seconds, self.end + seconds, self.open_vowel)
+
+
+def timed_visemes(phone_set: str, phones: list[tuple[str, float, float]]) -> list[Segment]:
+    """(phone, start, end) of the named phone set as timed visemes, pauses and empty phones left
+    out (coarticulation puts silence wherever no phone is)."""
+    names, opens = to_visemes(phone_set, [p for p, _, _ in phones])
+    return [Segment(v, a, b, o) for v, o, (_, a, b) in zip(names, opens, phones) if v != "sil" and b > a]
 
 
 def frame_count(duration: float, fps: float = FPS) -> int:

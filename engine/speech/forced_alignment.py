@@ -18,9 +18,9 @@ import subprocess
 import numpy as np
 
 from ..errors import OptionError
-from .coarticulation import Segment
+from .coarticulation import Segment, timed_visemes
 from .features import FRAME_RATE, SAMPLE_RATE, features
-from .visemes import espeak_prefix, to_visemes
+from .visemes import espeak_prefix
 
 PAUSE_BELOW_SPEECH_DB = 20.0  # an aligned pause must be this much quieter than the speech
 NOISE_MARGIN_DB = 6.0  # ... or, where the room is noisy, this near its noise floor
@@ -142,10 +142,4 @@ def align(audio: np.ndarray, transcript: str) -> list[Segment]:
             f"transcript: does not fit the recording (it leaves {pause[0]:.2f}-{pause[1]:.2f} s unsaid, "
             "but someone speaks there)"
         )
-    return visemes(phones)
-
-
-def visemes(phones: list[tuple[str, float, float]]) -> list[Segment]:
-    """Timed ARPAbet phones (as decode_alignment gives them) as timed visemes, pauses left out."""
-    names, opens = to_visemes("arpabet", [p for p, _, _ in phones])
-    return [Segment(v, a, b, o) for v, o, (_, a, b) in zip(names, opens, phones) if v != "sil" and b > a]
+    return timed_visemes("arpabet", phones)

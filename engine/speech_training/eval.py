@@ -49,7 +49,7 @@ from .. import arkit
 from ..errors import OptionError
 from ..speech import forced_alignment
 from ..speech.audio_file import resample_to_16k
-from ..speech.coarticulation import FPS, Segment, audio_curves
+from ..speech.coarticulation import FPS, Segment, audio_curves, timed_visemes
 from ..speech.features import SAMPLE_RATE
 from ..speech.runtime import load as load_net
 from ..speech.stream import infer, resample_curves
@@ -214,7 +214,7 @@ def _degraded(real, talkers, seed: int = 0, pad: float = 0.6):
         name, degrade = conditions[k % len(conditions)]
         clean = np.concatenate([silence, u.audio, silence])
         audio = degrade(clean, np.random.default_rng([seed, k]))
-        segments = [Segment(s.viseme, s.start + pad, s.end + pad, s.open_vowel) for s in u.segments]
+        segments = [s.shifted(pad) for s in u.segments]
         yield Clip(
             "real degraded", "en-real", np.clip(audio, -1, 1).astype(np.float32), segments, clean, u.text, f"  {name}"
         )
@@ -236,7 +236,7 @@ def _call(real, seed: int = 0) -> Clip:
         gap += 10 ** (-35 / 20) * channel.clicks(len(gap), rng, 0.5)
         t += len(gap) / SAMPLE_RATE
         speech = channel.at_level(u.audio, rng.uniform(-30, -20))
-        segments += [Segment(s.viseme, s.start + t, s.end + t, s.open_vowel) for s in u.segments]
+        segments += [s.shifted(t) for s in u.segments]
         parts += [gap, speech]
         t += len(speech) / SAMPLE_RATE
     parts.append(np.zeros(2 * SAMPLE_RATE, np.float32))
@@ -286,7 +286,7 @@ def _our_voices():
             phones = align(audio, text)
             if phones is None:
                 continue
-            yield Clip("our voices", "en", audio, forced_alignment.visemes(phones), audio, text, voice, speech.visemes)
+            yield Clip("our voices", "en", audio, timed_visemes("arpabet", phones), audio, text, voice, speech.visemes)
 
 
 def clips(limit: int | None = None, every: int = 6):

@@ -13,5 +13,5 @@ def join(a: tuple[np.ndarray, list[Segment]], b: tuple[np.ndarray, list[Segment]
     """Two utterances with `gap_s` of silence between, so the net meets real pauses."""
     gap = np.zeros(int(gap_s * SAMPLE_RATE), np.float32)
     shift = (len(a[0]) + len(gap)) / SAMPLE_RATE
-    segs = list(a[1]) + [Segment(s.viseme, s.start + shift, s.end + shift, s.open_vowel) for s in b[1]]
+    segs = list(a[1]) + [s.shifted(shift) for s in b[1]]
     return np.concatenate([a[0], gap, b[0]]), segs

@@ -20,7 +20,6 @@ import numpy as np
 
 from ..drivers.audio.source import Curves, TimedSpeech, follow_phones, speech_curves
 from ..speech.audio_file import resample_to_16k
-from ..speech.coarticulation import Segment
 from ..speech.stream import chunks
 
 log = logging.getLogger("engine.stage")
@@ -61,8 +60,7 @@ def _speak(text: str, lang: str, voice: str | None, trim: bool) -> tuple[np.ndar
     speech16k = resample_to_16k(audio, rate)
     curves, samples = speech_curves(chunks(speech16k), _net)
     if speech.visemes:
-        shifted = [Segment(s.viseme, s.start - cut, s.end - cut, s.open_vowel) for s in speech.visemes]
-        follow_phones(curves, speech16k, [TimedSpeech(shifted)])
+        follow_phones(curves, speech16k, [TimedSpeech([s.shifted(-cut) for s in speech.visemes])])
     return audio, rate, curves, samples
 
 

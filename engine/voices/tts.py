@@ -23,8 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import OptionError
-from ..speech.coarticulation import Segment
-from ..speech.visemes import to_visemes
+from ..speech.coarticulation import Segment, timed_visemes
 
 LANGUAGES = ("en", "zh")
 #: Each engine's variants and the languages they speak; the first variant is its default.
@@ -174,12 +173,7 @@ def synthesize_timed(text: str, lang: str = "en", voice: str | None = None, rate
         audio, sample_rate = _espeak(text, variant, words_per_minute=round(165 * rate))
     if len(audio) == 0 or not np.any(audio):
         raise OptionError(f"tts: {engine}:{variant} said nothing for {text!r}")
-    return Speech(audio.astype(np.float32), int(sample_rate), _visemes(phones, phone_set) if phones else None)
-
-
-def _visemes(phones: list[tuple[str, float, float]], phone_set: str) -> list[Segment]:
-    names, opens = to_visemes(phone_set, [p for p, _, _ in phones])
-    return [Segment(v, a, b, o) for v, o, (_, a, b) in zip(names, opens, phones) if v != "sil" and b > a]
+    return Speech(audio.astype(np.float32), int(sample_rate), timed_visemes(phone_set, phones) if phones else None)
 
 
 def synthesize(text: str, lang: str = "en", voice: str | None = None, rate: float = 1.0) -> tuple[np.ndarray, int]:

@@ -127,7 +127,7 @@ def follow_phones(curves: Curves, audio: np.ndarray, timed: list[TimedSpeech]) -
         if last <= first:
             continue
         shift = first / FRAME_RATE
-        segments = [Segment(s.viseme, s.start - shift, s.end - shift, s.open_vowel) for s in run]
+        segments = [s.shifted(-shift) for s in run]
         curves.put_mouth(first, audio_curves(audio[first * HOP : last * HOP], segments))
 
 
