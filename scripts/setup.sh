@@ -6,9 +6,13 @@ cd "$(dirname "$0")/.."
 apt_packages=(libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 xvfb xauth libglib2.0-0 flite espeak-ng fonts-noto-core fonts-noto-cjk
               festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k
               libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins
-              asterisk-core-sounds-en-wav asterisk-core-sounds-en pocketsphinx-testdata ktuberling-data gcin-voice ffmpeg chromium)
-# (the last six: real recordings with transcripts for the speech eval and its training (asterisk,
-# pocketsphinx-testdata, KTuberling's words in eleven languages), real Mandarin syllables by two speakers for the eval alone (gcin-voice), and an ffmpeg with the GSM
+              asterisk-core-sounds-en-wav asterisk-core-sounds-en pocketsphinx-testdata ktuberling-data
+              asterisk-core-sounds-es asterisk-core-sounds-es-g722 asterisk-core-sounds-fr asterisk-core-sounds-fr-g722
+              asterisk-core-sounds-it asterisk-core-sounds-it-g722 asterisk-core-sounds-ru asterisk-core-sounds-ru-g722
+              gcin-voice ffmpeg chromium)
+# (from the asterisk sounds on: real recordings with transcripts for the speech eval and its
+# training (asterisk's prompts in five languages, pocketsphinx-testdata, KTuberling's words in
+# eleven languages), real Mandarin syllables by two speakers for the eval alone (gcin-voice), and an ffmpeg with the GSM
 # encoder the eval's telephone channel uses; chromium: the stage's page is tested in it,
 # headless, driven by Playwright, which never downloads a browser of its own)
 missing=()

@@ -48,7 +48,8 @@ def test_rhubarb_shapes_become_poses_that_mean_the_same():
 @pytest.mark.skipif(not RHUBARB.exists(), reason="Rhubarb Lip Sync is not installed (npm install)")
 def test_rhubarb_runs_on_a_real_recording_and_seals_its_b(tmp_path):
     """pocketsphinx-testdata's "ten of clubs": Rhubarb, given the words, rests at the ends,
-    seals the b and opens for the vowels; its answer is cached."""
+    seals the b and opens for the vowels; its answer is cached, apart from its phonetic
+    recogniser's."""
     wav = real.TESTDATA / "cards" / "001.wav"
     if not wav.exists():
         pytest.skip("pocketsphinx-testdata is not installed")
@@ -60,6 +61,10 @@ def test_rhubarb_runs_on_a_real_recording_and_seals_its_b(tmp_path):
     assert cues[-1][1] == pytest.approx(len(audio) / 16000, abs=0.02)
     assert len(list(tmp_path.iterdir())) == 1 and rhubarb_cues(audio, "ten of clubs", tmp_path) == cues
     assert aperture(rhubarb_curves(cues, len(audio) // 160)).max() > 0.3
+    # its phonetic recogniser (what the eval gives it for languages not English) is kept apart
+    phonetic = rhubarb_cues(audio, None, tmp_path, english=False)
+    assert len(list(tmp_path.iterdir())) == 2 and phonetic[0][2] == "X" and phonetic[-1][2] == "X"
+    assert aperture(rhubarb_curves(phonetic, len(audio) // 160)).max() > 0.3
 
 
 def test_real_recordings_include_other_speakers_held_out():

@@ -57,7 +57,7 @@ def test_a_french_word_aligns_its_closure_to_the_quiet_between_its_vowels():
     from engine.speech_training.data.espeak import Espeak
 
     audio = read_audio(ktuberling.SOUNDS / "fr" / "chapeau.wav")
-    phones = ktuberling.align(audio, "chapeau", "fr", Espeak())
+    phones = real.align_foreign(audio, "chapeau", ktuberling.VOICES["fr"], Espeak(), sentence=False)
     spoken = [(p, s, e) for p, s, e in phones if p != "_"]
     assert [forced_alignment.arpabet(p) for p, _, _ in spoken] == ["sh", "aa", "p", "ow"]
     db = level_db(audio, hop=0.01)
@@ -79,10 +79,10 @@ def test_a_word_whose_phones_do_not_fit_is_left_out():
 
     audio = read_audio(ktuberling.SOUNDS / "fr" / "chapeau.wav")
     espeak = Espeak()
-    assert ktuberling.align(audio, "chapeau", "fr", espeak) is not None
+    assert real.align_foreign(audio, "chapeau", ktuberling.VOICES["fr"], espeak, sentence=False) is not None
     # twelve phones forced into "chapeau" fit only at pocketsphinx's shortest phone
-    assert ktuberling.align(audio, "tracteur routier", "fr", espeak) is None
-    assert ktuberling.align(audio, "extraterrestre anticonstitutionnellement", "fr", espeak) is None  # nor at all
+    assert real.align_foreign(audio, "tracteur routier", ktuberling.VOICES["fr"], espeak, sentence=False) is None
+    assert real.align_foreign(audio, "extraterrestre anticonstitutionnellement", ktuberling.VOICES["fr"], espeak, sentence=False) is None  # nor at all
 
 
 @needs_espeak

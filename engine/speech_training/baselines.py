@@ -110,14 +110,18 @@ RHUBARB_SHAPES = {
 
 
 def rhubarb_cues(
-    audio: np.ndarray, text: str | None = None, cache: Path | None = None
+    audio: np.ndarray, text: str | None = None, cache: Path | None = None, english: bool = True
 ) -> list[tuple[float, float, str]]:
-    """Rhubarb Lip Sync's (start s, end s, shape) mouth cues for 16 kHz `audio` (pocketsphinx
-    recogniser; `text`, the dialog, where known). It takes about 2.5 s of one core per second of
-    audio, so answers are kept in `cache` (a folder) by the audio's and the text's hash."""
+    """Rhubarb Lip Sync's (start s, end s, shape) mouth cues for 16 kHz `audio` (its pocketsphinx
+    recogniser for English, where `text` is the dialog if known; otherwise its phonetic one,
+    which Rhubarb's documentation recommends for other languages). It takes about 2.5 s of one
+    core per second of audio, so answers are kept in `cache` (a folder) by the audio's and the
+    text's hash."""
     if not RHUBARB.exists():
         raise FileNotFoundError(f"{RHUBARB}: Rhubarb Lip Sync is not installed; run npm install in the repository")
-    key = hashlib.sha1(np.asarray(audio, "<f4").tobytes() + (text or "").encode()).hexdigest()
+    recognizer = "pocketSphinx" if english else "phonetic"
+    said = (text or "").encode() + (b"" if english else b"\0phonetic")
+    key = hashlib.sha1(np.asarray(audio, "<f4").tobytes() + said).hexdigest()
     hit = Path(cache) / f"{key}.json" if cache else None
     if hit is not None and hit.exists():
         return [tuple(c) for c in json.loads(hit.read_text())]
@@ -126,7 +130,7 @@ def rhubarb_cues(
     with tempfile.TemporaryDirectory() as tmp:
         wav, dialog = Path(tmp) / "clip.wav", Path(tmp) / "dialog.txt"
         write_wav(wav, audio, 16000)
-        args = [str(RHUBARB), "-q", "-f", "json", "--threads", "1", "-r", "pocketSphinx"]
+        args = [str(RHUBARB), "-q", "-f", "json", "--threads", "1", "-r", recognizer]
         if text:
             dialog.write_text(text)
             args += ["-d", str(dialog)]

@@ -16,6 +16,9 @@ pocketsphinx phone recognition) on the same clips in the same run, per group:
   each in turn, with 0.6 s of the condition's noise before and after; never in training;
 - `multi-speaker call`: different real speakers one after another with long pauses holding
   only line noise, breaths and clicks, over a mu-law telephone line;
+- `real french`: a real speaker of another language, every `every`th of June's Canadian French
+  telephone prompts (data/asterisk_abroad.py), aligned through espeak-ng's French phones; Rhubarb
+  hears it with its phonetic recogniser, as its documentation advises for languages not English;
 - `real zh`: real Mandarin sentences (two AISHELL-1 recordings, F5-TTS's reference voice),
   aligned through espeak-ng and DTW; none has a b/p/m initial, so they measure rest and n/d/k;
 - `real zh syllables`: real single syllables of two speakers (gcin-voice), b/p/m-initial and
@@ -298,6 +301,8 @@ def clips(limit: int | None = None, every: int = 6):
     yield from _words(heldout)
     casual = (u for u in heldout if u.voice.startswith("real-casual"))
     yield from (Clip("real casual", "en-real", u.audio, u.segments, u.audio, u.text) for u in casual)
+    french = [u for u in heldout if u.voice.startswith("real-prompts-fr")][::every]
+    yield from (Clip("real french", "fr-real", u.audio, u.segments, u.audio, u.text) for u in french)
     yield from _mandarin()
     talkers = [u.audio for u in heldout if u.lang == "en"][:6]
     yield from _degraded(real, talkers)
@@ -340,8 +345,10 @@ def evaluate(
             methods["phones"] = recognise(clip.audio)
         if clip.text and english:
             methods["net+text"] = _net_with_transcript(clip, methods["net"])
+        cache = cache_dir() / "rhubarb"
+        if rhubarb and clip.lang == "fr-real":
+            methods["rhubarb"] = rhubarb_curves(rhubarb_cues(clip.audio, None, cache, english=False), frames)
         if rhubarb and english:
-            cache = cache_dir() / "rhubarb"
             methods["rhubarb"] = rhubarb_curves(rhubarb_cues(clip.audio, None, cache), frames)
             if clip.text:
                 methods["rhubarb+text"] = rhubarb_curves(rhubarb_cues(clip.audio, clip.text, cache), frames)
@@ -355,7 +362,12 @@ def evaluate(
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--limit", type=int, default=None, help="clip pairs per held-out synthetic voice")
-    p.add_argument("--every", type=int, default=6, help="take every Nth held-out asterisk prompt (Rhubarb is slow)")
+    p.add_argument(
+        "--every",
+        type=int,
+        default=6,
+        help="take every Nth held-out asterisk prompt, English and French (Rhubarb is slow)",
+    )
     p.add_argument("--weights", type=Path, default=None, help="a net other than the shipped one")
     p.add_argument("--no-rhubarb", action="store_true", help="leave Rhubarb out")
     args = p.parse_args()

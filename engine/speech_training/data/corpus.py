@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import random
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from ...speech.coarticulation import Segment
 from ...speech.features import SAMPLE_RATE
 from ...speech.visemes import VISEME_INDEX, VISEMES, to_visemes
 from ...voices import festival, flite, piper, text
-from . import kokoro, ktuberling, mfa, real
+from . import asterisk_abroad, kokoro, ktuberling, mfa, real
 from .espeak import Espeak
 
 CORPUS_VERSION = 1
@@ -201,7 +202,8 @@ def _build_real(root: Path) -> list[dict]:
     an earlier build while the installed recordings and the resampler are the same (real/voice.json).
 
     English: the read recordings of real.py and mfa.py and KTuberling's English words
-    ("en-real"); the other languages' KTuberling words are "<language>-real"."""
+    ("en-real"); the other languages' KTuberling words and asterisk prompts are "<language>-real".
+    Aligning takes a few minutes of every core."""
     try:
         import pocketsphinx  # noqa: F401
     except ImportError:
@@ -209,28 +211,38 @@ def _build_real(root: Path) -> list[dict]:
         return []
     found = [(name, split, wav, words, "en") for name, split, wav, words in real.recordings() + mfa.recordings()]
     found += [(f"real-words-{lang}", split, f, word, lang) for lang, split, f, word in ktuberling.recordings()]
+    found += [(f"real-prompts-{lang}", split, f, text, lang) for lang, split, f, text in asterisk_abroad.recordings()]
     recipe = _recipe(recordings=[str(wav) for _, _, wav, _, _ in found], texts=True)
     items = _built(root / "real", recipe)
     if items is not None:
         print(f"real speech: {len(items)} recordings aligned earlier", flush=True)
         return items
-    espeak = Espeak()
     items, failed = [], 0
-    for k, (name, split, wav, words, lang) in enumerate(found):
-        audio = real.load_recording(wav)
-        if lang != "en":
-            phones = ktuberling.align(audio, words, lang, espeak)
-        else:  # only the aligner's own recordings need words pocketsphinx's dictionary lacks
-            phones = real.align(audio, words, espeak if wav.parent == mfa.folder() else None)
-        if phones is None:
-            failed += 1
-            continue
-        visemes, opens = to_visemes("arpabet" if lang == "en" else "espeak", [p for p, _, _ in phones])
-        segments = np.array([[VISEME_INDEX[v], s, e, o] for v, o, (_, s, e) in zip(visemes, opens, phones)])
-        items.append(_save(root, f"{name}-{split}", k, audio, segments, f"{lang}-real", split, words))
+    with ProcessPoolExecutor(os.cpu_count()) as pool:
+        aligned = pool.map(_align_real, [(name, wav, words, lang) for name, _, wav, words, lang in found], chunksize=8)
+        for k, ((name, split, _, words, lang), (audio, phones)) in enumerate(zip(found, aligned)):
+            if phones is None:
+                failed += 1
+                continue
+            visemes, opens = to_visemes("arpabet" if lang == "en" else "espeak", [p for p, _, _ in phones])
+            segments = np.array([[VISEME_INDEX[v], s, e, o] for v, o, (_, s, e) in zip(visemes, opens, phones)])
+            items.append(_save(root, f"{name}-{split}", k, audio, segments, f"{lang}-real", split, words))
     _keep(root / "real", recipe, items)
     print(f"real speech: {len(items)} recordings aligned, {failed} failed", flush=True)
     return items
+
+
+def _align_real(job: tuple[str, Path, str, str]) -> tuple[np.ndarray, list | None]:
+    """A real recording's audio and its timed phones (None where alignment fails), in a worker
+    process. English through pocketsphinx's dictionary (only the aligner's own recordings need
+    words it lacks); other languages through espeak-ng's phones of each word."""
+    name, wav, words, lang = job
+    audio = real.load_recording(wav)
+    if lang == "en":
+        return audio, real.align(audio, words, Espeak() if wav.parent == mfa.folder() else None)
+    if name.startswith("real-prompts"):
+        return audio, real.align_foreign(audio, words, asterisk_abroad.SPEAKERS[lang][1], Espeak())
+    return audio, real.align_foreign(audio, words, ktuberling.VOICES[lang], Espeak(), sentence=False)
 
 
 @dataclass

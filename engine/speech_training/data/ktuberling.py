@@ -20,12 +20,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from ...speech.forced_alignment import decode_alignment, make_decoder
-from .espeak import Espeak
-from .real import spell
-
 SOUNDS = Path("/usr/share/ktuberling/sounds")
 #: Each language's folder: its espeak-ng voice. Low German has none; German's is nearest.
 VOICES = {
@@ -107,10 +101,6 @@ _SPELLING = {
     "silma": "silmä",
     "silmalasit": "silmälasit",
 }
-# A foreign word whose alignment holds more than this share of phones at pocketsphinx's shortest
-# (3 frames) is left out: its phones did not fit the recording (about 4% of English words' phones
-# sit there; a quarter of the Swedish, Finnish and Irish ones did).
-_SHORTEST, _SQUEEZED = 0.031, 0.25
 _SKIP = {"heu", "wouah", "quoi", "avis recherche"}  # hesitations, an exclamation, a guessed wording
 
 
@@ -134,20 +124,3 @@ def recordings() -> list[tuple[str, str, Path, str]]:
             if word := word_of(f.stem):
                 out.append((lang, "train", f, word))
     return out
-
-
-def align(audio: np.ndarray, word: str, lang: str, espeak: Espeak) -> list[tuple[str, float, float]] | None:
-    """Timed espeak-ng phones of `word` (in language `lang`) in 16 kHz `audio`, placed by
-    pocketsphinx's forced alignment through their nearest ARPAbet phones; pauses are "_"."""
-    said = spell(word, VOICES[lang], espeak)
-    if said is None:
-        return None
-    decoder = make_decoder({"spoken_word": " ".join(a.upper() for _, a in said)})
-    timed = decode_alignment(decoder, audio, "spoken_word")
-    if timed is None or len([n for n, _, _ in timed if n != "pau"]) != len(said):
-        return None
-    squeezed = np.mean([e - s <= _SHORTEST for n, s, e in timed if n != "pau"])
-    if squeezed > _SQUEEZED:
-        return None
-    spoken = iter(p for p, _ in said)
-    return [("_" if n == "pau" else next(spoken), s, e) for n, s, e in timed]

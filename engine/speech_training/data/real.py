@@ -21,7 +21,13 @@ from pathlib import Path
 import numpy as np
 
 from ...speech.audio_file import read_audio
-from ...speech.forced_alignment import arpabet, decode_alignment, make_decoder, pause_over_speech, words
+from ...speech.forced_alignment import (
+    arpabet,
+    decode_alignment,
+    make_decoder,
+    pause_over_speech,
+    words,
+)
 from ...speech.visemes import espeak_viseme
 
 ASTERISK = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
@@ -78,6 +84,37 @@ def align(audio: np.ndarray, transcript: str, espeak=None) -> list[tuple[str, fl
                 extra[word] = " ".join(a for _, a in spelt).upper()
     phones = decode_alignment(make_decoder(extra), audio, " ".join(said))
     return phones if phones and pause_over_speech(audio, phones) is None else None
+
+
+# A foreign alignment holding more than this share of its phones at pocketsphinx's shortest (3
+# frames) is left out: its phones did not fit the recording (about 4% of English words' phones
+# sit there; a quarter of KTuberling's Swedish, Finnish and Irish ones did).
+_SHORTEST, _SQUEEZED = 0.031, 0.25
+
+
+def align_foreign(
+    audio: np.ndarray, text: str, voice: str, espeak, sentence: bool = True
+) -> list[tuple[str, float, float]] | None:
+    """Timed espeak-ng phones of `text`, as espeak-ng's `voice` says each word, in 16 kHz
+    `audio`: placed by pocketsphinx's forced alignment through their nearest ARPAbet phones
+    (each word its own dictionary entry, so pauses fall between words); pauses are "_". None
+    when a word cannot be spelt, the alignment fails, squeezes its phones (_SQUEEZED) or, for a
+    `sentence`, lays a pause over speech (KTuberling's single words are not held to that: their
+    alignments predate it)."""
+    spelt = [spell(word, voice, espeak) for word in re.findall(r"[\w']+", text.lower())]
+    if not spelt or any(s is None for s in spelt):
+        return None
+    entries = {f"spoken_{k}": " ".join(a.upper() for _, a in s) for k, s in enumerate(spelt) if s}
+    timed = decode_alignment(make_decoder(entries), audio, " ".join(entries))
+    said = [p for s in spelt if s for p, _ in s]
+    if timed is None or len([n for n, _, _ in timed if n != "pau"]) != len(said):
+        return None
+    if np.mean([e - s <= _SHORTEST for n, s, e in timed if n != "pau"]) > _SQUEEZED:
+        return None
+    if sentence and pause_over_speech(audio, timed) is not None:
+        return None
+    spoken = iter(said)
+    return [("_" if n == "pau" else next(spoken), s, e) for n, s, e in timed]
 
 
 def spell(text: str, voice: str, espeak) -> list[tuple[str, str]] | None:
