@@ -1,4 +1,5 @@
-"""Training: the same seed on the same corpus gives the same weights, which load as the net."""
+"""Training: the same seed on the same corpus gives the same weights, which load as the net; a
+finishing stage trained on from them is seeded too, and records what it started from."""
 
 import shutil
 
@@ -28,3 +29,12 @@ def test_training_is_seeded_and_reproducible(tmp_path):
     assert net.gru.hidden_size == 16
     runtime = load_runtime(tmp_path / "a.onnx")  # what the engine runs, written beside the weights
     assert runtime.initial_state()[2].shape == (1, 1, 16)
+    # the finishing stage: on from a.pt, its width, at its own rate and seal weight
+    more = [
+        train(1, seed=5, threads=1, corpus=corpus, out=tmp_path / f"more_{k}.pt", init=tmp_path / "a.pt", lr=1e-3, seal=20.0)
+        for k in "ab"
+    ]
+    m, n = (torch.load(tmp_path / f"more_{k}.pt", weights_only=True) for k in "ab")
+    assert all(torch.equal(m[k], n[k]) for k in m) and not torch.equal(m["out.weight"], a["out.weight"])
+    assert more[0]["hidden"] == 16 and more[0]["seal_loss"] == 20.0 and more[0]["lr"] == 1e-3
+    assert more[0]["continued_from"]["seed"] == 3 and more[0]["continued_from"]["epochs"] == 1
