@@ -345,12 +345,10 @@ def evaluate(
             methods["phones"] = recognise(clip.audio)
         if clip.text and english:
             methods["net+text"] = _net_with_transcript(clip, methods["net"])
-        cache = cache_dir() / "rhubarb"
-        if rhubarb and clip.lang == "fr-real":
-            methods["rhubarb"] = rhubarb_curves(rhubarb_cues(clip.audio, None, cache, english=False), frames)
-        if rhubarb and english:
-            methods["rhubarb"] = rhubarb_curves(rhubarb_cues(clip.audio, None, cache), frames)
-            if clip.text:
+        if rhubarb and (english or clip.lang == "fr-real"):
+            cache = cache_dir() / "rhubarb"
+            methods["rhubarb"] = rhubarb_curves(rhubarb_cues(clip.audio, None, cache, english), frames)
+            if clip.text and english:
                 methods["rhubarb+text"] = rhubarb_curves(rhubarb_cues(clip.audio, clip.text, cache), frames)
         for group in filter(None, (clip.group, clip.detail)):
             tallies[group]["(targets)"].add(target, target, clip.segments, duration)

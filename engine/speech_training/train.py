@@ -4,9 +4,8 @@ Seeded and deterministic on CPU. Every epoch draws fresh augmentations and pairi
 training voices; the held-out voices are never seen. The tongue's output is recalibrated last
 (calibrate.py). The shipped net was made in two runs: 24 epochs from scratch, then a finishing
 stage on from those weights (`--init`: 4 epochs, peak rate 1e-3, seed 1, two threads) that shuts
-fewer n/d/k; its record holds both (README). Writes the
-weights (a plain state_dict, well under 5 MB), their ONNX export that the engine runs, and a
-small JSON record of how they were made.
+fewer n/d/k; its record holds both (README). Writes the weights (a plain state_dict, well under
+5 MB), their ONNX export that the engine runs, and a small JSON record of how they were made.
 """
 
 from __future__ import annotations
@@ -47,6 +46,7 @@ _AUX_LOSS = 0.02
 # Sealed lips: where the target's lips are shut (aperture <= 0.1), the prediction's aperture
 # pays a hinge above _SEAL_MARGIN, so p/b/m close instead of nearly closing.
 _SEAL_LOSS, _SEAL_MARGIN = 10.0, 0.06
+_PEAK_LR = 3e-3  # from scratch; a finishing stage runs lower
 # Parted lips: the seal alone taught the net to shut its lips on n, d and k too (an unheard
 # voice's nasal sounds much like its m); where the target is parted (aperture >= _UNSEAL_OPEN),
 # the prediction pays a hinge below _UNSEAL_FLOOR.
@@ -157,7 +157,7 @@ def train(
     seed: int,
     threads: int,
     batch: int = 16,
-    lr: float = 3e-3,
+    lr: float = _PEAK_LR,
     hidden: int = 128,
     out: Path = WEIGHTS,
     corpus: Path | None = None,
@@ -165,9 +165,9 @@ def train(
     seal: float = _SEAL_LOSS,
     real_repeats: int = _REAL_REPEATS,
 ) -> dict:
-    """Train for `epochs` from scratch, or on from the weights `init` (a finishing stage, at a
-    lower `lr` and with the seal hinge weighted `seal`, as the shipped net was made); write the
-    weights to `out` and return the record of how they were made."""
+    """Train for `epochs` from scratch, or on from the weights `init` (a finishing stage at a
+    lower `lr`, as the shipped net was made; it keeps their width and input normalisation);
+    write the weights to `out` and return the record of how they were made."""
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(threads)
@@ -176,11 +176,12 @@ def train(
     net = load_weights(init).train() if init is not None else SpeechNet(hidden=hidden)
     hidden = net.gru.hidden_size
     aux = torch.nn.Linear(hidden, len(VISEMES))  # training only: not saved
-    stats = np.concatenate([net_input(features(u.audio)[0], RunningSpectrum()) for u in utts[::4]])
+    if init is None:
+        stats = np.concatenate([net_input(features(u.audio)[0], RunningSpectrum()) for u in utts[::4]])
+        net.mean.copy_(torch.from_numpy(stats.mean(0)))
+        net.std.copy_(torch.from_numpy(stats.std(0) + 1e-3))
     voices = {v: sum(u.voice == v for u in utts) for v in sorted({u.voice for u in utts})}
     utts += [u for u in utts if u.lang.endswith("-real")] * (real_repeats - 1)
-    net.mean.copy_(torch.from_numpy(stats.mean(0)))
-    net.std.copy_(torch.from_numpy(stats.std(0) + 1e-3))
     opt = torch.optim.AdamW(list(net.parameters()) + list(aux.parameters()), lr=lr, weight_decay=1e-4)
     steps = epochs * ((len(utts) * 0.8) // batch + 1)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=int(steps) + 10, pct_start=0.1)
@@ -267,10 +268,10 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=24)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1, help="torch threads (the weights depend on it)")
-    p.add_argument("--hidden", type=int, default=128, help="GRU width")
+    p.add_argument("--hidden", type=int, default=128, help="GRU width (from scratch; --init keeps its own)")
     p.add_argument("--out", type=Path, default=WEIGHTS, help="where the weights go (and their .json beside)")
     p.add_argument("--init", type=Path, default=None, help="train on from these weights instead of from scratch")
-    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate")
+    p.add_argument("--lr", type=float, default=_PEAK_LR, help="peak learning rate")
     p.add_argument("--seal", type=float, default=_SEAL_LOSS, help="weight of the sealed-lips hinge")
     p.add_argument("--real-repeats", type=int, default=_REAL_REPEATS, help="real recordings' turns an epoch")
     args = p.parse_args()

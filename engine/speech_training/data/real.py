@@ -21,13 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ...speech.audio_file import read_audio
-from ...speech.forced_alignment import (
-    arpabet,
-    decode_alignment,
-    make_decoder,
-    pause_over_speech,
-    words,
-)
+from ...speech.forced_alignment import arpabet, decode_alignment, make_decoder, pause_over_speech, words
 from ...speech.visemes import espeak_viseme
 
 ASTERISK = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
