@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from engine.speech_training import channel
+from engine.speech.coarticulation import audio_curves
 from engine.speech.features import SAMPLE_RATE, StreamingFeatures
 from engine.speech.gate import DECIDED, HOLD, RAMP, VoiceGate
 from engine.speech_training.metrics import bilabial_closures, open_vowel_jaw
@@ -87,10 +88,14 @@ def test_rest_within_150_ms_of_the_end_of_speech(net, speech):
 
 @pytest.mark.parametrize("level, snr", [(-45, 30), (-22, 15)])
 def test_quiet_and_noisy_speech_still_moves_the_mouth(net, speech, level, snr):
-    audio, start, end, _ = speech
+    """Low level and noise must not gate or flatten the speech: the mouth opens past 0.15 on at
+    least 80% as many of its frames as the targets do on the clean sentence (whose p/b/m keep
+    them shut on most frames: about 0.3 open)."""
+    audio, start, end, segments = speech
     noisy = channel.add_noise(channel.at_level(audio, level), channel.pink(len(audio), np.random.default_rng(3)), snr)
-    ap = aperture(infer(noisy, net)[_frames(start, end)])
-    assert (ap > 0.15).mean() > 0.3
+    opened = (aperture(infer(noisy, net)[_frames(start, end)]) > 0.15).mean()
+    target = (aperture(audio_curves(audio, segments)[_frames(start, end)]) > 0.15).mean()
+    assert target > 0.2 and opened >= 0.8 * target
 
 
 def test_the_gate_decides_within_the_nets_lookahead():

@@ -2,10 +2,10 @@
 
 Seeded and deterministic on CPU. Every epoch draws fresh augmentations and pairings of the
 training voices; the held-out voices are never seen. The tongue's output is recalibrated last
-(calibrate.py). The shipped net was made in two runs: 24 epochs from scratch, then a finishing
-stage on from those weights (`--init`: 4 epochs, peak rate 1e-3, seed 1, two threads) that shuts
-fewer n/d/k; its record holds both (README). Writes the weights (a plain state_dict, well under
-5 MB), their ONNX export that the engine runs, and a small JSON record of how they were made.
+(calibrate.py). The shipped net is one run of the defaults (24 epochs, seed 0, two threads); a
+finishing stage on from existing weights (`--init`, at a lower `--lr`) is for experiments, and
+its record holds its start's (README). Writes the weights (a plain state_dict, well under 5 MB),
+their ONNX export that the engine runs, and a small JSON record of how they were made.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def train(
     real_repeats: int = _REAL_REPEATS,
 ) -> dict:
     """Train for `epochs` from scratch, or on from the weights `init` (a finishing stage at a
-    lower `lr`, as the shipped net was made; it keeps their width and input normalisation);
+    lower `lr`; it keeps their width and input normalisation);
     write the weights to `out` and return the record of how they were made."""
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
@@ -267,7 +267,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--epochs", type=int, default=24)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1, help="torch threads (the weights depend on it)")
+    p.add_argument("--threads", type=int, default=2, help="torch threads (the weights depend on it)")
     p.add_argument("--hidden", type=int, default=128, help="GRU width (from scratch; --init keeps its own)")
     p.add_argument("--out", type=Path, default=WEIGHTS, help="where the weights go (and their .json beside)")
     p.add_argument("--init", type=Path, default=None, help="train on from these weights instead of from scratch")

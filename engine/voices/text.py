@@ -28,6 +28,18 @@ look book good put would could should foot
 what where why when how well we one window away water wonder
 and but or so then because while if after before
 """.split()
+# Endings that put a p/b/m right before s, z, t or d: plurals, third persons and past tenses
+# ("times", "jobs", "helped"), common in real speech and all but missing from _EN; beside them the
+# same endings after n, d and k ("tens", "hands", "books"), the closures the lips must not make.
+_EN_CLUSTERS = """
+times comes seems names homes arms items rooms dreams games problems poems films farms storms
+forms swims drums crumbs thumbs lambs limbs climbs claims gems plums palms moms hums
+jobs clubs tubs webs ribs robes tribes bulbs herbs cabs
+helps jumps lamps camps stamps maps cups tips stops ships hopes shapes groups steps drops
+seemed named aimed climbed dreamt jumped helped stopped hoped robbed grabbed
+tens lines means tones cans hands lands sends friends minds sounds beds roads kids
+cats nights boats books looks talks kings songs things thinks banks
+""".split()
 _EN_PATTERNS = ("{} {} {}", "{} {} {} {}", "{} {} {}, {} {}", "{} {} {} {} {}.", "{} {}, {} {} {} {}?")
 
 _ZH = (
@@ -61,11 +73,22 @@ _ZH = (
 )
 
 
-def english(rng: random.Random) -> str:
+def _sentence(rng: random.Random, lists: tuple[list[str], ...]) -> str:
+    """A sentence in one of the patterns, its words drawn from `lists` in turn (from a random one)."""
     pattern = rng.choice(_EN_PATTERNS)
-    words = [rng.choice(_EN) for _ in range(pattern.count("{}"))]
+    first = rng.randrange(len(lists)) if len(lists) > 1 else 0
+    words = [rng.choice(lists[(k + first) % len(lists)]) for k in range(pattern.count("{}"))]
     text = pattern.format(*words)
     return text[0].upper() + text[1:] + ("" if text[-1] in ".?" else ".")
+
+
+def english(rng: random.Random) -> str:
+    return _sentence(rng, (_EN,))
+
+
+def english_clusters(rng: random.Random) -> str:
+    """A sentence whose words alternate between _EN_CLUSTERS and the general list."""
+    return _sentence(rng, (_EN_CLUSTERS, _EN))
 
 
 def mandarin(rng: random.Random) -> str:
