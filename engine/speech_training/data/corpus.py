@@ -50,7 +50,7 @@ class Voice:
         return (text.english_clusters if self.clusters else text.english)(rng)
 
 
-VOICES: tuple[Voice, ...] = (
+_OWN_SENTENCES: tuple[Voice, ...] = (
     Voice("flite", "slt", "en", 450),
     Voice("flite", "awb", "en", 450),
     Voice("flite", "kal16", "en", 450),
@@ -75,25 +75,15 @@ VOICES: tuple[Voice, ...] = (
     # five more natural speakers, each utterance often blended with another of the five into a
     # speaker none of them is (the speech-data extra; left out where not installed)
     *(Voice("kokoro", name, "en", 90) for name in kokoro.VOICES),
-    # p/b/m right before s, z, t or d ("times", "jobs", "helped") and n/d/k before them ("tens",
-    # "hands"): 0.6% of the sentences' p/b/m, against an eighth of real speech's, where the net
-    # before sealed 15 of 25 (README); said by every English training voice
-    *(
-        Voice(engine, name, "en", count, clusters=True)
-        for engine, name, count in (
-            ("flite", "slt", 60),
-            ("flite", "awb", 60),
-            ("flite", "kal16", 60),
-            ("festival", "slt_hts", 60),
-            ("festival", "kal", 60),
-            ("espeak", "en-us", 40),
-            ("espeak", "en-us+f2", 40),
-            ("espeak", "en+m3", 40),
-            ("espeak", "en-gb-x-rp+f4", 40),
-            ("piper", "joe", 90),
-            *(("kokoro", name, 30) for name in kokoro.VOICES),
-        )
-    ),
+)
+# p/b/m right before s, z, t or d ("times", "jobs", "helped") and n/d/k before them ("tens",
+# "hands"): 0.6% of the sentences' p/b/m, against an eighth of real speech's, where the net before
+# sealed 15 of 25 (README); every English training voice says some, this many by engine
+_CLUSTER_COUNT = {"flite": 60, "festival": 60, "espeak": 40, "piper": 90, "kokoro": 30}
+VOICES: tuple[Voice, ...] = _OWN_SENTENCES + tuple(
+    Voice(v.engine, v.name, v.lang, _CLUSTER_COUNT[v.engine], clusters=True)
+    for v in _OWN_SENTENCES
+    if v.lang == "en" and v.split == "train"
 )
 _OTHER_TEXT = {
     "fr": "Bonjour, je mange une pomme avec mon ami. Voulez-vous du pain et du beurre?",
