@@ -11,7 +11,7 @@ from engine.speech_training import channel
 from engine.speech.coarticulation import audio_curves
 from engine.speech.features import SAMPLE_RATE, StreamingFeatures
 from engine.speech.gate import DECIDED, HOLD, RAMP, VoiceGate
-from engine.speech_training.metrics import bilabial_closures, open_vowel_jaw
+from engine.speech_training.metrics import bilabial_closures, jitter, open_vowel_jaw
 from engine.speech.runtime import DELAY, load
 from engine.speech.stream import SpeechStream, infer
 from engine.speech.visemes import DRIVEN, aperture
@@ -96,6 +96,18 @@ def test_quiet_and_noisy_speech_still_moves_the_mouth(net, speech, level, snr):
     opened = (aperture(infer(noisy, net)[_frames(start, end)]) > 0.15).mean()
     target = (aperture(audio_curves(audio, segments)[_frames(start, end)]) > 0.15).mean()
     assert target > 0.2 and opened >= 0.8 * target
+
+
+def test_noisy_speech_eases_instead_of_flickering(net, speech):
+    """Pink noise at 10 dB shuts the gate on some of the speech's quieter stretches; there the
+    mouth must ease shut and open, not snap: its jerk (RMS second difference of the mouth
+    channels) stays within the issue's 1.2x the targets' on the clean sentence. Easing over 40 ms
+    gave 1.6x here."""
+    audio, start, end, segments = speech
+    noisy = channel.add_noise(audio, channel.pink(len(audio), np.random.default_rng(3)), 10)
+    curves = infer(noisy, net)
+    assert aperture(curves[_frames(start, end)]).max() > 0.3  # it speaks, so the jerk is measured on motion
+    assert jitter(curves) <= 1.2 * jitter(audio_curves(audio, segments)[: len(curves)])
 
 
 def test_the_gate_decides_within_the_nets_lookahead():

@@ -163,6 +163,7 @@ def train(
     corpus: Path | None = None,
     init: Path | None = None,
     seal: float = _SEAL_LOSS,
+    aux_loss: float = _AUX_LOSS,
     real_repeats: int = _REAL_REPEATS,
 ) -> dict:
     """Train for `epochs` from scratch, or on from the weights `init` (a finishing stage at a
@@ -211,7 +212,7 @@ def train(
                 * torch.nn.functional.cross_entropy(
                     (-distance / _CLASS_TAU).flatten(0, 1), cls.flatten(), weight=class_weight, ignore_index=_IGNORE
                 )
-                + _AUX_LOSS
+                + aux_loss
                 * torch.nn.functional.cross_entropy(aux(feats).flatten(0, 1), phones.flatten(), ignore_index=_IGNORE)
             )
             m2 = m[:, 2:].expand(-1, -1, len(_MOUTH))
@@ -251,6 +252,7 @@ def train(
         "real_repeats": real_repeats,
         "lr": lr,
         "seal_loss": seal,
+        "aux_loss": aux_loss,
         "seconds": round(time.time() - start),
         "machine": f"{platform.node()} {platform.processor() or platform.machine()}, CPU",
         "torch": torch.__version__,
@@ -273,6 +275,7 @@ def main() -> None:
     p.add_argument("--init", type=Path, default=None, help="train on from these weights instead of from scratch")
     p.add_argument("--lr", type=float, default=_PEAK_LR, help="peak learning rate")
     p.add_argument("--seal", type=float, default=_SEAL_LOSS, help="weight of the sealed-lips hinge")
+    p.add_argument("--aux", type=float, default=_AUX_LOSS, help="weight of the training-only phone head's loss")
     p.add_argument("--real-repeats", type=int, default=_REAL_REPEATS, help="real recordings' turns an epoch")
     args = p.parse_args()
     print(
@@ -285,6 +288,7 @@ def main() -> None:
             out=args.out,
             init=args.init,
             seal=args.seal,
+            aux_loss=args.aux,
             real_repeats=args.real_repeats,
         )
     )
