@@ -1,5 +1,5 @@
 """The eval's peer and its new metric: Rhubarb Lip Sync's mouth shapes as our poses (and the real
-binary on a real recording), and false closures on n, d and k."""
+binary on a real recording), false closures on n, d and k, and lips shut on vowels."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ from engine import arkit
 from engine.speech_training.baselines import RHUBARB, RHUBARB_SHAPES, rhubarb_cues, rhubarb_curves
 from engine.speech.coarticulation import FPS, Segment, curves
 from engine.speech_training.data import real
-from engine.speech_training.metrics import bilabial_closures, false_closures
+from engine.speech_training.metrics import bilabial_closures, false_closures, shut_vowels
 from engine.speech.visemes import aperture
 
 # "no mad dog": n, d and k between open vowels, and one m
@@ -27,6 +27,20 @@ def test_false_closures_count_lips_shut_on_n_d_and_k_only():
     assert bilabial_closures(target, SEGS) == (1, 1)  # while the m seals
     short = [Segment("nn", 0.3, 0.32)]
     assert false_closures(shut, short) == (0, 0)  # too short to judge
+
+
+def test_shut_vowels_count_a_face_that_stops_talking():
+    frames = int(1.8 * FPS)
+    target = curves(SEGS, 1.8)
+    closed, total = shut_vowels(target, SEGS)
+    assert total > 0 and closed <= 0.1 * total  # the targets open the vowels (but for an m's approach)
+    frozen = target.copy()
+    frozen[int(0.65 * FPS):] = 0  # the face stops at the m while "ad dog" goes on
+    before = [s for s in SEGS if s.end <= 0.65]
+    after = [s for s in SEGS if s.start >= 0.65]
+    assert shut_vowels(frozen, SEGS)[0] == shut_vowels(target, before)[0] + shut_vowels(frozen, after)[1]
+    assert shut_vowels(frozen, after)[1] > 0
+    assert shut_vowels(np.zeros((frames, arkit.COUNT), np.float32), SEGS) == (total, total)
 
 
 def test_rhubarb_shapes_become_poses_that_mean_the_same():

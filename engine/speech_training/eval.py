@@ -68,6 +68,7 @@ from .metrics import (
     macro_f1,
     open_vowel_jaw,
     pearson,
+    shut_vowels,
     silence_rest,
     stray_tongue,
     viseme_classes,
@@ -79,6 +80,7 @@ GOALS = {
     "rest": ">= 0.95",
     "bilabial": ">= 0.95",
     "ndk_closed": "<= 0.15",
+    "vowels_shut": "lower",
     "open_jaw": ">= 0.25",
     "jaw_r": ">= 0.8",
     "viseme_f1": "higher",
@@ -101,6 +103,7 @@ class Tally:
             ("bilabial", bilabial_closures(pred, segments)),
             ("rest", silence_rest(pred, segments, duration)),
             ("ndk_closed", false_closures(pred, segments)),
+            ("vowels_shut", shut_vowels(pred, segments)),
             ("stray_tongue", stray_tongue(pred, segments)),
         ):
             self.sums[key + "_hit"] += a
@@ -118,7 +121,7 @@ class Tally:
         return {
             **{
                 k: s[k + "_hit"] / s[k + "_n"] if s[k + "_n"] else float("nan")
-                for k in ("rest", "bilabial", "ndk_closed", "stray_tongue")
+                for k in ("rest", "bilabial", "ndk_closed", "vowels_shut", "stray_tongue")
             },
             "open_jaw": float(np.mean(np.concatenate(self.open))) if self.open else float("nan"),
             "jaw_r": pearson(np.concatenate(self.jaw_pred), np.concatenate(self.jaw_true)),
@@ -384,8 +387,9 @@ def main() -> None:
             print(f"{group:20} {method:13} " + " ".join(f"{r[k]:12.3f}" for k in keys))
     print(
         "(targets): the coarticulated training targets scored against themselves; nan: no such segments; "
-        "ndk_closed: share of n/d/k frames with the lips shut; stray_tongue: share of frames away from any th "
-        "with the tongue out (lower is better for both)"
+        "ndk_closed: share of n/d/k frames with the lips shut; vowels_shut: share of vowel frames with the lips shut "
+        "(a face that stops talking while the voice goes on); stray_tongue: share of frames away from any th "
+        "with the tongue out (lower is better for all three)"
     )
 
 

@@ -32,20 +32,34 @@ def bilabial_closures(curves: np.ndarray, segments: list[Segment], fps: float = 
 ALVEOLAR_VELAR = frozenset({"DD", "nn", "kk"})  # t d, n l, k g ng: the tongue closes, the lips stay apart
 
 
-def false_closures(curves: np.ndarray, segments: list[Segment], fps: float = FPS) -> tuple[int, int]:
-    """(closed, total) frames inside n/d/k segments of 30 ms or more (a frame in from each
-    end, so a neighbouring p/b/m's closure is not counted against them) whose lips are shut:
-    a mouth that seals on "no" or "dog" reads as "mo" and "bog"."""
+def _shut_frames(curves: np.ndarray, segments: list[Segment], visemes: frozenset[str], fps: float) -> tuple[int, int]:
+    """(closed, total) frames inside segments of `visemes` of 30 ms or more, a frame in from
+    each end (so a neighbouring p/b/m's closure is not counted against them), whose lips are shut."""
     ap = aperture(curves)
     closed = total = 0
     for s in segments:
-        if s.viseme not in ALVEOLAR_VELAR or s.end - s.start < 0.03:
+        if s.viseme not in visemes or s.end - s.start < 0.03:
             continue
         a, b = int(np.ceil(s.start * fps)) + 1, min(len(ap), int(np.floor(s.end * fps)) - 1)
         if b > a:
             closed += int((ap[a:b] <= CLOSED).sum())
             total += b - a
     return closed, total
+
+
+def false_closures(curves: np.ndarray, segments: list[Segment], fps: float = FPS) -> tuple[int, int]:
+    """(closed, total) n/d/k frames with the lips shut: a mouth that seals on "no" or "dog"
+    reads as "mo" and "bog"."""
+    return _shut_frames(curves, segments, ALVEOLAR_VELAR, fps)
+
+
+VOWELS = frozenset({"aa", "E", "I", "O", "U"})
+
+
+def shut_vowels(curves: np.ndarray, segments: list[Segment], fps: float = FPS) -> tuple[int, int]:
+    """(closed, total) vowel frames with the lips shut: a face that stops talking while the
+    voice goes on (a gate that takes quiet or noisy speech for silence, a net that hears none)."""
+    return _shut_frames(curves, segments, VOWELS, fps)
 
 
 _TONGUE = arkit.INDEX["tongueOut"]
