@@ -8,7 +8,16 @@ import pytest
 from engine import arkit
 from engine.speech_training.baselines import LOUDNESS_GAIN, fit_loudness_gain, loudness_jaw
 from engine.speech.coarticulation import FPS, Segment, curves
-from engine.speech_training.metrics import bilabial_closures, jitter, macro_f1, open_vowel_jaw, pauses, silence_rest, viseme_classes
+from engine.speech_training.metrics import (
+    bilabial_closures,
+    jitter,
+    macro_f1,
+    onset_lags,
+    open_vowel_jaw,
+    pauses,
+    silence_rest,
+    viseme_classes,
+)
 from engine.speech.stream import resample_curves
 from engine.speech.visemes import VISEME_INDEX, VISEMES, pose_matrix
 from speech_clips import flite_clip
@@ -34,6 +43,18 @@ def test_an_open_mouth_fails_closure_and_rest():
 
 def test_pauses_include_the_clip_ends_and_gaps():
     assert pauses(SEGS, DUR) == [(0.0, 0.3), (0.75, 1.25), (1.6, 1.9)]
+
+
+def test_onset_lag_is_how_late_the_lips_part_after_each_pause():
+    w = curves(SEGS, DUR)
+    assert onset_lags(w, w, SEGS, DUR) == [0.0, 0.0]  # "aa" after the lead-in, "U" after the pause
+    late = np.concatenate([np.zeros((5, w.shape[1]), np.float32), w[:-5]])  # 5 frames behind
+    assert onset_lags(late, w, SEGS, DUR) == pytest.approx([5 / FPS, 5 / FPS])
+    shut = np.zeros_like(w)
+    assert all(lag >= 0.25 for lag in onset_lags(shut, w, SEGS, DUR))  # never parts: the window's end
+    # a phrase that opens on a p/b/m keeps its lips shut, so it has no onset to be late at
+    bilabial = [Segment("PP", 0.3, 0.4), Segment("aa", 0.4, 0.6, True)]
+    assert onset_lags(curves(bilabial, 1.0), curves(bilabial, 1.0), bilabial, 1.0) == []
 
 
 def test_viseme_classes_recover_the_poses():

@@ -66,6 +66,7 @@ from .metrics import (
     false_closures,
     jitter,
     macro_f1,
+    onset_lags,
     open_vowel_jaw,
     pearson,
     shut_vowels,
@@ -86,6 +87,9 @@ GOALS = {
     "viseme_f1": "higher",
     "jitter_ratio": "<= 1.2",
     "stray_tongue": "<= 0.05",
+    # ITU-R BT.1359: viewers notice sound ahead of the picture from about 45 ms, the picture
+    # ahead of the sound from about 125 ms
+    "onset_lag_ms": "-125 to 45",
 }
 
 
@@ -95,6 +99,7 @@ class Tally:
     def __init__(self):
         self.sums = defaultdict(float)
         self.jaw_pred, self.jaw_true, self.cls_pred, self.cls_true, self.open = [], [], [], [], []
+        self.lags: list[float] = []
 
     def add(self, pred: np.ndarray, target: np.ndarray, segments, duration: float):
         n = min(len(pred), len(target))
@@ -109,6 +114,7 @@ class Tally:
             self.sums[key + "_hit"] += a
             self.sums[key + "_n"] += b
         self.open.append(open_vowel_jaw(pred, segments))
+        self.lags += onset_lags(pred, target, segments, duration)
         self.jaw_pred.append(pred[:, _JAW])
         self.jaw_true.append(target[:, _JAW])
         self.cls_pred.append(viseme_classes(pred))
@@ -127,6 +133,7 @@ class Tally:
             "jaw_r": pearson(np.concatenate(self.jaw_pred), np.concatenate(self.jaw_true)),
             "viseme_f1": macro_f1(np.concatenate(self.cls_true), np.concatenate(self.cls_pred)),
             "jitter_ratio": float(np.sqrt(s["jitter"] / max(s["jitter_target"], 1e-12))),
+            "onset_lag_ms": 1000 * float(np.median(self.lags)) if self.lags else float("nan"),
         }
 
 
@@ -389,7 +396,8 @@ def main() -> None:
         "(targets): the coarticulated training targets scored against themselves; nan: no such segments; "
         "ndk_closed: share of n/d/k frames with the lips shut; vowels_shut: share of vowel frames with the lips shut "
         "(a face that stops talking while the voice goes on); stray_tongue: share of frames away from any th "
-        "with the tongue out (lower is better for all three)"
+        "with the tongue out (lower is better for all three); onset_lag_ms: median ms by which the lips part after "
+        "the targets' at a phrase's start after a pause (negative: before them, or never shut in the pause)"
     )
 
 

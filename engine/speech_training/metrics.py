@@ -101,6 +101,32 @@ def silence_rest(curves: np.ndarray, segments: list[Segment], duration: float, f
     return closed, total
 
 
+# how far before and after a phrase's first phone its opening is looked for
+_ONSET_BEFORE, _ONSET_AFTER = 0.2, 0.3
+
+
+def onset_lags(
+    curves: np.ndarray, target: np.ndarray, segments: list[Segment], duration: float, fps: float = FPS
+) -> list[float]:
+    """Seconds by which `curves` part the lips later than `target` at the start of each phrase
+    after a pause (a p/b/m start is left out: its lips stay shut); where they never part within
+    the window, its end. A mouth late to open is the lag a viewer sees first."""
+    ap, want = aperture(curves), aperture(target)
+    first = {s.start: s for s in segments if s.viseme != "sil"}
+    lags = []
+    for _, b in pauses(segments, duration):
+        phone = first.get(b)
+        if phone is None or phone.viseme == "PP":
+            continue
+        lo = max(0, int(round((b - _ONSET_BEFORE) * fps)))
+        hi = min(len(ap), len(want), int(round((b + _ONSET_AFTER) * fps)))
+        wanted = np.flatnonzero(want[lo:hi] > CLOSED)
+        if len(wanted):
+            got = np.flatnonzero(ap[lo:hi] > CLOSED)
+            lags.append(float(((got[0] if len(got) else hi - lo) - wanted[0]) / fps))
+    return lags
+
+
 def open_vowel_jaw(curves: np.ndarray, segments: list[Segment], fps: float = FPS) -> np.ndarray:
     """jawOpen of every frame inside an open vowel."""
     parts = [curves[int(np.ceil(s.start * fps)) : int(np.ceil(s.end * fps)), _JAW] for s in segments if s.open_vowel]
