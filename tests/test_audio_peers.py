@@ -5,11 +5,21 @@ import numpy as np
 import pytest
 
 from engine import arkit
-from engine.speech_training.baselines import RHUBARB, RHUBARB_SHAPES, rhubarb_cues, rhubarb_curves
+from engine.speech_training.baselines import (
+    HEADAUDIO_LATENCY,
+    RHUBARB,
+    RHUBARB_SHAPES,
+    headaudio_available,
+    headaudio_curves,
+    headaudio_weights,
+    rhubarb_cues,
+    rhubarb_curves,
+)
 from engine.speech.coarticulation import FPS, Segment, curves
 from engine.speech_training.data import real
 from engine.speech_training.metrics import bilabial_closures, false_closures, shut_vowels
-from engine.speech.visemes import aperture
+from engine.speech.features import FRAME_RATE
+from engine.speech.visemes import VISEME_INDEX, VISEMES, aperture
 
 # "no mad dog": n, d and k between open vowels, and one m
 SEGS = [Segment("sil", 0.0, 0.3), Segment("nn", 0.3, 0.4), Segment("O", 0.4, 0.6), Segment("PP", 0.6, 0.7),
@@ -79,6 +89,42 @@ def test_rhubarb_runs_on_a_real_recording_and_seals_its_b(tmp_path):
     phonetic = rhubarb_cues(audio, None, tmp_path, english=False)
     assert len(list(tmp_path.iterdir())) == 2 and phonetic[0][2] == "X" and phonetic[-1][2] == "X"
     assert aperture(rhubarb_curves(phonetic, len(audio) // 160)).max() > 0.3
+
+
+def test_headaudio_visemes_are_our_poses_a_latency_earlier():
+    """HeadAudio's weights, each over its full weight, lay our pose of the same viseme; the
+    audio's delay its README advises brings them HEADAUDIO_LATENCY earlier."""
+    shift = int(round(HEADAUDIO_LATENCY * FRAME_RATE))
+    weights = np.zeros((60 + shift, len(VISEMES)), np.float32)
+    weights[shift + 10 : shift + 20, VISEME_INDEX["PP"]] = 1.0
+    weights[shift + 30 : shift + 40, VISEME_INDEX["aa"]] = 1.0
+    weights[shift + 40 : shift + 50, VISEME_INDEX["aa"]] = 0.5
+    w = headaudio_curves(weights, 55)
+    ap = aperture(w)
+    assert len(w) == 55 and not w[:10].any() and not w[50:].any()  # nothing said: rest
+    assert ap[10:20].max() <= 0.1 and w[10:20].any()  # PP seals the lips
+    jaw = w[:, arkit.INDEX["jawOpen"]]
+    assert jaw[30] > 0.3 and jaw[45] == pytest.approx(jaw[30] / 2)  # aa opens, half as far at half weight
+
+
+@pytest.mark.skipif(not headaudio_available(), reason="HeadAudio is not installed (npm install)")
+def test_headaudio_runs_on_a_real_recording():
+    """pocketsphinx-testdata's "ten of clubs" with a second of silence each side: HeadAudio's
+    node, run frame by frame, rests in the silence and moves the mouth through the words."""
+    wav = real.TESTDATA / "cards" / "001.wav"
+    if not wav.exists():
+        pytest.skip("pocketsphinx-testdata is not installed")
+    from engine.speech.audio_file import read_audio
+
+    speech = read_audio(wav)
+    silence = np.zeros(16000, np.float32)
+    audio = np.concatenate([silence, speech, silence])
+    weights = headaudio_weights(audio)
+    assert weights.shape == (len(audio) // 160, len(VISEMES)) and weights.min() >= 0 and weights.max() <= 1.0001
+    assert weights[:90].max() < 1e-3 and weights[-50:].max() < 1e-3  # its easing leaves 1e-16
+    spoken = weights[100 : 100 + len(speech) // 160]
+    assert (spoken.sum(1) > 0.5).mean() > 0.3 and len(set(spoken.argmax(1))) >= 3
+    assert aperture(headaudio_curves(weights, len(weights))).max() > 0.15
 
 
 def test_real_recordings_include_other_speakers_held_out():

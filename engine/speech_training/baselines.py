@@ -1,6 +1,7 @@
 """What the net must beat: loudness -> jawOpen "flapping", the lip-sync of many cheap avatars;
-pocketsphinx's free phone recognition fed through the same visemes and coarticulation; and
-Rhubarb Lip Sync, the peer a user would pick instead (its mouth shapes mapped to our poses).
+pocketsphinx's free phone recognition fed through the same visemes and coarticulation; and the
+peers a user would pick instead: Rhubarb Lip Sync (offline; its mouth shapes mapped to our
+poses) and HeadAudio (real time, in the browser, TalkingHead's; its Oculus visemes are ours).
 
 The flapping's gain is fitted, like the net, to the training targets (least squares of their
 jawOpen on its loudness ramp), so it opens the jaw on the targets' scale rather than one picked
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -154,6 +156,45 @@ def rhubarb_curves(cues: list[tuple[float, float, str]], frames: int) -> np.ndar
             raise ValueError(f"rhubarb gave an unknown mouth shape {shape!r}")
         a, b = int(round(start * FRAME_RATE)), min(frames, int(round(end * FRAME_RATE)))
         out[a:b] = poses[VISEME_INDEX[RHUBARB_SHAPES[shape]]]
+    return out
+
+
+HEADAUDIO = Path(__file__).resolve().parents[2] / "node_modules" / "@met4citizen" / "headaudio"  # npm install
+_HEADAUDIO_HOST = Path(__file__).with_name("headaudio.mjs")
+HEADAUDIO_LATENCY = 0.1  # s: the delay its README has the page put on the audio to meet its visemes
+
+
+def headaudio_available() -> bool:
+    return HEADAUDIO.exists() and shutil.which("node") is not None
+
+
+def headaudio_weights(audio: np.ndarray) -> np.ndarray:
+    """HeadAudio's Oculus viseme weights for 16 kHz `audio`, (frames, 15) in VISEMES order at 100
+    fps, each over its weight at full (HeadAudio shows a viseme at 0.65-0.75), as its node gives
+    them to a page's animation loop (headaudio.mjs runs it in Node; about 0.1 s of a core per
+    10 s of audio)."""
+    if not headaudio_available():
+        raise FileNotFoundError(f"{HEADAUDIO} or node missing: HeadAudio is not installed; run npm install")
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "clip.f32"
+        np.asarray(audio, "<f4").tofile(raw)
+        run = subprocess.run(["node", str(_HEADAUDIO_HOST), str(raw)], capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"headaudio failed: {run.stderr.strip()[-300:]}")
+    answer = json.loads(run.stdout)
+    order = [VISEME_INDEX[name.removeprefix("viseme_")] for name in answer["visemes"]]
+    weights = np.zeros((len(answer["frames"]), len(VISEME_INDEX)), np.float32)
+    weights[:, order] = np.asarray(answer["frames"], np.float32).reshape(-1, len(order)) / answer["full"]
+    return weights
+
+
+def headaudio_curves(weights: np.ndarray, frames: int) -> np.ndarray:
+    """(frames, 52) at 100 fps: each viseme's pose by its weight, summed as a page sums the
+    avatar's viseme morphs, HEADAUDIO_LATENCY earlier (the audio delayed to meet them)."""
+    shift = int(round(HEADAUDIO_LATENCY * FRAME_RATE))
+    out = np.zeros((frames, arkit.COUNT), np.float32)
+    mixed = weights[shift : shift + frames] @ pose_matrix()
+    out[: len(mixed)] = mixed
     return out
 
 

@@ -1,6 +1,8 @@
-"""`python -m engine.speech_training.eval`: lip-sync metrics of the net, Rhubarb Lip Sync (audio
-only, and given the transcript where there is one) and two baselines (loudness flapping, and
-pocketsphinx phone recognition) on the same clips in the same run, per group:
+"""`python -m engine.speech_training.eval`: lip-sync metrics of the net, its two peers, Rhubarb
+Lip Sync (audio only, and given the transcript where there is one) and HeadAudio (a real-time
+audio-to-viseme node for the browser; every group, as it takes any language's audio), and two
+baselines (loudness flapping, and pocketsphinx phone recognition) on the same clips in the same
+run, per group:
 
 - `en held-out`, `zh held-out`: synthetic voices never trained on, utterances joined in pairs
   across a pause;
@@ -57,7 +59,17 @@ from ..speech.features import SAMPLE_RATE
 from ..speech.runtime import load as load_net
 from ..speech.stream import infer, resample_curves
 from . import channel
-from .baselines import RHUBARB, loudness_jaw, phone_recognition, rhubarb_cues, rhubarb_curves
+from .baselines import (
+    HEADAUDIO,
+    RHUBARB,
+    headaudio_available,
+    headaudio_curves,
+    headaudio_weights,
+    loudness_jaw,
+    phone_recognition,
+    rhubarb_cues,
+    rhubarb_curves,
+)
 from .data import mfa, real_zh
 from .data.corpus import cache_dir
 from .data.corpus import load as load_corpus
@@ -342,6 +354,7 @@ def evaluate(
     except ImportError:
         recognise = None
     rhubarb = rhubarb and RHUBARB.exists()
+    headaudio = headaudio_available()
     tallies: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
     for clip in clips(limit, every):
         duration = len(clip.audio) / SAMPLE_RATE
@@ -360,6 +373,8 @@ def evaluate(
             methods["rhubarb"] = rhubarb_curves(rhubarb_cues(clip.audio, None, cache, english), frames)
             if clip.text and english:
                 methods["rhubarb+text"] = rhubarb_curves(rhubarb_cues(clip.audio, clip.text, cache), frames)
+        if headaudio:
+            methods["HeadAudio"] = headaudio_curves(headaudio_weights(clip.audio), frames)
         for group in filter(None, (clip.group, clip.detail)):
             tallies[group]["(targets)"].add(target, target, clip.segments, duration)
             for name, curves100 in methods.items():
@@ -381,6 +396,8 @@ def main() -> None:
     args = p.parse_args()
     if not args.no_rhubarb and not RHUBARB.exists():
         print(f"(Rhubarb left out: {RHUBARB} missing; npm install)")
+    if not headaudio_available():
+        print(f"(HeadAudio left out: {HEADAUDIO} or node missing; npm install)")
     for line in real_zh.missing():
         print(f"(real Mandarin left out: {line})")
     for line in mfa.missing():
