@@ -168,11 +168,10 @@ def headaudio_available() -> bool:
     return HEADAUDIO.exists() and shutil.which("node") is not None
 
 
-def headaudio_weights(audio: np.ndarray) -> np.ndarray:
-    """HeadAudio's Oculus viseme weights for 16 kHz `audio`, (frames, 15) in VISEMES order at 100
-    fps, each over its weight at full (HeadAudio shows a viseme at 0.65-0.75), as its node gives
-    them to a page's animation loop (headaudio.mjs runs it in Node; about 0.1 s of a core per
-    10 s of audio)."""
+def headaudio_answer(audio: np.ndarray) -> dict:
+    """What headaudio.mjs prints for 16 kHz `audio`: HeadAudio's node and processor run as a page
+    runs them (about 0.1 s of a core per 10 s of audio); `events` are the processor's own answers,
+    which a browser's AudioWorklet gives alike."""
     if not headaudio_available():
         raise FileNotFoundError(f"{HEADAUDIO} or node missing: HeadAudio is not installed; run npm install")
     with tempfile.TemporaryDirectory() as tmp:
@@ -181,7 +180,14 @@ def headaudio_weights(audio: np.ndarray) -> np.ndarray:
         run = subprocess.run(["node", str(_HEADAUDIO_HOST), str(raw)], capture_output=True, text=True)
     if run.returncode != 0:
         raise RuntimeError(f"headaudio failed: {run.stderr.strip()[-300:]}")
-    answer = json.loads(run.stdout)
+    return json.loads(run.stdout)
+
+
+def headaudio_weights(audio: np.ndarray) -> np.ndarray:
+    """HeadAudio's Oculus viseme weights for 16 kHz `audio`, (frames, 15) in VISEMES order at 100
+    fps, each over its weight at full (HeadAudio shows a viseme at 0.65-0.75), as its node gives
+    them to a page's animation loop."""
+    answer = headaudio_answer(audio)
     order = [VISEME_INDEX[name.removeprefix("viseme_")] for name in answer["visemes"]]
     weights = np.zeros((len(answer["frames"]), len(VISEME_INDEX)), np.float32)
     weights[:, order] = np.asarray(answer["frames"], np.float32).reshape(-1, len(order)) / answer["full"]

@@ -9,7 +9,8 @@
 // trained silence, no calibration), the package's own English model.
 //
 // usage: node headaudio.mjs AUDIO.f32  (16 kHz mono little-endian float32)
-// prints {"visemes": [15 names], "full": [each one's weight at full], "frames": [[15 weights] every 10 ms]}
+// prints {"visemes": [15 names], "full": [each one's weight at full], "frames": [[15 weights] every 10 ms],
+//         "events": [[time s, viseme index] of each of the processor's answers]}
 
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -18,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const RATE = 16000;
 const BLOCK = 128; // samples an AudioWorklet processes at a time
 const FRAME = RATE / 100; // samples per animation frame
+const events = []; // the processor's (time s, viseme) answers, to check against a browser's
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = join(here, "..", "..", "node_modules", "@met4citizen", "headaudio");
@@ -33,7 +35,10 @@ class HostedWorkletNode {
   deliver() {
     const inbox = this.inbox;
     this.inbox = [];
-    for (const message of inbox) this.port.onmessage(message);
+    for (const message of inbox) {
+      if (message.data.event === "viseme") events.push([message.data.t, message.data.viseme]);
+      this.port.onmessage(message);
+    }
   }
 }
 globalThis.AudioWorkletNode = HostedWorkletNode;
@@ -71,4 +76,4 @@ for (let start = 0; start < audio.length; start += BLOCK) {
     nextFrame += FRAME;
   }
 }
-process.stdout.write(JSON.stringify({ visemes: node.visemeNames, full: node.visemeMaxs, frames }));
+process.stdout.write(JSON.stringify({ visemes: node.visemeNames, full: node.visemeMaxs, frames, events }));
