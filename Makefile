@@ -4,7 +4,7 @@ PY := .venv/bin/python
 
 setup: .venv/.installed
 
-.venv/.installed: pyproject.toml scripts/setup.sh
+.venv/.installed: pyproject.toml package.json scripts/setup.sh
 	bash scripts/setup.sh
 
 demo: setup

