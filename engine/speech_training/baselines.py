@@ -170,8 +170,8 @@ def headaudio_available() -> bool:
 
 def headaudio_answer(audio: np.ndarray) -> dict:
     """What headaudio.mjs prints for 16 kHz `audio`: HeadAudio's node and processor run as a page
-    runs them (about 0.1 s of a core per 10 s of audio); `events` are the processor's own answers,
-    which a browser's AudioWorklet gives alike."""
+    runs them (Node starts in about 0.2 s, then 5 ms of a core per second of audio); `events` are
+    the processor's own answers, which a browser's AudioWorklet gives alike."""
     if not headaudio_available():
         raise FileNotFoundError(f"{HEADAUDIO} or node missing: HeadAudio is not installed; run npm install")
     with tempfile.TemporaryDirectory() as tmp:
