@@ -177,7 +177,7 @@ def headaudio_answer(audio: np.ndarray) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "clip.f32"
         np.asarray(audio, "<f4").tofile(raw)
-        run = subprocess.run(["node", str(_HEADAUDIO_HOST), str(raw)], capture_output=True, text=True)
+        run = subprocess.run(["node", str(_HEADAUDIO_HOST), str(HEADAUDIO), str(raw)], capture_output=True, text=True)
     if run.returncode != 0:
         raise RuntimeError(f"headaudio failed: {run.stderr.strip()[-300:]}")
     return json.loads(run.stdout)

@@ -8,28 +8,31 @@
 // audio, so the weights come out at the engine's 100 fps. Defaults as shipped (VAD gate,
 // trained silence, no calibration), the package's own English model.
 //
-// usage: node headaudio.mjs AUDIO.f32  (16 kHz mono little-endian float32)
+// usage: node headaudio.mjs PACKAGE AUDIO.f32  (the package's folder; 16 kHz mono little-endian float32)
 // prints {"visemes": [15 names], "full": [each one's weight at full], "frames": [[15 weights] every 10 ms],
 //         "events": [[time s, viseme index] of each of the processor's answers]}
 
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 const RATE = 16000;
 const BLOCK = 128; // samples an AudioWorklet processes at a time
 const FRAME = RATE / 100; // samples per animation frame
 const events = []; // the processor's (time s, viseme) answers, to check against a browser's
 
-const here = dirname(fileURLToPath(import.meta.url));
-const pkg = join(here, "..", "..", "node_modules", "@met4citizen", "headaudio");
+const [pkg, path] = process.argv.slice(2);
+if (!pkg || !path) {
+  console.error("usage: node headaudio.mjs PACKAGE AUDIO.f32");
+  process.exit(2);
+}
 
 // The main-thread node's base class: hosts the Processor and its port in this process.
 class HostedWorkletNode {
   constructor(context, name, options) {
     this.inbox = []; // messages from the processor, delivered at the next animation frame
     const worklet = { port: { postMessage: (data) => this.inbox.push({ data }) } };
-    this.processor = new globalThis.HeadAudioProcessor({ ...options, sampleRate: context.sampleRate }, worklet);
+    this.processor = new Processor({ ...options, sampleRate: context.sampleRate }, worklet);
     this.port = { onmessage: null, postMessage: (data) => this.processor._onmessage({ data }) };
   }
   deliver() {
@@ -44,14 +47,8 @@ class HostedWorkletNode {
 globalThis.AudioWorkletNode = HostedWorkletNode;
 
 const { Processor } = await import(pathToFileURL(join(pkg, "modules", "processor.mjs")));
-globalThis.HeadAudioProcessor = Processor;
 const { HeadAudio } = await import(pathToFileURL(join(pkg, "modules", "headaudio.mjs")));
 
-const path = process.argv[2];
-if (!path) {
-  console.error("usage: node headaudio.mjs AUDIO.f32");
-  process.exit(2);
-}
 const raw = readFileSync(path);
 const audio = new Float32Array(raw.buffer, raw.byteOffset, Math.floor(raw.byteLength / 4));
 
