@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from engine.speech_training import channel
+from engine.speech_training.data import real
+from engine.speech.audio_file import read_audio
 from engine.speech.coarticulation import audio_curves
 from engine.speech.features import SAMPLE_RATE, StreamingFeatures
 from engine.speech.gate import DECIDED, HOLD, RAMP, VoiceGate
@@ -110,6 +112,31 @@ def test_noisy_speech_eases_instead_of_flickering(net, speech):
     assert jitter(curves) <= 1.2 * jitter(audio_curves(audio, segments)[: len(curves)])
 
 
+def test_a_voice_floor_rests_through_a_television_behind_the_speaker(net, speech):
+    """A real reader (pocketsphinx-testdata's LibriVox recording) talks on at -48 dBFS, 26 dB
+    under the speaker, for 3 s before the speech, under it and 3 s after: the gate takes that
+    for speech (no level rule tells it from a quiet speaker); with `voice_floor` above it the
+    face rests before and after, and the speech opens and seals as over silence."""
+    tv = real.TESTDATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"
+    if not tv.exists():
+        pytest.skip("pocketsphinx-testdata is not installed")
+    audio, start, end, segments = speech
+    pad = np.zeros(3 * SAMPLE_RATE, np.float32)
+    clip = np.concatenate([pad, audio, pad])
+    clip = clip + channel.at_level(np.resize(read_audio(tv), len(clip)), -48)
+    before, after = _frames(0.0, 3.0 + start - 0.1), _frames(3.0 + end + 0.15, len(clip) / SAMPLE_RATE)
+    heard = infer(clip, net)
+    assert aperture(heard[before]).max() > 0.3  # the default floor (-60 dBFS) lets the television speak
+    floored = infer(clip, net, voice_floor=-35)
+    assert _at_rest(floored[before]) and _at_rest(floored[after])
+    spoken = floored[3 * 100:]
+    closed, total = bilabial_closures(spoken, segments, fps=100)
+    assert total >= 8 and closed >= total - 1
+    alone = infer(np.concatenate([pad, audio, pad]), net)[3 * 100:]
+    opened = (aperture(spoken[_frames(start, end)]) > 0.15).mean()
+    assert opened >= 0.9 * (aperture(alone[_frames(start, end)]) > 0.15).mean()
+
+
 def test_the_gate_decides_within_the_nets_lookahead():
     assert DECIDED == DELAY
 
@@ -151,6 +178,9 @@ def test_streamed_speech_in_noise_equals_offline(net, speech):
 def test_bad_input_is_refused():
     with pytest.raises(ValueError, match="the same frames"):
         VoiceGate().push(np.zeros((3, 80)), np.zeros(3), np.zeros(2))
+    for floor in (0.0, 3.0, -101.0, float("nan")):
+        with pytest.raises(ValueError, match="voice_floor must be dBFS"):
+            VoiceGate(floor)
 
 
 def test_room_tone_first_leaves_the_speech_as_it_was(net, speech):

@@ -72,6 +72,24 @@ def test_blocks_at_48khz_give_the_offline_curves_within_the_lookahead(speech, ne
     assert aperture(streamed).max() > 0.15 and live.dropped == 0
 
 
+def test_a_voice_floor_holds_speech_under_it_at_rest_live(speech, net):
+    """`mic:?voice_floor=` reaches the live stream's gate: the same speech lip-syncs with the
+    floor under it and rests with the floor over its loudest frames; a bad floor is refused
+    before any device is looked for."""
+    def shown(floor):
+        live, parts = LiveSpeech(RATE, net, voice_floor=floor), []
+        for block in _blocks(speech):
+            live.feed(block)
+            parts.append(live.process()[1])
+        return np.concatenate(parts)
+
+    loudest = 10 * np.log10(np.max(np.convolve(speech**2, np.ones(400) / 400, "valid")))
+    assert aperture(shown(loudest - 25)).max() > 0.15
+    assert aperture(shown(min(-1.0, loudest + 3))).max() == 0
+    with pytest.raises(ValueError, match="mic:default: voice_floor must be dBFS"):
+        open_source("mic:?voice_floor=2")
+
+
 def test_a_stalled_consumer_drops_the_oldest_audio_not_the_newest(speech, net):
     live = LiveSpeech(RATE, net, queue_seconds=0.5)
     silence = np.zeros(3 * RATE, np.float32)

@@ -61,6 +61,9 @@ def test_unknown_option_and_missing_name_are_refused():
         open_source("audio:")
     with pytest.raises(ValueError, match="unknown option"):
         open_source("audio:x.wav?speed=2")
+    for bad in ("5", "0", "-140"):
+        with pytest.raises(ValueError, match=rf"audio:x.wav: voice_floor must be dBFS .* got {float(bad)}"):
+            open_source(f"audio:x.wav?voice_floor={bad}")
 
 
 @pytest.mark.parametrize("make", ["silence", "dc", "clipped"])

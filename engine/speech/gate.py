@@ -4,7 +4,9 @@ of the noise there (room tone, line noise, hum, a click, a breath).
 It reads the features the net reads (log-mel and level, frame by frame, and the features'
 periodicity) and keeps its own state, so streaming and offline give the same gate, frame for frame:
 
-- an absolute floor: frames quieter than FLOOR_DB are never speech;
+- an absolute floor: frames quieter than FLOOR_DB are never speech (a user raises it, as
+  `voice_floor`, over a television or a call's voices that the microphone hears in the room:
+  no rule on level alone tells a quiet word of the speaker's from a louder voice behind them);
 - a tracked noise floor: each mel band's floor is the lowest (5-frame smoothed) value it took
   over the last FLOOR_SECONDS (from the first whole frame on), so steady noise of any colour
   and level (hiss, hum and its harmonics, a telephone line) sits on its floor and speech stands
@@ -32,7 +34,7 @@ import numpy as np
 
 from .features import FRAME_RATE, HOP, N_MELS, WINDOW, mel_band_centres
 
-FLOOR_DB = -60.0  # dBFS of a frame's level below which nothing is speech
+FLOOR_DB = -60.0  # dBFS of a frame's level below which nothing is speech, unless the user sets another
 FLOOR_SECONDS = 1.0  # how far back a band's floor looks
 ACTIVE_DB = 10.0  # mean dB above their floors of the loudest third of the 250 Hz-4 kHz bands: active
 VOICED, VOICED_DB = 0.6, 8.0  # voiced: this periodicity, with the 250 Hz-1 kHz bands this far above their floors
@@ -70,18 +72,29 @@ def _trailing(x: np.ndarray, width: int, extreme: np.ufunc) -> np.ndarray:
     return extreme(behind[: n - width + 1], ahead[width - 1 : n])
 
 
+def check_floor(floor_db: float) -> float:
+    """A voice floor as dBFS, or ValueError naming it: below digital full scale and above the
+    features' own floor (a frame of digital silence reads about -100 dBFS)."""
+    floor_db = float(floor_db)
+    if not -100.0 <= floor_db < 0.0:
+        raise ValueError(f"voice_floor must be dBFS from -100 to below 0 (e.g. -40), got {floor_db}")
+    return floor_db
+
+
 class VoiceGate:
     """Push the features' (frames, 80) log-mel, (frames,) level and (frames,) periodicity
     (`StreamingFeatures.push_voiced`); get the gate, 0 (rest) to 1 (speech), of every face frame
-    it can decide: DECIDED frames behind the newest input."""
+    it can decide: DECIDED frames behind the newest input. `floor_db`: frames quieter than this
+    (dBFS) are never speech."""
 
-    def __init__(self):
+    def __init__(self, floor_db: float = FLOOR_DB):
+        self._floor_db = check_floor(floor_db)
         # before the start: the first whole frame for the floors and the smoothing, nothing for
         # the swings (so a steady noise that opens the clip is steady from its first frames),
         # no activity, no speech
         self._partial = (WINDOW - 1) // HOP  # frames whose window holds the silence before the start
-        self._smooth = None
-        self._history = None
+        self._smooth: np.ndarray | None = None
+        self._history: np.ndarray | None = None
         self._highs = np.full((_STEADY - 1, int(_SPEECH.sum())), -np.inf, np.float32)
         self._lows = np.full((_STEADY - 1, int(_SPEECH.sum())), np.inf, np.float32)
         self._run_voiced = 0  # voiced frames in the run up to the last frame consumed
@@ -139,7 +152,7 @@ class VoiceGate:
         lows = np.concatenate([self._lows, smooth])
         self._highs, self._lows = highs[len(highs) - (_STEADY - 1) :], lows[len(lows) - (_STEADY - 1) :]
         swing = (_trailing(highs, _STEADY, np.maximum) - _trailing(lows, _STEADY, np.minimum)).mean(1) * _DB
-        loud = (level >= FLOOR_DB) & (swing >= STEADY_DB)
+        loud = (level >= self._floor_db) & (swing >= STEADY_DB)
         top = np.partition(above, -_TOP, axis=1)[:, -_TOP:].mean(1)
         active = loud & (top >= ACTIVE_DB)
         low, high = above[:, _LOW].mean(1), above[:, _HIGH].mean(1)

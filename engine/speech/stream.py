@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import arkit
 from .features import FRAME_RATE, SAMPLE_RATE, RunningSpectrum, StreamingFeatures, features, net_input
-from .gate import VoiceGate
+from .gate import FLOOR_DB, VoiceGate
 from .runtime import DELAY, SpeechRuntime, load
 from .visemes import DRIVEN
 
@@ -23,14 +23,15 @@ class SpeechStream:
     Frame k's time is k * 10 ms; it arrives once audio up to k * 10 ms + 80 ms has been pushed.
     `flush()` ends the stream, giving the last frames as if silence followed. The voice gate
     (gate.py) eases the face to rest wherever nobody speaks; it decides frame k from the same
-    input frames the net needs for it, so it adds no latency.
+    input frames the net needs for it, so it adds no latency; `voice_floor` is its absolute floor
+    in dBFS (gate.py).
     """
 
-    def __init__(self, net: SpeechRuntime | None = None):
+    def __init__(self, net: SpeechRuntime | None = None, voice_floor: float = FLOOR_DB):
+        self._gate = VoiceGate(voice_floor)
         self.net = net or load()
         self._features = StreamingFeatures()
         self._spectrum = RunningSpectrum()
-        self._gate = VoiceGate()
         self._state = self.net.initial_state()
         self._seen = 0  # net outputs so far; the first DELAY belong before time 0
 
@@ -58,9 +59,9 @@ def chunks(audio: np.ndarray, size: int = _OFFLINE_CHUNK) -> Iterator[np.ndarray
     return (audio[i : i + size] for i in range(0, len(audio), size))
 
 
-def infer(audio: np.ndarray, net: SpeechRuntime | None = None) -> np.ndarray:
+def infer(audio: np.ndarray, net: SpeechRuntime | None = None, voice_floor: float = FLOOR_DB) -> np.ndarray:
     """(frames, 52) weights at 100 fps for a whole 16 kHz clip: one frame per complete hop."""
-    stream = SpeechStream(net)
+    stream = SpeechStream(net, voice_floor)
     parts = [stream.push(chunk) for chunk in chunks(audio)]
     parts.append(stream.flush())
     return np.concatenate(parts) if parts else np.zeros((0, arkit.COUNT), np.float32)

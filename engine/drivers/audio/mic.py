@@ -2,6 +2,7 @@
 
     mic:                the default input device
     mic:2  mic:USB      a device by index, or by part of its name (as sounddevice matches them)
+    mic:?voice_floor=-40  sound under -40 dBFS is never speech (a television, a call's voices in the room)
 
 The real-time part is `LiveSpeech`, which knows nothing of devices: the device's callback hands
 it blocks at the device's own rate and it queues them without waiting (a bounded queue that
@@ -28,6 +29,7 @@ from ...frame import FaceFrame
 from ...mixer import LayerRule
 from ...speech.audio_file import Resampler
 from ...speech.features import FRAME_RATE
+from ...speech.gate import FLOOR_DB
 from ...speech.visemes import driven_mask
 
 log = logging.getLogger("engine.drivers.audio")
@@ -46,14 +48,14 @@ class LiveSpeech:
     processed (dropped audio is skipped, not counted).
     """
 
-    def __init__(self, rate: int, net=None, queue_seconds: float = QUEUE_SECONDS):
+    def __init__(self, rate: int, net=None, queue_seconds: float = QUEUE_SECONDS, voice_floor: float = FLOOR_DB):
         from ...speech.stream import SpeechStream  # torch loads only when a pipeline really speaks
 
         if not queue_seconds > 0:
             raise ValueError(f"mic: queue_seconds must be positive, got {queue_seconds}")
         self.rate = rate
         self._resampler = Resampler(rate, low_delay=True)
-        self._stream = SpeechStream(net)
+        self._stream = SpeechStream(net, voice_floor)
         self._limit = max(1, int(queue_seconds * rate))
         self._blocks: deque[np.ndarray] = deque()
         self._queued = 0
@@ -169,7 +171,7 @@ class MicSource:
                 self._thread.join(1.0)
 
 
-def open_microphone(spec: str, label: str, net=None) -> tuple[LiveSpeech, object]:
+def open_microphone(spec: str, label: str, net=None, voice_floor: float = FLOOR_DB) -> tuple[LiveSpeech, object]:
     """(LiveSpeech at the device's rate, the unstarted sounddevice InputStream that feeds it);
     an OptionError that says what is missing when there is no microphone."""
     try:
@@ -188,7 +190,7 @@ def open_microphone(spec: str, label: str, net=None) -> tuple[LiveSpeech, object
             f"{label}: no microphone: {exc} ({there}); plug one in, or lip-sync a recording with audio:FILE"
         ) from None
     rate = int(info["default_samplerate"])
-    live = LiveSpeech(rate, net)
+    live = LiveSpeech(rate, net, voice_floor=voice_floor)
 
     def callback(indata, frames, time, status):  # on PortAudio's thread: queue and return
         if status:

@@ -35,6 +35,7 @@ from ...options import LayerOptions
 from ...speech.audio_file import audio_blocks
 from ...speech.coarticulation import Segment, audio_curves
 from ...speech.features import FRAME_RATE, HOP, SAMPLE_RATE
+from ...speech.gate import FLOOR_DB, check_floor
 from ...speech.prosody import BROWS, PitchTracker, brows
 from ...speech.visemes import DRIVEN
 
@@ -84,12 +85,12 @@ class Curves:
         return sum(p.nbytes for p in self._parts)
 
 
-def speech_curves(blocks: Iterable[np.ndarray], net=None) -> tuple[Curves, int]:
+def speech_curves(blocks: Iterable[np.ndarray], net=None, voice_floor: float = FLOOR_DB) -> tuple[Curves, int]:
     """The curves of 16 kHz audio given in blocks, and how many samples there were: one pass
     that holds one block at a time (and the pitch track, 8 bytes a frame, for the brows)."""
     from ...speech.stream import SpeechStream  # torch loads only when a pipeline really speaks
 
-    stream, pitch, curves, track, samples = SpeechStream(net), PitchTracker(), Curves(), [], 0
+    stream, pitch, curves, track, samples = SpeechStream(net, voice_floor), PitchTracker(), Curves(), [], 0
     for block in blocks:
         samples += len(block)
         curves.append(stream.push(block))
@@ -160,16 +161,17 @@ class AudioSource:
         net=None,
         start: float = 0.0,
         timed: list[TimedSpeech] | None = None,
+        voice_floor: float = FLOOR_DB,
     ):
         """`audio`: 16 kHz mono float32 samples, one array or an iterable of blocks (`from_file`
         streams a file so); `start`: the pipeline time the clip begins at (before it, the layer
         is off); `timed`: stretches of an array whose phones are known, which the mouth follows
-        (follow_phones)."""
+        (follow_phones); `voice_floor`: dBFS under which nothing is speech (gate.py)."""
         if not (start >= 0 and np.isfinite(start)):
             raise OptionError(f"audio: start must be seconds >= 0, got {start}")
         from ...speech.stream import chunks
 
-        curves, samples = speech_curves(chunks(audio) if isinstance(audio, np.ndarray) else audio, net)
+        curves, samples = speech_curves(chunks(audio) if isinstance(audio, np.ndarray) else audio, net, voice_floor)
         if timed:
             if not isinstance(audio, np.ndarray):
                 raise TypeError("audio: timed phones need the clip as one array")
@@ -194,10 +196,17 @@ class AudioSource:
         self._mask[CHANNELS] = True
 
     @classmethod
-    def from_file(cls, path: str | Path, rule: LayerRule | None = None, net=None, start: float = 0.0) -> AudioSource:
+    def from_file(
+        cls,
+        path: str | Path,
+        rule: LayerRule | None = None,
+        net=None,
+        start: float = 0.0,
+        voice_floor: float = FLOOR_DB,
+    ) -> AudioSource:
         """Any audio file (audio_file.py reads them), decoded block by block: memory holds one
         block and the curves, however long the file. Bad files raise ValueError naming them."""
-        source = cls(audio_blocks(path), rule, net, start)
+        source = cls(audio_blocks(path), rule, net, start, voice_floor=voice_floor)
         source.replay = partial(audio_blocks, path)
         return source
 
@@ -228,7 +237,22 @@ class SpeechOptions(LayerOptions):
 
 
 @dataclass
-class AudioFileOptions(SpeechOptions):
+class HeardSpeechOptions(SpeechOptions):
+    """Speech the net hears (a file, a microphone), not speech the engine synthesized."""
+
+    # dBFS under which nothing is speech: raise it over a television or a call's voices that
+    # the microphone hears in the room (the voice gate's absolute floor, gate.py)
+    voice_floor: float = FLOOR_DB
+
+    def checked_floor(self, label: str) -> float:
+        try:
+            return check_floor(self.voice_floor)
+        except ValueError as exc:
+            raise OptionError(f"{label}: {exc}") from None
+
+
+@dataclass
+class AudioFileOptions(HeardSpeechOptions):
     start: float = 0.0  # the pipeline time the clip begins at, in seconds
     transcript: str | None = None  # a text file of the English said: the mouth follows its words
 
@@ -236,7 +260,10 @@ class AudioFileOptions(SpeechOptions):
 def open_audio(rest: str, options: AudioFileOptions) -> AudioSource:
     if not rest:
         raise OptionError("audio: name a file, e.g. audio:speech.wav")
-    source = AudioSource.from_file(rest, options.rule(f"audio:{rest}"), start=options.start)
+    label = f"audio:{rest}"
+    source = AudioSource.from_file(
+        rest, options.rule(label), start=options.start, voice_floor=options.checked_floor(label)
+    )
     if options.transcript:
         follow_transcript(source, rest, options.transcript)
     return source
@@ -263,7 +290,7 @@ def follow_transcript(source: AudioSource, audio_path: str, transcript_path: str
 
 
 @dataclass
-class MicOptions(SpeechOptions):
+class MicOptions(HeardSpeechOptions):
     channels: str | None = "mouth"
 
 
@@ -273,7 +300,7 @@ def open_mic(rest: str, options: MicOptions):
 
     label = f"mic:{rest or 'default'}"
     rule = options.rule(label)
-    live, stream = open_microphone(rest, label)
+    live, stream = open_microphone(rest, label, voice_floor=options.checked_floor(label))
     return MicSource(live, stream, rule, label)
 
 
