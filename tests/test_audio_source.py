@@ -243,6 +243,28 @@ def test_render_gives_speech_the_brows_unless_a_tracked_face_has_them(tmp_path):
         source.stop()
 
 
+def test_render_voice_floor_rests_through_a_quieter_voice_before_the_speaker(tmp_path, capsys):
+    import argparse
+
+    from engine.commands.render import add_arguments, render_sources, run
+    from engine.speech_training.channel import at_level
+
+    render = argparse.ArgumentParser()
+    add_arguments(render)
+    behind, speaker = at_level(_speech(1.0), -50), at_level(_speech(1.5), -20)
+    wav = _wav(tmp_path, (np.concatenate([behind, speaker]) * 32767).astype(np.int16))
+
+    def apertures(*extra):
+        speech = render_sources(render.parse_args(["--audio", wav, *extra]))[0][-1]
+        return aperture(np.stack([speech.frame_at(k / 100).weights for k in range(250)]))
+
+    assert apertures()[:90].max() > 0.15  # the voice behind is lip-synced by default
+    floored = apertures("--voice-floor", "-38")
+    assert floored[:90].max() <= 0.1 and floored[110:].max() > 0.3
+    assert run(render.parse_args(["--text", "hi", "--voice-floor", "-38"])) == 2
+    assert "--voice-floor" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("low_delay", [False, True])
 def test_resampling_keeps_the_voice_band_and_rejects_what_would_alias_into_it(low_delay):
     t = np.arange(48000) / 48000

@@ -99,6 +99,13 @@ def add_arguments(p) -> None:
         "pocketsphinx (else, or where it does not fit, the speech net hears them)",
     )
     p.add_argument(
+        "--voice-floor",
+        type=float,
+        metavar="DBFS",
+        help="with --audio: sound under this level is never speech (default -60; raise it over a television or "
+        "other voices the recording hears behind the speaker)",
+    )
+    p.add_argument(
         "--text",
         help="text to speak (piper when installed, else flite/espeak-ng): drives the lips, and the speech is muxed in",
     )
@@ -121,6 +128,8 @@ def render_sources(args, rig: Rig | None = None) -> tuple[list, float | None]:
         options = {"channels": "mouth"} if args.video else {}
         if args.transcript:
             options["transcript"] = args.transcript
+        if args.voice_floor is not None:
+            options["voice_floor"] = args.voice_floor
         speech = open_source(f"audio:{args.audio}", options or None)
         if getattr(args, "timed", None):  # --text: the voice's own phones move the mouth
             follow_phones(speech.curves, read_audio(args.audio), args.timed)
@@ -168,6 +177,9 @@ def speak_to_file(text: str, lang: str, folder: str) -> tuple[str, list[TimedSpe
 def run(args) -> int:
     if args.transcript and not args.audio:
         print("error: --transcript is what --audio says (--text needs none)", file=sys.stderr)
+        return 2
+    if args.voice_floor is not None and not args.audio:
+        print("error: --voice-floor is for the speech --audio holds (--text is heard by no net)", file=sys.stderr)
         return 2
     if args.text:
         if args.audio:
